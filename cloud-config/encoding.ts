@@ -1,0 +1,59 @@
+// File contents in first-boot configs: plain where plain is smallest, gzip where it pays, as Butane
+// chooses. Deterministic: zlib's gzip header carries no timestamp.
+import { gunzipSync, gzipSync } from "node:zlib";
+
+const gzip = (text: string) => gzipSync(Buffer.from(text, "utf8"), { level: 9 });
+const gunzip = (b64: string) => gunzipSync(Buffer.from(b64, "base64")).toString("utf8");
+
+// Characters that stand for themselves in a data URL. '+' is not among them: Ignition's data URL
+// decoder would read it as a space.
+const RAW = /[A-Za-z0-9\-._~/:=@]/;
+
+function percentEncode(text: string): string {
+  let out = "";
+  for (const ch of text) {
+    if (RAW.test(ch)) out += ch;
+    else for (const byte of Buffer.from(ch, "utf8")) out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+  }
+  return out;
+}
+
+export interface IgnitionContents {
+  source: string;
+  compression?: "gzip";
+}
+
+/** The smallest of `data:,<percent-encoded>`, `data:;base64,…` and gzip + base64. */
+export function toDataUrl(text: string): IgnitionContents {
+  const candidates: IgnitionContents[] = [
+    { source: `data:,${percentEncode(text)}` },
+    { source: `data:;base64,${Buffer.from(text, "utf8").toString("base64")}` },
+    { source: `data:;base64,${gzip(text).toString("base64")}`, compression: "gzip" },
+  ];
+  return candidates.reduce((best, c) => (c.source.length < best.source.length ? c : best));
+}
+
+export function fromDataUrl(contents: IgnitionContents): string {
+  const { source, compression } = contents;
+  const comma = source.indexOf(",");
+  if (!source.startsWith("data:") || comma < 0) throw new Error(`not a data URL: ${source.slice(0, 40)}`);
+  const meta = source.slice(5, comma);
+  const data = source.slice(comma + 1);
+  if (compression === "gzip") return gunzip(data);
+  return meta.endsWith(";base64") ? Buffer.from(data, "base64").toString("utf8") : decodeURIComponent(data);
+}
+
+export type CloudConfigEncoding = "gzip+base64";
+
+/** cloud-config `write_files` content: plain text unless gzip + base64 is smaller. */
+export function toCloudConfigContent(text: string): { content: string; encoding?: CloudConfigEncoding } {
+  const packed = gzip(text).toString("base64");
+  return packed.length < text.length ? { content: packed, encoding: "gzip+base64" } : { content: text };
+}
+
+export function fromCloudConfigContent(content: string, encoding?: string): string {
+  if (encoding === undefined) return content;
+  if (encoding === "gzip+base64" || encoding === "gz+b64") return gunzip(content);
+  if (encoding === "base64" || encoding === "b64") return Buffer.from(content, "base64").toString("utf8");
+  throw new Error(`unsupported write_files encoding ${encoding}`);
+}

@@ -1,0 +1,72 @@
+// Ignition spec 3.3.0: the highest version both Debian's ignition-validate and every current Flatcar
+// accept. Built as a typed object and serialized with JSON.stringify (compact: user data has budgets);
+// `fromIgnition` reads it back into a NodeConfig for the equivalence test.
+import type { NodeConfig, NodeFile, SystemdUnit } from "../src/node/model";
+import { fromDataUrl, toDataUrl, type IgnitionContents } from "./encoding";
+
+export const IGNITION_VERSION = "3.3.0";
+const HOSTNAME_FILE = "/etc/hostname";
+
+export interface IgnitionFile {
+  path: string;
+  mode: number;
+  overwrite: true;
+  contents: IgnitionContents;
+}
+
+export interface IgnitionUnit {
+  name: string;
+  contents?: string;
+  enabled?: boolean;
+  mask?: boolean;
+  dropins?: { name: string; contents: string }[];
+}
+
+export interface IgnitionConfig {
+  ignition: { version: typeof IGNITION_VERSION };
+  passwd?: { users: { name: "core"; sshAuthorizedKeys: string[] }[] };
+  storage: { files: IgnitionFile[] };
+  systemd: { units: IgnitionUnit[] };
+}
+
+const toFile = (f: NodeFile): IgnitionFile => ({ path: f.path, mode: f.mode, overwrite: true, contents: toDataUrl(f.contents) });
+
+export function toIgnition(node: NodeConfig): IgnitionConfig {
+  const hostname: NodeFile = { path: HOSTNAME_FILE, mode: 0o644, contents: `${node.hostname}\n` };
+  return {
+    ignition: { version: IGNITION_VERSION },
+    ...(node.sshAuthorizedKeys.length ? { passwd: { users: [{ name: "core", sshAuthorizedKeys: [...node.sshAuthorizedKeys] }] } } : {}),
+    storage: { files: [hostname, ...node.files].map(toFile) },
+    systemd: {
+      units: node.units.map((u) => ({
+        name: u.name,
+        ...(u.contents !== undefined ? { contents: u.contents } : {}),
+        ...(u.enabled ? { enabled: true } : {}),
+        ...(u.masked ? { mask: true } : {}),
+        ...(u.dropins?.length ? { dropins: u.dropins.map((d) => ({ ...d })) } : {}),
+      })),
+    },
+  };
+}
+
+export const serializeIgnition = (config: IgnitionConfig): string => JSON.stringify(config);
+
+export function fromIgnition(json: string): NodeConfig {
+  const config = JSON.parse(json) as IgnitionConfig;
+  if (config.ignition?.version !== IGNITION_VERSION) throw new Error(`not an Ignition ${IGNITION_VERSION} config`);
+  const files = config.storage.files.map((f) => ({ path: f.path, mode: f.mode, contents: fromDataUrl(f.contents) }));
+  const hostname = files.find((f) => f.path === HOSTNAME_FILE);
+  const units: SystemdUnit[] = config.systemd.units.map((u) => ({
+    name: u.name,
+    ...(u.contents !== undefined ? { contents: u.contents } : {}),
+    ...(u.enabled ? { enabled: true } : {}),
+    ...(u.mask ? { masked: true } : {}),
+    ...(u.dropins?.length ? { dropins: u.dropins } : {}),
+  }));
+  return {
+    hostname: (hostname?.contents ?? "").trim(),
+    sshAuthorizedKeys: config.passwd?.users.find((u) => u.name === "core")?.sshAuthorizedKeys ?? [],
+    files: files.filter((f) => f.path !== HOSTNAME_FILE),
+    units,
+  };
+}

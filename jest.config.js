@@ -1,0 +1,10 @@
+/** Tests run through swc (no type-checking: `tsc --noEmit` does that once, in `npm test`). */
+module.exports = {
+  testEnvironment: "node",
+  roots: ["<rootDir>/test"],
+  testMatch: ["**/*.test.ts"],
+  transform: {
+    "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript", decorators: true }, target: "es2022" }, module: { type: "commonjs" } }],
+  },
+  testTimeout: 60000,
+};

@@ -1,0 +1,20 @@
+// Loading the spec for a command: every problem printed, invalid input raised as an InputError.
+import { resolve } from "node:path";
+import { formatIssue, hasErrors } from "../spec/issues";
+import { loadSpec } from "../spec/load";
+import type { Spec } from "../spec/schema";
+import { InputError } from "./errors";
+import type { Io } from "./io";
+
+export const DEFAULT_SPEC = "cluster.yaml";
+
+export function loadSpecOrFail(io: Io, file: string | undefined): { spec: Spec; file: string } {
+  const path = resolve(io.cwd, file ?? DEFAULT_SPEC);
+  const { spec, issues } = loadSpec(path);
+  for (const issue of issues) io.err(formatIssue(issue));
+  if (!spec || hasErrors(issues)) {
+    const errors = issues.filter((i) => i.severity === "error").length;
+    throw new InputError(`${path}: ${errors} ${errors === 1 ? "problem" : "problems"}, nothing was written`);
+  }
+  return { spec, file: path };
+}

@@ -1,0 +1,45 @@
+// etcd on control nodes: etcd 3.5 in Docker under systemd, listening on the node's planned IP only,
+// mutual TLS for clients and peers, the v2 API on for locksmith. The unit replaces Flatcar's own
+// etcd-member.service (as Typhoon does) so that certificate paths read the same inside and outside the
+// container: /etc/etcd/tls is mounted at the same path.
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../plan/plan";
+import { PUBLIC, SECRET, type NodeContext } from "./context";
+import type { NodePart } from "./model";
+import { renderTemplate } from "./templates";
+
+export const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
+export const ETCD_TLS_DIR = "/etc/etcd/tls";
+export const ETCD_DATA_DIR = "/var/lib/etcd";
+
+export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
+  if (node.role !== "control") return {};
+  const tls = secrets.members[node.name];
+  const clientUrl = `https://${node.ip}:${ETCD_CLIENT_PORT}`;
+  const peerUrl = `https://${node.ip}:${ETCD_PEER_PORT}`;
+  const env = renderTemplate("etcd.env", {
+    name: node.name,
+    dataDir: ETCD_DATA_DIR,
+    clientUrl,
+    peerUrl,
+    initialCluster: plan.etcd.initialCluster,
+    token: plan.etcd.token,
+    tlsDir: ETCD_TLS_DIR,
+  });
+  const unit = renderTemplate("etcd-member.service", {
+    image: `${spec.etcd.image}:${spec.etcd.version}`,
+    envFile: ETCD_ENV_FILE,
+    dataDir: ETCD_DATA_DIR,
+    tlsDir: ETCD_TLS_DIR,
+  });
+  return {
+    files: [
+      { path: ETCD_ENV_FILE, mode: PUBLIC, contents: env },
+      { path: `${ETCD_TLS_DIR}/ca.crt`, mode: PUBLIC, contents: secrets.ca.cert },
+      { path: `${ETCD_TLS_DIR}/server.crt`, mode: PUBLIC, contents: tls.server.cert },
+      { path: `${ETCD_TLS_DIR}/server.key`, mode: SECRET, contents: tls.server.key },
+      { path: `${ETCD_TLS_DIR}/peer.crt`, mode: PUBLIC, contents: tls.peer.cert },
+      { path: `${ETCD_TLS_DIR}/peer.key`, mode: SECRET, contents: tls.peer.key },
+    ],
+    units: [{ name: "etcd-member.service", contents: unit, enabled: true }],
+  };
+}

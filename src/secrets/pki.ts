@@ -1,0 +1,131 @@
+// Certificate authority and certificates for one environment: ECDSA P-256 keys (small user data),
+// created with @peculiar/x509 on Node's WebCrypto. Checking an existing certificate uses Node's own
+// X509Certificate, which is synchronous (the CDKTF app reads secrets synchronously).
+import "reflect-metadata"; // @peculiar/x509 resolves its services through tsyringe, which needs it
+import { randomBytes, webcrypto, X509Certificate, createPrivateKey } from "node:crypto";
+import * as x509 from "@peculiar/x509";
+
+x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+
+type CryptoKey = webcrypto.CryptoKey;
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
+
+const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CA_DAYS = 3650;
+const LEAF_DAYS = 1825;
+
+/** A certificate and its private key, both PEM. */
+export interface CertKey {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** What a leaf certificate is for and which names it carries. */
+export interface LeafRequest {
+  readonly commonName: string;
+  readonly usage: "server-and-client" | "client";
+  readonly ips?: readonly string[];
+  readonly dnsNames?: readonly string[];
+}
+
+// A positive serial of 16 random bytes, as RFC 5280 asks.
+const serial = () => {
+  const bytes = randomBytes(16);
+  bytes[0] &= 0x7f;
+  return bytes.toString("hex");
+};
+
+async function newKeys(): Promise<CryptoKeyPair> {
+  return webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
+}
+
+async function pemKey(key: CryptoKey): Promise<string> {
+  const der = await webcrypto.subtle.exportKey("pkcs8", key);
+  return `${x509.PemConverter.encode(der, "PRIVATE KEY")}\n`;
+}
+
+function validity(days: number) {
+  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+  return { notBefore, notAfter: new Date(notBefore.getTime() + days * DAY_MS) };
+}
+
+export async function createCa(commonName: string): Promise<CertKey> {
+  const keys = await newKeys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: serial(),
+    name: `CN=${commonName}`,
+    ...validity(CA_DAYS),
+    signingAlgorithm: ALG,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { cert: cert.toString("pem") + "\n", key: await pemKey(keys.privateKey) };
+}
+
+export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey> {
+  const caCert = new x509.X509Certificate(ca.cert);
+  const caKey = await webcrypto.subtle.importKey(
+    "pkcs8",
+    x509.PemConverter.decodeFirst(ca.key),
+    ALG,
+    false,
+    ["sign"],
+  );
+  const keys = await newKeys();
+  const usages = req.usage === "client" ? [x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth];
+  const names = [
+    ...(req.dnsNames ?? []).map((value) => ({ type: "dns" as const, value })),
+    ...(req.ips ?? []).map((value) => ({ type: "ip" as const, value })),
+  ];
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `CN=${req.commonName}`,
+    issuer: caCert.subject,
+    ...validity(LEAF_DAYS),
+    signingAlgorithm: ALG,
+    publicKey: keys.publicKey,
+    signingKey: caKey as CryptoKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
+      new x509.ExtendedKeyUsageExtension(usages, false),
+      ...(names.length ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
+      await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
+    ],
+  });
+  return { cert: cert.toString("pem") + "\n", key: await pemKey(keys.privateKey) };
+}
+
+/** The SANs of a request as Node prints them (`DNS:a, IP Address:1.2.3.4`), in a stable order. */
+const sanSet = (dns: readonly string[], ips: readonly string[]) =>
+  [...dns.map((d) => `DNS:${d}`), ...ips.map((ip) => `IP Address:${ip}`)].sort().join(", ");
+
+/** Whether an existing certificate still fits: signed by this CA, same names, key matches, not expired. */
+export function leafFits(ca: CertKey, leaf: CertKey, req: LeafRequest): boolean {
+  try {
+    const caCert = new X509Certificate(ca.cert);
+    const cert = new X509Certificate(leaf.cert);
+    if (!cert.verify(caCert.publicKey) || !cert.checkPrivateKey(createPrivateKey(leaf.key))) return false;
+    if (new Date(cert.validTo).getTime() < Date.now() + 30 * DAY_MS) return false;
+    if (cert.subject !== `CN=${req.commonName}`) return false;
+    const have = (cert.subjectAltName ?? "").split(", ").filter(Boolean).sort().join(", ");
+    return have === sanSet(req.dnsNames ?? [], req.ips ?? []);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a CA pair is usable: the key belongs to the certificate and it is a CA. */
+export function caIsUsable(ca: CertKey): boolean {
+  try {
+    const cert = new X509Certificate(ca.cert);
+    return cert.ca && cert.checkPrivateKey(createPrivateKey(ca.key)) && new Date(cert.validTo).getTime() > Date.now();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,124 @@
+// Semantic rules: checks that span fields. Each rule is a named function that pushes issues and never
+// throws; `checkRules` runs them all so that every problem is reported at once.
+import { contains, formatCidr, nodeCapacity, parseCidr } from "./ipv4";
+import type { SpecIssue } from "./issues";
+import type { Spec } from "./schema";
+
+type Push = (severity: SpecIssue["severity"], path: string, message: string) => void;
+type Rule = (spec: Spec, push: Push) => void;
+
+const LOOPBACK = parseCidr("127.0.0.0/8");
+const totalNodes = (spec: Spec) => spec.nodes.reduce((sum, g) => sum + g.count, 0);
+
+/** Every network a spec uses, with the path that sets it. */
+function networks(spec: Spec): { path: string; cidr: string }[] {
+  const out = [{ path: "network.cidr", cidr: spec.network.cidr }];
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.network) out.push({ path: `environments.${name}.network.cidr`, cidr: env.network.cidr });
+  }
+  return out;
+}
+
+export function cidrIsNetworkAddress(spec: Spec, push: Push): void {
+  for (const { path, cidr } of networks(spec)) {
+    const c = parseCidr(cidr);
+    if (c.address !== c.base) push("error", path, `host bits are set: did you mean ${formatCidr(c)}?`);
+  }
+}
+
+export function cidrHoldsAllNodes(spec: Spec, push: Push): void {
+  const count = totalNodes(spec);
+  for (const { path, cidr } of networks(spec)) {
+    const capacity = nodeCapacity(parseCidr(cidr));
+    if (count > capacity) push("error", path, `${cidr} holds ${capacity} nodes, the spec plans ${count}: use a larger network`);
+  }
+}
+
+export function loopbackIsForTests(spec: Spec, push: Push): void {
+  for (const { path, cidr } of networks(spec)) {
+    if (contains(LOOPBACK, parseCidr(cidr))) push("warning", path, `${cidr} is a loopback network: only for running a cluster's etcd on one machine in tests`);
+  }
+}
+
+export function controlCountGivesQuorum(spec: Spec, push: Push): void {
+  const control = spec.nodes.filter((g) => g.role === "control").reduce((sum, g) => sum + g.count, 0);
+  if (control === 0) push("error", "nodes", "needs a group with role control (it runs etcd)");
+  else if (control % 2 === 0)
+    push("warning", "nodes", `${control} control nodes tolerate no more failures than ${control - 1}: use an odd count`);
+}
+
+export function namesAreUnique(spec: Spec, push: Push): void {
+  const seen = new Map<string, number>();
+  spec.nodes.forEach((group, i) => {
+    const name = group.name ?? group.role;
+    const first = seen.get(name);
+    if (first === undefined) seen.set(name, i);
+    else push("error", `nodes[${i}].name`, `duplicate group name "${name}" (also nodes[${first}]): give each group its own name`);
+  });
+}
+
+const WEEKDAY_TIME = /^((Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?([01]\d|2[0-3]):[0-5]\d$/;
+const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+
+export function rebootWindowSyntax(spec: Spec, push: Push): void {
+  const window = spec.updates.window;
+  if (!window) return;
+  if (!WEEKDAY_TIME.test(window.start))
+    push("error", "updates.window.start", `"${window.start}" is not a start time: use "HH:MM" or "Thu 04:00" (24-hour, optional weekday)`);
+  if (!GO_DURATION.test(window.length) || !/[1-9]/.test(window.length))
+    push("error", "updates.window.length", `"${window.length}" is not a duration: use a positive Go duration like 1h or 1h30m`);
+  if (spec.updates.rebootStrategy === "off")
+    push("warning", "updates.window", "has no effect with rebootStrategy off");
+}
+
+export function etcdSpeaksV2(spec: Spec, push: Push): void {
+  const minor = Number(spec.etcd.version.split(".")[1]);
+  if (minor < 4) push("error", "etcd.version", `${spec.etcd.version} is too old: use v3.5.x`);
+  else if (minor > 5 && spec.updates.rebootStrategy === "etcd-lock")
+    push("error", "etcd.version", `etcd ${spec.etcd.version} has no v2 API, which locksmith's reboot lock needs: use v3.5.x or another rebootStrategy`);
+}
+
+export function schedulerIsAvailable(spec: Spec, push: Push): void {
+  if (spec.scheduler.kind !== "none")
+    push("error", "scheduler.kind", `${spec.scheduler.kind} is not available in this version of coreform yet: use none`);
+}
+
+export function sshKeysGiven(spec: Spec, push: Push): void {
+  if (spec.ssh.authorizedKeys.length === 0)
+    push("warning", "ssh.authorizedKeys", "is empty: nobody can log in to the nodes");
+}
+
+export function environmentsGiven(spec: Spec, push: Push): void {
+  if (Object.keys(spec.environments).length === 0) push("error", "environments", "needs at least one environment");
+}
+
+export function worldAccessIsExplicit(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (!("adminCidrs" in env) || env.allowWorldAccess) continue;
+    env.adminCidrs.forEach((cidr, i) => {
+      if (parseCidr(cidr).prefix === 0)
+        push("error", `environments.${name}.adminCidrs[${i}]`, `${cidr} opens SSH and the APIs to the whole internet: name your own networks, or set allowWorldAccess: true`);
+    });
+  }
+}
+
+export const RULES: readonly Rule[] = [
+  cidrIsNetworkAddress,
+  cidrHoldsAllNodes,
+  loopbackIsForTests,
+  controlCountGivesQuorum,
+  namesAreUnique,
+  rebootWindowSyntax,
+  etcdSpeaksV2,
+  schedulerIsAvailable,
+  sshKeysGiven,
+  environmentsGiven,
+  worldAccessIsExplicit,
+];
+
+export function checkRules(spec: Spec): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const push: Push = (severity, path, message) => issues.push({ severity, path, message });
+  for (const rule of RULES) rule(spec, push);
+  return issues;
+}

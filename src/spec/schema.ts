@@ -1,0 +1,212 @@
+// The cluster spec (`apiVersion: coreform/v1`). This zod schema is the only definition of the spec's
+// shape: every TypeScript type of the spec is inferred from it. Defaults live here too, so a parsed
+// Spec is complete. Checks that need more than one field (capacity, uniqueness, windows…) are in rules.ts.
+import { z } from "zod";
+
+const dnsLabel = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, "must be DNS-safe: lowercase letters, digits and '-', starting with a letter");
+
+const cidr = z.cidrv4({ error: "must be an IPv4 CIDR like 10.42.0.0/24" });
+const sshKey = z
+  .string()
+  .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
+const diskGiB = z.number().int().min(8).max(65536);
+const memoryMiB = z.number().int().min(512);
+const cpus = z.number().int().min(1).max(64);
+
+export const PLATFORMS = ["vagrant", "libvirt", "openstack", "aws", "gce", "azure"] as const;
+export const ROLES = ["control", "worker"] as const;
+export const CHANNELS = ["stable", "beta", "alpha", "lts"] as const;
+export const SCHEDULERS = ["kubernetes", "fleet", "none"] as const;
+export const REBOOT_STRATEGIES = ["etcd-lock", "reboot", "off"] as const;
+
+/** Settings that every environment may carry, whatever its platform. */
+const environmentBase = {
+  /** Overrides the spec's `network` for this environment. @default the spec's network */
+  network: z.strictObject({ cidr }).optional(),
+};
+
+/** Cloud environments are reachable from the internet: who may reach SSH and the APIs must be said. */
+const firewall = {
+  adminCidrs: z.array(cidr).min(1, "needs at least one CIDR (who may reach SSH and the APIs)"),
+  /** Lets `adminCidrs` contain 0.0.0.0/0. @default false */
+  allowWorldAccess: z.boolean().default(false),
+};
+
+/** Sizes per role, the same keys for both roles (`control`, `worker`). */
+const perRole = <T extends z.ZodType>(size: T) => ({ control: size, worker: size });
+
+const vagrant = z.strictObject({
+  platform: z.literal("vagrant"),
+  ...environmentBase,
+  ...perRole(
+    z
+      .strictObject({
+        /** @default 2048 */ memoryMiB: memoryMiB.default(2048),
+        /** @default 2 */ cpus: cpus.default(2),
+      })
+      .prefault({}),
+  ),
+});
+
+const libvirt = z.strictObject({
+  platform: z.literal("libvirt"),
+  ...environmentBase,
+  /** @default "qemu:///system" */
+  uri: z.string().regex(/^[a-z+]+:\/\//, "must be a libvirt URI like qemu:///system").default("qemu:///system"),
+  /** Storage pool for the image and the disks. @default "default" */
+  pool: z.string().min(1).default("default"),
+  ...perRole(
+    z
+      .strictObject({
+        memoryMiB: memoryMiB.default(2048),
+        cpus: cpus.default(2),
+        diskGiB: diskGiB.default(20),
+      })
+      .prefault({}),
+  ),
+});
+
+const openstack = z.strictObject({
+  platform: z.literal("openstack"),
+  ...environmentBase,
+  ...firewall,
+  /** @default the cloud's default region (from clouds.yaml / OS_REGION_NAME) */
+  region: z.string().min(1).optional(),
+  /** Name of the external network the router uplinks to (floating IPs come from it). */
+  externalNetwork: z.string().min(1),
+  /** An existing Flatcar image; without it the stack imports the channel's OpenStack image. */
+  imageName: z.string().min(1).optional(),
+  /** Key pair for the `core` user besides `ssh.authorizedKeys`. */
+  keyPair: z.string().min(1).optional(),
+  ...perRole(z.strictObject({ flavor: z.string().min(1), diskGiB: diskGiB.optional() })),
+});
+
+const aws = z.strictObject({
+  platform: z.literal("aws"),
+  ...environmentBase,
+  ...firewall,
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1"),
+  /** Pinned AMI; without it the newest Flatcar AMI of the channel is looked up. */
+  ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "must be an AMI id like ami-0123456789abcdef0").optional(),
+  /** @default derived from the instance type (Graviton families → arm64) */
+  arch: z.enum(["x86_64", "arm64"]).optional(),
+  /** Existing VPC and subnet; without them the stack creates both. */
+  vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id like vpc-0abc…").optional(),
+  subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id like subnet-0abc…").optional(),
+  ...perRole(
+    z
+      .strictObject({
+        /** @default "t3.small" */
+        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type like t3.small").default("t3.small"),
+        /** @default 30 */
+        diskGiB: diskGiB.default(30),
+      })
+      .prefault({}),
+  ),
+});
+
+const gce = z.strictObject({
+  platform: z.literal("gce"),
+  ...environmentBase,
+  ...firewall,
+  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a GCE region like europe-west1"),
+  zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCE zone like europe-west1-b"),
+  ...perRole(
+    z
+      .strictObject({
+        /** @default "e2-standard-2" */
+        machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, "must be a GCE machine type like e2-standard-2").default("e2-standard-2"),
+        diskGiB: diskGiB.default(30),
+      })
+      .prefault({}),
+  ),
+});
+
+const azure = z.strictObject({
+  platform: z.literal("azure"),
+  ...environmentBase,
+  ...firewall,
+  location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure location like westeurope"),
+  /** @default "<cluster>-<environment>" */
+  resourceGroup: z.string().regex(/^[-\w.()]{1,90}$/, "must be an Azure resource group name").optional(),
+  ...perRole(
+    z
+      .strictObject({
+        /** @default "Standard_B2s" */
+        vmSize: z.string().regex(/^(Standard|Basic)_[A-Za-z0-9_]+$/, "must be an Azure VM size like Standard_B2s").default("Standard_B2s"),
+        diskGiB: diskGiB.default(30),
+      })
+      .prefault({}),
+  ),
+});
+
+export const environmentSchema = z.discriminatedUnion("platform", [vagrant, libvirt, openstack, aws, gce, azure]);
+
+const nodeGroup = z.strictObject({
+  /** Group name; nodes are named `<name>-01`, `<name>-02`… @default the role */
+  name: dnsLabel(20).optional(),
+  role: z.enum(ROLES),
+  count: z.number().int().min(1).max(5000),
+});
+
+export const specSchema = z.strictObject({
+  apiVersion: z.literal("coreform/v1", { error: 'must be "coreform/v1"' }),
+  name: dnsLabel(32),
+  os: z
+    .strictObject({
+      /** @default "stable" */
+      channel: z.enum(CHANNELS).default("stable"),
+      /** "current" or a pinned Flatcar release such as 4593.2.5. @default "current" */
+      version: z
+        .string()
+        .regex(/^(current|\d+\.\d+\.\d+)$/, 'must be "current" or a Flatcar release like 4593.2.5')
+        .default("current"),
+    })
+    .prefault({}),
+  ssh: z.strictObject({ authorizedKeys: z.array(sshKey).default([]) }).prefault({}),
+  network: z.strictObject({ cidr }),
+  nodes: z.array(nodeGroup).min(1, "needs at least one node group"),
+  etcd: z
+    .strictObject({
+      /** @default "quay.io/coreos/etcd" */
+      image: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, "must be an image name without a tag").default("quay.io/coreos/etcd"),
+      /** @default "v3.5.16" */
+      version: z.string().regex(/^v3\.\d+\.\d+$/, "must be an etcd release tag like v3.5.16").default("v3.5.16"),
+    })
+    .prefault({}),
+  updates: z
+    .strictObject({
+      /** Update group (a channel or a Nebraska group). @default os.channel */
+      group: z.string().regex(/^[A-Za-z0-9._-]+$/, "must be a channel or a Nebraska group name").optional(),
+      /** @default Flatcar's public update server */
+      server: z
+        .union([z.url({ protocol: /^https?$/, error: "must be an http(s) URL or 'disabled'" }), z.literal("disabled")], {
+          error: "must be an http(s) URL or 'disabled'",
+        })
+        .default("https://public.update.flatcar-linux.net/v1/update/"),
+      /** @default "etcd-lock" */
+      rebootStrategy: z.enum(REBOOT_STRATEGIES).default("etcd-lock"),
+      /** When reboots may happen; syntax checked in rules.ts. @default any time */
+      window: z.strictObject({ start: z.string(), length: z.string() }).optional(),
+    })
+    .prefault({}),
+  scheduler: z
+    .strictObject({
+      /** @default "none" */
+      kind: z.enum(SCHEDULERS).default("none"),
+    })
+    .prefault({}),
+  environments: z.record(dnsLabel(24), environmentSchema),
+});
+
+export type Spec = z.infer<typeof specSchema>;
+export type SpecInput = z.input<typeof specSchema>;
+export type Environment = z.infer<typeof environmentSchema>;
+export type Platform = Environment["platform"];
+export type Role = (typeof ROLES)[number];
+export type NodeGroup = Spec["nodes"][number];
