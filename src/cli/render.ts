@@ -1,7 +1,7 @@
 // `coreform render`: spec → plan → secrets → node configs → files, for each chosen environment.
 // Every environment is rendered in memory before anything is written to OUTDIR.
 import { dirname, resolve } from "node:path";
-import { renderNodes } from "../node/render";
+import { renderNodes, UserDataBudgetError } from "../node/render";
 import { planCluster } from "../plan/plan";
 import { ensureSecrets, secretsDir } from "../secrets/store";
 import { emit, type OutputFile } from "./emit";
@@ -11,6 +11,16 @@ import { loadSpecOrFail } from "./spec-file";
 
 const PUBLIC = 0o644;
 const SECRET = 0o600;
+
+/** Over a platform's user-data budget is the spec's problem: invalid input. */
+function renderNodesOrFail(...args: Parameters<typeof renderNodes>) {
+  try {
+    return renderNodes(...args);
+  } catch (e) {
+    if (e instanceof UserDataBudgetError) throw new InputError(e.message);
+    throw e;
+  }
+}
 
 export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, file);
@@ -25,7 +35,7 @@ export async function render(io: Io, names: string[], file: string | undefined, 
   for (const env of chosen) {
     const plan = planCluster(spec, env);
     const secrets = await ensureSecrets(secretsDir(baseDir, env), plan, (line) => io.err(line));
-    const nodes = renderNodes(spec, plan, secrets);
+    const nodes = renderNodesOrFail(spec, plan, secrets);
     outputs.set(env, [
       { path: "plan.json", contents: `${JSON.stringify(plan, null, 2)}\n`, mode: PUBLIC },
       ...nodes.flatMap(({ node, ignition, cloudConfig }) => [

@@ -86,7 +86,9 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
       members,
       initialCluster: members.map((m) => `${m.name}=${m.peerUrl}`).join(","),
       clientUrls: members.map((m) => m.clientUrl),
-      token: `${spec.name}-${environment}`,
+      // The cluster's name, not the environment's: user data must not depend on where a node runs.
+      // Environments never talk to each other anyway: each has its own CA.
+      token: spec.name,
     },
     ports: [
       { name: "etcd", protocol: "tcp", from: ETCD_CLIENT_PORT, to: ETCD_PEER_PORT },

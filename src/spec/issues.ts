@@ -45,12 +45,19 @@ const expectedName: Record<string, string> = {
   record: "a mapping",
 };
 
+const oneOf = (missing: boolean, values: readonly unknown[]) =>
+  `${missing ? "required: one of" : "must be one of"} ${values.map((v) => String(v)).join(", ")}`;
+
 /** zod's issue messages made short, lowercase and about the spec, not about JavaScript. */
 export function messageForZodIssue(iss: z.core.$ZodRawIssue): string | undefined {
   switch (iss.code) {
-    case "invalid_type":
+    case "invalid_type": {
       if (iss.input === undefined) return "required";
-      return `must be ${expectedName[iss.expected] ?? iss.expected}, not ${typeName(iss.input)}`;
+      const expected = expectedName[iss.expected] ?? iss.expected;
+      // 1.5 for a count, or .inf / .nan: "not a number" would contradict "must be a number".
+      if (typeof iss.input === "number") return `must be ${expected}, not ${String(iss.input)}`;
+      return `must be ${expected}, not ${typeName(iss.input)}`;
+    }
     case "too_small": {
       const min = String(iss.minimum);
       if (iss.origin === "array") return `needs at least ${min} ${Number(min) === 1 ? "entry" : "entries"}`;
@@ -64,7 +71,13 @@ export function messageForZodIssue(iss: z.core.$ZodRawIssue): string | undefined
       return `must be ≤ ${max}`;
     }
     case "invalid_value":
-      return `must be one of ${iss.values.map((v) => String(v)).join(", ")}`;
+      return oneOf(iss.input === undefined, iss.values);
+    case "invalid_union": {
+      // A discriminated union (an environment's `platform`) that matched no option.
+      if (!iss.discriminator || !("options" in iss) || !iss.options) return undefined;
+      const input = iss.input as Record<string, unknown> | undefined;
+      return oneOf(input?.[iss.discriminator] === undefined, iss.options);
+    }
     case "not_multiple_of":
       return `must be a multiple of ${String(iss.divisor)}`;
     default:
@@ -78,9 +91,6 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): SpecIssue[] 
   for (const iss of issues) {
     if (iss.code === "unrecognized_keys") {
       for (const key of iss.keys) out.push({ severity: "error", path: formatPath([...iss.path, key]), message: "unknown key" });
-    } else if (iss.code === "invalid_union" && "discriminator" in iss && iss.discriminator) {
-      const options = (iss as { options?: unknown[] }).options ?? [];
-      out.push({ severity: "error", path: formatPath(iss.path), message: `must be one of ${options.join(", ")}` });
     } else if (iss.code === "invalid_key") {
       out.push({ severity: "error", path: formatPath(iss.path), message: `name ${iss.issues[0]?.message ?? "is not valid"}` });
     } else {

@@ -1,6 +1,6 @@
 // Semantic rules: checks that span fields. Each rule is a named function that pushes issues and never
 // throws; `checkRules` runs them all so that every problem is reported at once.
-import { contains, formatCidr, nodeCapacity, parseCidr } from "./ipv4";
+import { contains, formatCidr, formatIp, nodeCapacity, parseCidr } from "./ipv4";
 import type { SpecIssue } from "./issues";
 import type { Spec } from "./schema";
 
@@ -23,6 +23,18 @@ export function cidrIsNetworkAddress(spec: Spec, push: Push): void {
   for (const { path, cidr } of networks(spec)) {
     const c = parseCidr(cidr);
     if (c.address !== c.base) push("error", path, `host bits are set: did you mean ${formatCidr(c)}?`);
+  }
+}
+
+/** Cloud firewalls take network addresses only (Terraform's AWS provider rejects 203.0.113.5/24 at plan time). */
+export function adminCidrsAreNetworks(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (!("adminCidrs" in env)) continue;
+    env.adminCidrs.forEach((cidr, i) => {
+      const c = parseCidr(cidr);
+      if (c.address !== c.base)
+        push("error", `environments.${name}.adminCidrs[${i}]`, `host bits are set: use ${formatCidr(c)}, or ${formatIp(c.address)}/32 for one address`);
+    });
   }
 }
 
@@ -104,6 +116,7 @@ export function worldAccessIsExplicit(spec: Spec, push: Push): void {
 
 export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
+  adminCidrsAreNetworks,
   cidrHoldsAllNodes,
   loopbackIsForTests,
   controlCountGivesQuorum,

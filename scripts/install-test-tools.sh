@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the real tools the integration tests drive, from Debian's packages:
+#   etcd-server, etcd-client  real etcd processes for the loopback cluster test
+#   ignition                  ignition-validate and the Ignition binary (dracut module)
+#   openssl                   verifies the certificates coreform creates
+# Debian's etcd-server package enables a system etcd unit; where systemd runs it, it listens on
+# 127.0.0.1:2379 only, which the tests never use (they take 127.0.X.10 and up).
+set -euo pipefail
+packages=(etcd-server etcd-client ignition openssl)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "test tools present: ${packages[*]}"
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "installed: ${missing[*]}"

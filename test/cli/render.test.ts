@@ -1,0 +1,175 @@
+// `coreform render`, `init` and the command line, through the real CLI on temporary projects.
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { cli, project, smallSpec, tempDir } from "../helpers/cli";
+
+const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
+
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else out[relative(dir, p)] = `${(statSync(p).mode & 0o777).toString(8)} ${createHash("sha256").update(readFileSync(p)).digest("hex")}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+const mode = (p: string) => statSync(p).mode & 0o777;
+
+function defaultProject(): string {
+  const dir = tempDir();
+  copyFileSync(DEFAULT_SPEC, join(dir, "cluster.yaml"));
+  return dir;
+}
+
+describe("coreform render", () => {
+  test("renders every environment of the default spec: Ignition, cloud-config and plan per environment", async () => {
+    const dir = defaultProject();
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(0);
+    const envs = ["azure", "gce", "kvm", "laptop", "openstack", "prod"];
+    expect(readdirSync(join(dir, "out")).sort()).toEqual(envs);
+    for (const env of envs) {
+      const names = ["control-01", "control-02", "control-03", "worker-01", "worker-02"];
+      expect(readdirSync(join(dir, "out", env, "ignition")).sort()).toEqual(names.map((n) => `${n}.json`));
+      expect(readdirSync(join(dir, "out", env, "cloud-config")).sort()).toEqual(names.map((n) => `${n}.yaml`));
+      const plan = JSON.parse(readFileSync(join(dir, "out", env, "plan.json"), "utf8"));
+      expect(plan.environment).toBe(env);
+      expect(plan.nodes).toHaveLength(5);
+    }
+    expect(r.stdout).toContain("rendered prod (aws): 5 nodes");
+  });
+
+  test("files holding secrets are 0600 in 0700 directories; the plan holds no secret; nothing secret is printed", async () => {
+    const dir = defaultProject();
+    const r = await cli(dir, "render", "prod");
+    expect(readdirSync(join(dir, "out"))).toEqual(["prod"]);
+    for (const sub of ["ignition", "cloud-config"]) {
+      expect(mode(join(dir, "out/prod", sub))).toBe(0o700);
+      for (const f of readdirSync(join(dir, "out/prod", sub))) expect(mode(join(dir, "out/prod", sub, f))).toBe(0o600);
+    }
+    expect(mode(join(dir, "out/prod/plan.json"))).toBe(0o644);
+    expect(readFileSync(join(dir, "out/prod/plan.json"), "utf8")).not.toMatch(/BEGIN|PRIVATE/);
+    const secrets = join(dir, ".coreform/prod");
+    const check = (d: string) => {
+      expect(mode(d)).toBe(0o700);
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) check(join(d, e.name));
+        else expect(mode(join(d, e.name))).toBe(0o600);
+      }
+    };
+    check(secrets);
+    expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/BEGIN|PRIVATE|KEY-----/);
+  });
+
+  test("deterministic: a second render gives byte-identical output and reuses every secret", async () => {
+    const dir = defaultProject();
+    expect((await cli(dir, "render")).code).toBe(0);
+    const out1 = tree(join(dir, "out"));
+    const secrets1 = tree(join(dir, ".coreform"));
+    const again = await cli(dir, "render");
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toContain("created");
+    expect(tree(join(dir, "out"))).toEqual(out1);
+    expect(tree(join(dir, ".coreform"))).toEqual(secrets1);
+  });
+
+  test("a failing run leaves earlier output untouched (invalid spec, and over the user-data budget)", async () => {
+    const dir = defaultProject();
+    expect((await cli(dir, "render")).code).toBe(0);
+    const before = tree(join(dir, "out"));
+    const good = readFileSync(join(dir, "cluster.yaml"), "utf8");
+
+    writeFileSync(join(dir, "cluster.yaml"), good.replace("count: 3", "count: 0"));
+    const invalid = await cli(dir, "render");
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain("nodes[0].count: must be ≥ 1");
+
+    const keys = Array.from({ length: 160 }, (_, i) => `    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(40, "A")} k${i}`).join("\n");
+    writeFileSync(join(dir, "cluster.yaml"), good.replace(/  authorizedKeys:\n.*\n/, `  authorizedKeys:\n${keys}\n`).replace("count: 2", "count: 3"));
+    const over = await cli(dir, "render");
+    expect(over.code).toBe(2);
+    expect(over.stderr).toMatch(/prod: node control-01: ignition config is \d+ bytes, over the 16384-byte limit/);
+
+    expect(tree(join(dir, "out"))).toEqual(before);
+    expect(readdirSync(join(dir, "out/prod")).filter((f) => f.startsWith("."))).toEqual([]);
+  });
+
+  test("only what coreform wrote is replaced: Vagrant state and local files stay, removed nodes go", async () => {
+    const dir = project(smallSpec({ control: 1, worker: 2 }));
+    expect((await cli(dir, "render")).code).toBe(0);
+    mkdirSync(join(dir, "out/test/.vagrant/machines"), { recursive: true });
+    writeFileSync(join(dir, "out/test/.vagrant/machines/id"), "keep me");
+    writeFileSync(join(dir, "out/test/config.rb"), "# mine");
+    writeFileSync(join(dir, "cluster.yaml"), smallSpec({ control: 1, worker: 1 }));
+    expect((await cli(dir, "render")).code).toBe(0);
+    expect(readFileSync(join(dir, "out/test/.vagrant/machines/id"), "utf8")).toBe("keep me");
+    expect(readFileSync(join(dir, "out/test/config.rb"), "utf8")).toBe("# mine");
+    expect(readdirSync(join(dir, "out/test/ignition")).sort()).toEqual(["control-01.json", "worker-01.json"]);
+  });
+
+  test("a changed address reissues that member's certificates and keeps the CA", async () => {
+    const dir = project(smallSpec({ control: 1, worker: 0 }));
+    expect((await cli(dir, "render")).code).toBe(0);
+    const ca = readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8");
+    const server = readFileSync(join(dir, ".coreform/test/members/control-01/server.crt"), "utf8");
+    writeFileSync(join(dir, "cluster.yaml"), smallSpec({ control: 1, worker: 0, cidr: "10.99.0.0/24" }));
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("reissued members/control-01/server, members/control-01/peer");
+    expect(readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8")).toBe(ca);
+    expect(readFileSync(join(dir, ".coreform/test/members/control-01/server.crt"), "utf8")).not.toBe(server);
+  });
+
+  test("-f and -o choose the spec and the output directory", async () => {
+    const dir = project(smallSpec());
+    const elsewhere = tempDir();
+    const r = await cli(elsewhere, "render", "-f", join(dir, "cluster.yaml"), "-o", "rendered");
+    expect(r.code).toBe(0);
+    expect(existsSync(join(elsewhere, "rendered/test/plan.json"))).toBe(true);
+    expect(existsSync(join(dir, ".coreform/test/ca.crt"))).toBe(true);
+    expect(existsSync(join(dir, "out"))).toBe(false);
+  });
+});
+
+describe("coreform init", () => {
+  test("writes the commented default spec, which validates, and never overwrites", async () => {
+    const dir = tempDir();
+    const r = await cli(dir, "init", "sub");
+    expect(r.code).toBe(0);
+    const written = join(dir, "sub/cluster.yaml");
+    expect(readFileSync(written, "utf8")).toBe(readFileSync(DEFAULT_SPEC, "utf8"));
+    expect((await cli(join(dir, "sub"), "validate")).code).toBe(0);
+    writeFileSync(written, "# mine\n");
+    const again = await cli(dir, "init", "sub");
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("exists already");
+    expect(readFileSync(written, "utf8")).toBe("# mine\n");
+  });
+});
+
+describe("the command line", () => {
+  test.each([["--help"], ["-h"], ["help"], ["init", "--help"], ["validate", "--help"], ["render", "-h"]])("%s %s prints usage, exit 0", async (...argv) => {
+    const r = await cli(tempDir(), ...argv);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/[Uu]sage: coreform/);
+  });
+
+  test.each([[[]], [["frobnicate"]], [["render", "--bogus"]], [["validate", "extra"]], [["init", "a", "b"]]])("%j is invalid input, exit 2", async (argv) => {
+    const r = await cli(tempDir(), ...argv);
+    expect(r.code).toBe(2);
+  });
+
+  test("a runtime failure exits 1 and says what failed", async () => {
+    const dir = project(smallSpec());
+    writeFileSync(join(dir, "out"), "a file where the output directory should be");
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/coreform render: .*(EEXIST|ENOTDIR)/);
+  });
+});

@@ -1,0 +1,106 @@
+// The first-boot formats: content encoding, cloud-config ≡ Ignition, and identical user data on every
+// platform given the same secrets.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fromCloudConfig, serializeCloudConfig, toCloudConfig } from "../../cloud-config/coreos-cloudinit";
+import { fromCloudConfigContent, fromDataUrl, toCloudConfigContent, toDataUrl } from "../../cloud-config/encoding";
+import { fromIgnition, toIgnition } from "../../cloud-config/ignition";
+import { PLATFORMS } from "../../src/spec/schema";
+import { renderEnv, specFrom } from "../helpers/render";
+
+const defaultSpec = specFrom(readFileSync(join(__dirname, "../../cluster.yaml"), "utf8"));
+
+describe("file contents as data URLs", () => {
+  test.each([
+    ["short text stays plain", "core-01\n", "data:,core-01%0A", undefined],
+    ["'+' is escaped (Ignition reads a raw '+' as a space)", "a+b", "data:,a%2Bb", undefined],
+    ["repetitive text is gzipped", "KEY=value\n".repeat(200), "data:;base64,", "gzip"],
+    ["text that percent-encoding blows up goes base64", "Grüße, €ñ!", "data:;base64,", undefined],
+  ])("%s", (_name, text, prefix, compression) => {
+    const c = toDataUrl(text);
+    expect(c.source.startsWith(prefix)).toBe(true);
+    expect(c.compression).toBe(compression);
+    expect(fromDataUrl(c)).toBe(text);
+  });
+
+  test("always the smallest of plain, base64 and gzip", () => {
+    const samples = ["", "x", "a b%c\n", "ü", defaultSpec.ssh.authorizedKeys.join("\n"), "[Unit]\nDescription=x\n".repeat(30)];
+    for (const text of samples) {
+      const chosen = toDataUrl(text);
+      expect(fromDataUrl(chosen)).toBe(text);
+      const base64 = `data:;base64,${Buffer.from(text).toString("base64")}`;
+      expect(chosen.source.length).toBeLessThanOrEqual(base64.length);
+    }
+  });
+
+  test("cloud-config content is plain unless gzip + base64 is smaller", () => {
+    expect(toCloudConfigContent("GROUP=stable\n")).toEqual({ content: "GROUP=stable\n" });
+    const long = "LOCKSMITHD_ENDPOINT=https://10.42.0.10:2379\n".repeat(20);
+    const packed = toCloudConfigContent(long);
+    expect(packed.encoding).toBe("gzip+base64");
+    expect(fromCloudConfigContent(packed.content, packed.encoding)).toBe(long);
+  });
+});
+
+describe("cloud-config ≡ Ignition", () => {
+  test.each(Object.keys(defaultSpec.environments))("every node of %s parses back to the same NodeConfig from both formats", async (env) => {
+    const { nodes } = await renderEnv(defaultSpec, env);
+    for (const { config, ignition, cloudConfig } of nodes) {
+      expect(fromIgnition(ignition)).toEqual(config);
+      expect(fromCloudConfig(cloudConfig)).toEqual(config);
+    }
+  });
+
+  test("cloud-config uses underscore keys only and starts with #cloud-config", async () => {
+    const { nodes } = await renderEnv(defaultSpec, "laptop");
+    const text = nodes[0].cloudConfig;
+    expect(text.startsWith("#cloud-config\n")).toBe(true);
+    const keys = [...text.matchAll(/^\s*-?\s*([a-z_-]+):/gm)].map((m) => m[1]);
+    expect(keys.filter((k) => k.includes("-"))).toEqual([]);
+    expect(keys).toEqual(expect.arrayContaining(["hostname", "ssh_authorized_keys", "write_files", "coreos", "units", "permissions"]));
+  });
+
+  test("a unit with drop-ins and a mask survives both formats", () => {
+    const config = {
+      hostname: "n-01",
+      sshAuthorizedKeys: [],
+      files: [{ path: "/etc/x", mode: 0o600, contents: "secret\n" }],
+      units: [
+        { name: "a.service", contents: "[Service]\nExecStart=/bin/true\n", enabled: true, dropins: [{ name: "10-x.conf", contents: "[Service]\nNice=5\n" }] },
+        { name: "b.service", masked: true },
+        { name: "c.service", dropins: [{ name: "20-y.conf", contents: "[Unit]\n" }] },
+      ],
+    };
+    expect(fromIgnition(JSON.stringify(toIgnition(config)))).toEqual(config);
+    expect(fromCloudConfig(serializeCloudConfig(toCloudConfig(config)))).toEqual(config);
+  });
+});
+
+describe("identical clusters", () => {
+  test("with the same secrets, node N's user data is byte-identical on all six platforms", async () => {
+    const base = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8").replace(/\nenvironments:[\s\S]*$/, "\n");
+    const envs: Record<string, string> = {
+      vagrant: "{ platform: vagrant }",
+      libvirt: "{ platform: libvirt }",
+      openstack: "{ platform: openstack, externalNetwork: public, adminCidrs: [203.0.113.0/24], control: { flavor: m1.medium }, worker: { flavor: m1.large } }",
+      aws: "{ platform: aws, region: eu-central-1, adminCidrs: [203.0.113.0/24] }",
+      gce: "{ platform: gce, project: coreform-demo, region: europe-west1, zone: europe-west1-b, adminCidrs: [203.0.113.0/24] }",
+      azure: "{ platform: azure, location: westeurope, adminCidrs: [203.0.113.0/24] }",
+    };
+    expect(Object.keys(envs).sort()).toEqual([...PLATFORMS].sort());
+    const spec = specFrom(`${base}environments:\n${Object.entries(envs).map(([k, v]) => `  ${k}: ${v}`).join("\n")}\n`);
+    const first = await renderEnv(spec, "vagrant");
+    for (const platform of PLATFORMS) {
+      const { nodes } = await renderEnv(spec, platform, first.secrets);
+      expect(nodes.map((n) => [n.node.name, n.ignition, n.cloudConfig])).toEqual(first.nodes.map((n) => [n.node.name, n.ignition, n.cloudConfig]));
+    }
+  });
+
+  test("the user-data budget is checked at render time, naming node, size and limit", async () => {
+    const keys = Array.from({ length: 160 }, (_, i) => `    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(40, "A")} k${i}`).join("\n");
+    const text = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8").replace(/  authorizedKeys:\n.*\n/, `  authorizedKeys:\n${keys}\n`);
+    const spec = specFrom(text);
+    await expect(renderEnv(spec, "prod")).rejects.toThrow(/prod: node control-01: ignition config is \d+ bytes, over the 16384-byte limit/);
+    await expect(renderEnv(spec, "gce")).resolves.toBeDefined();
+  });
+});

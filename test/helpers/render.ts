@@ -1,0 +1,20 @@
+// Renders a spec's environment in memory, with real secrets in a temporary directory.
+import { join } from "node:path";
+import { renderNodes } from "../../src/node/render";
+import { planCluster } from "../../src/plan/plan";
+import { ensureSecrets, type EnvironmentSecrets } from "../../src/secrets/store";
+import { parseSpec } from "../../src/spec/load";
+import type { Spec } from "../../src/spec/schema";
+import { tempDir } from "./cli";
+
+export function specFrom(text: string): Spec {
+  const { spec, issues } = parseSpec(text);
+  if (!spec) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
+  return spec;
+}
+
+export async function renderEnv(spec: Spec, env: string, secrets?: EnvironmentSecrets) {
+  const plan = planCluster(spec, env);
+  const s = secrets ?? (await ensureSecrets(join(tempDir(), env), plan));
+  return { plan, secrets: s, nodes: renderNodes(spec, plan, s) };
+}

@@ -1,0 +1,112 @@
+// Every rendered Ignition config passes Debian's ignition-validate, and the real Ignition binary
+// applies it into a scratch root where the files, modes, units, masks and presets are as the node's
+// config says (the expected config is read from the *cloud-config* output, so both formats are checked).
+import { execFileSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
+import { cli, project, smallSpec, tempDir } from "../helpers/cli";
+import { describeWithTools, IGNITION_BIN } from "../helpers/tools";
+
+function applyIgnition(configFile: string): string {
+  const work = tempDir("coreform-ignition-");
+  // Ignition writes the core user's SSH keys as that user: it must be able to reach its home.
+  chmodSync(work, 0o755);
+  const root = join(work, "root");
+  // The files stage ends with a SELinux relabel: give it a policy name and a setfiles that does nothing.
+  mkdirSync(join(root, "etc/selinux/targeted/contexts/files"), { recursive: true });
+  writeFileSync(join(root, "etc/selinux/config"), "SELINUX=disabled\nSELINUXTYPE=targeted\n");
+  writeFileSync(join(root, "etc/selinux/targeted/contexts/files/file_contexts"), "");
+  mkdirSync(join(work, "bin"));
+  writeFileSync(join(work, "bin/setfiles"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const env = { ...process.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, IGNITION_CONFIG_FILE: configFile };
+  const common = ["-platform", "file", "-root", root, "-config-cache", join(work, "cache.json"), "-state-file", join(work, "state"), "-log-to-stdout"];
+  for (const stage of ["fetch-offline", "files"]) {
+    const extra = stage === "fetch-offline" ? ["-neednet", join(work, "neednet")] : [];
+    try {
+      execFileSync(IGNITION_BIN, ["-stage", stage, ...common, ...extra], { env, stdio: "pipe" });
+    } catch (e) {
+      throw new Error(`ignition ${stage} failed on ${configFile}:\n${String((e as { stdout?: Buffer }).stdout).split("\n").filter((l) => /CRITICAL|ERROR/.test(l)).join("\n")}`);
+    }
+  }
+  return root;
+}
+
+const mode = (path: string) => lstatSync(path).mode & 0o777;
+
+describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition configs and the real Ignition binary", () => {
+  let dir: string;
+  let configs: { env: string; node: string; ignition: string; cloudConfig: string }[];
+
+  beforeAll(async () => {
+    dir = tempDir();
+    copyFileSync(join(__dirname, "../../cluster.yaml"), join(dir, "cluster.yaml"));
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(0);
+    configs = readdirSync(join(dir, "out")).flatMap((env) =>
+      readdirSync(join(dir, "out", env, "ignition")).map((f) => {
+        const node = f.replace(/\.json$/, "");
+        return {
+          env,
+          node,
+          ignition: join(dir, "out", env, "ignition", f),
+          cloudConfig: join(dir, "out", env, "cloud-config", `${node}.yaml`),
+        };
+      }),
+    );
+    expect(configs).toHaveLength(6 * 5);
+  });
+
+  test("ignition-validate accepts every config of the default spec", () => {
+    for (const c of configs) execFileSync("ignition-validate", [c.ignition], { stdio: "pipe" });
+  });
+
+  test("ignition-validate rejects a broken config (the check can fail)", () => {
+    const broken = join(tempDir(), "broken.json");
+    const config = JSON.parse(readFileSync(configs[0].ignition, "utf8"));
+    config.storage.files[0].mode = "rw-r--r--";
+    writeFileSync(broken, JSON.stringify(config));
+    expect(() => execFileSync("ignition-validate", [broken], { stdio: "pipe" })).toThrow();
+  });
+
+  test("Ignition writes exactly the node's files, units, masks and presets", () => {
+    for (const c of configs) {
+      const root = applyIgnition(c.ignition);
+      const expected = fromCloudConfig(readFileSync(c.cloudConfig, "utf8"));
+
+      expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe(`${c.node}\n`);
+      for (const f of expected.files) {
+        const onDisk = join(root, f.path);
+        expect({ path: f.path, contents: readFileSync(onDisk, "utf8"), mode: mode(onDisk) }).toEqual({ path: f.path, contents: f.contents, mode: f.mode });
+      }
+      const keys = readFileSync(join(root, "home/core/.ssh/authorized_keys.d/ignition"), "utf8");
+      for (const k of expected.sshAuthorizedKeys) expect(keys).toContain(k);
+
+      const preset = readFileSync(join(root, "etc/systemd/system-preset/20-ignition.preset"), "utf8").trim().split("\n").sort();
+      const enabled = expected.units.filter((u) => u.enabled).map((u) => `enable ${u.name}`).sort();
+      expect(preset).toEqual(enabled);
+      for (const u of expected.units) {
+        const unitFile = join(root, "etc/systemd/system", u.name);
+        if (u.masked) expect(readlinkSync(unitFile)).toBe("/dev/null");
+        else if (u.contents !== undefined) expect(readFileSync(unitFile, "utf8")).toBe(u.contents);
+        for (const d of u.dropins ?? []) expect(readFileSync(join(root, "etc/systemd/system", `${u.name}.d`, d.name), "utf8")).toBe(d.contents);
+      }
+
+      // What the roles mean on disk.
+      const control = c.node.startsWith("control-");
+      expect(preset.includes("enable etcd-member.service")).toBe(control);
+      if (control) expect(mode(join(root, "etc/etcd/tls/server.key"))).toBe(0o600);
+      expect(readFileSync(join(root, "etc/flatcar/update.conf"), "utf8")).toMatch(/^REBOOT_STRATEGY=etcd-lock$/m);
+      expect(mode(join(root, "etc/flatcar/locksmith/client.key"))).toBe(0o600);
+    }
+  });
+
+  test("rebootStrategy off masks locksmithd and ships no locksmith certificate", async () => {
+    const p = project(smallSpec({ control: 1, worker: 0 }).replace("rebootStrategy: etcd-lock", "rebootStrategy: off").replace(/  window:.*\n/, ""));
+    expect((await cli(p, "render")).code).toBe(0);
+    const root = applyIgnition(join(p, "out/test/ignition/control-01.json"));
+    expect(readlinkSync(join(root, "etc/systemd/system/locksmithd.service"))).toBe("/dev/null");
+    expect(readFileSync(join(root, "etc/flatcar/update.conf"), "utf8")).toMatch(/^REBOOT_STRATEGY=off$/m);
+    expect(existsSync(join(root, "etc/flatcar/locksmith"))).toBe(false);
+  });
+});
