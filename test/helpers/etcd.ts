@@ -53,6 +53,8 @@ export interface EtcdProcess {
   hasEnded(): boolean;
   /** The last lines etcd logged (no key material: etcd logs paths, never keys). */
   logTail(lines?: number): string;
+  /** The first lines etcd logged: how it read its settings. */
+  logHead(): string;
 }
 
 const running = new Set<EtcdProcess>();
@@ -64,8 +66,11 @@ export function startEtcd(name: string, env: NodeJS.ProcessEnv): EtcdProcess {
   if (!bin) throw new Error("etcd is not installed");
   const child = spawn(bin, [], { env, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
+  let head = "";
   const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString("utf8")).slice(-LOG_LIMIT);
+    const text = chunk.toString("utf8");
+    if (head.length < LOG_LIMIT) head += text.slice(0, LOG_LIMIT - head.length);
+    log = (log + text).slice(-LOG_LIMIT);
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
@@ -87,6 +92,7 @@ export function startEtcd(name: string, env: NodeJS.ProcessEnv): EtcdProcess {
     ended,
     hasEnded: () => done,
     logTail: (lines = 30) => log.split("\n").slice(-lines).join("\n"),
+    logHead: () => head,
   };
   running.add(proc);
   void ended.then(() => running.delete(proc));
