@@ -5,6 +5,7 @@ import { loadSpecOrFail } from "./spec-file";
 export function validate(io: Io, positionals: string[], file: string | undefined): number {
   if (positionals.length) throw new InputError(`unexpected argument ${positionals[0]}`);
   const { spec, file: path } = loadSpecOrFail(io, file);
-  io.out(`${path}: valid (${Object.keys(spec.environments).length} environments)`);
+  const envs = Object.keys(spec.environments);
+  io.out(`${path}: valid (${envs.length} ${envs.length === 1 ? "environment" : "environments"}: ${envs.join(", ")})`);
   return EXIT_OK;
 }

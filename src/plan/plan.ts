@@ -50,7 +50,7 @@ export interface ClusterPlan {
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
 export function planCluster(spec: Spec, environment: string): ClusterPlan {
-  const env: Environment | undefined = spec.environments[environment];
+  const env: Environment | undefined = Object.hasOwn(spec.environments, environment) ? spec.environments[environment] : undefined;
   if (!env) throw new Error(`no environment "${environment}" in the spec`);
   const cidr = env.network?.cidr ?? spec.network.cidr;
   const block = parseCidr(cidr);

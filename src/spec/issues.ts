@@ -55,7 +55,7 @@ export function messageForZodIssue(iss: z.core.$ZodRawIssue): string | undefined
       if (iss.input === undefined) return "required";
       const expected = expectedName[iss.expected] ?? iss.expected;
       // 1.5 for a count, or .inf / .nan: "not a number" would contradict "must be a number".
-      if (typeof iss.input === "number") return `must be ${expected}, not ${String(iss.input)}`;
+      if (typeof iss.input === "number" && (iss.expected === "number" || iss.expected === "int")) return `must be ${expected}, not ${String(iss.input)}`;
       return `must be ${expected}, not ${typeName(iss.input)}`;
     }
     case "too_small": {
@@ -74,9 +74,10 @@ export function messageForZodIssue(iss: z.core.$ZodRawIssue): string | undefined
       return oneOf(iss.input === undefined, iss.values);
     case "invalid_union": {
       // A discriminated union (an environment's `platform`) that matched no option.
-      if (!iss.discriminator || !("options" in iss) || !iss.options) return undefined;
+      const options = (iss as { options?: readonly unknown[] }).options;
+      if (!iss.discriminator || !options) return undefined;
       const input = iss.input as Record<string, unknown> | undefined;
-      return oneOf(input?.[iss.discriminator] === undefined, iss.options);
+      return oneOf(input?.[iss.discriminator] === undefined, options);
     }
     case "not_multiple_of":
       return `must be a multiple of ${String(iss.divisor)}`;

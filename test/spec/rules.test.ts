@@ -1,0 +1,271 @@
+// Each semantic rule on its own: valid specs push nothing, invalid ones push exactly the expected issues.
+// Specs are built with the schema only (no rules), so a rule sees exactly what the table gives it.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import yaml from "js-yaml";
+import type { Severity, SpecIssue } from "../../src/spec/issues";
+import * as rules from "../../src/spec/rules";
+import { checkRules, RULES } from "../../src/spec/rules";
+import { specSchema, type Spec, type SpecInput } from "../../src/spec/schema";
+import { smallSpec } from "../helpers/cli";
+
+type Rule = (spec: Spec, push: (severity: Severity, path: string, message: string) => void) => void;
+type Edit = (doc: SpecInput) => void;
+/** [severity, path, a fragment of the message] */
+type Expected = readonly [Severity, string, string];
+type Row = readonly [name: string, edit: Edit, expected: readonly Expected[]];
+
+/** smallSpec() (3 control, 1 worker, 10.42.0.0/24, one libvirt environment `test`), changed by `edit`. */
+function spec(edit: Edit = () => {}, base = smallSpec()): Spec {
+  const doc = yaml.load(base) as SpecInput;
+  edit(doc);
+  return specSchema.parse(doc);
+}
+
+function issuesOf(rule: Rule, s: Spec): SpecIssue[] {
+  const out: SpecIssue[] = [];
+  rule(s, (severity, path, message) => out.push({ severity, path, message }));
+  return out;
+}
+
+function expectRule(rule: Rule, edit: Edit, expected: readonly Expected[]): void {
+  expect(issuesOf(rule, spec(edit))).toEqual(expected.map(([severity, path, fragment]) => ({ severity, path, message: expect.stringContaining(fragment) })));
+}
+
+const ADMIN = ["203.0.113.0/24"];
+const awsEnv = (adminCidrs: string[], allowWorldAccess?: boolean) => ({
+  platform: "aws" as const,
+  region: "eu-central-1",
+  adminCidrs,
+  ...(allowWorldAccess === undefined ? {} : { allowWorldAccess }),
+});
+const cidr = (c: string): Edit => (d) => (d.network.cidr = c);
+const envNetwork = (c: string): Edit => (d) => (d.environments.test = { platform: "libvirt", network: { cidr: c } });
+const groups = (...g: SpecInput["nodes"]): Edit => (d) => (d.nodes = g);
+
+describe("cidrIsNetworkAddress", () => {
+  it.each<Row>([
+    ["a network address", cidr("10.42.0.0/24"), []],
+    ["a /32", cidr("10.42.0.7/32"), []],
+    ["a /16", cidr("172.16.0.0/16"), []],
+    ["host bits in the last octet", cidr("10.42.0.5/24"), [["error", "network.cidr", "host bits are set: did you mean 10.42.0.0/24?"]]],
+    ["host bits in the third octet of a /16", cidr("10.42.3.0/16"), [["error", "network.cidr", "did you mean 10.42.0.0/16?"]]],
+    ["host bits in a /23", cidr("10.42.1.0/23"), [["error", "network.cidr", "did you mean 10.42.0.0/23?"]]],
+    ["host bits in an environment's network", envNetwork("10.43.0.9/24"), [["error", "environments.test.network.cidr", "did you mean 10.43.0.0/24?"]]],
+    [
+      "host bits in both",
+      (d) => (cidr("10.42.0.1/24")(d), envNetwork("10.43.0.1/24")(d)),
+      [
+        ["error", "network.cidr", "10.42.0.0/24"],
+        ["error", "environments.test.network.cidr", "10.43.0.0/24"],
+      ],
+    ],
+  ])("%s", (_n, edit, expected) => expectRule(rules.cidrIsNetworkAddress, edit, expected));
+});
+
+describe("adminCidrsAreNetworks", () => {
+  it.each<Row>([
+    ["a network", (d) => (d.environments.prod = awsEnv(ADMIN)), []],
+    ["one address", (d) => (d.environments.prod = awsEnv(["198.51.100.7/32"])), []],
+    ["a platform without adminCidrs", () => {}, []],
+    [
+      "an address with a /24",
+      (d) => (d.environments.prod = awsEnv(["203.0.113.0/24", "198.51.100.7/24"])),
+      [["error", "environments.prod.adminCidrs[1]", "host bits are set: use 198.51.100.0/24, or 198.51.100.7/32 for one address"]],
+    ],
+  ])("%s", (_n, edit, expected) => expectRule(rules.adminCidrsAreNetworks, edit, expected));
+});
+
+describe("cidrHoldsAllNodes", () => {
+  // A block holds its size minus 10 at the start and 2 at the end.
+  it.each<Row>([
+    ["4 nodes in a /28 (holds 4)", cidr("10.42.0.0/28"), []],
+    ["4 nodes in a /24", cidr("10.42.0.0/24"), []],
+    ["5 nodes in a /28", (d) => (cidr("10.42.0.0/28")(d), (d.nodes[1].count = 2)), [["error", "network.cidr", "10.42.0.0/28 holds 4 nodes, the spec plans 5: use a larger network"]]],
+    ["4 nodes in a /29 (holds none)", cidr("10.42.0.0/29"), [["error", "network.cidr", "10.42.0.0/29 holds 0 nodes, the spec plans 4"]]],
+    ["4 nodes in a /32", cidr("10.42.0.0/32"), [["error", "network.cidr", "holds 0 nodes"]]],
+    ["244 nodes in a /24", (d) => (d.nodes[1].count = 241), []],
+    ["245 nodes in a /24", (d) => (d.nodes[1].count = 242), [["error", "network.cidr", "holds 244 nodes, the spec plans 245"]]],
+    ["counts of every group add up", groups({ role: "control", count: 3 }, { name: "a", role: "worker", count: 2 }, { name: "b", role: "worker", count: 240 }), [["error", "network.cidr", "the spec plans 245"]]],
+    ["an environment's network too", (d) => envNetwork("10.43.0.0/29")(d), [["error", "environments.test.network.cidr", "10.43.0.0/29 holds 0 nodes"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.cidrHoldsAllNodes, edit, expected));
+});
+
+describe("loopbackIsForTests", () => {
+  it.each<Row>([
+    ["a private network", cidr("10.42.0.0/24"), []],
+    ["next to loopback", cidr("128.0.0.0/24"), []],
+    ["below loopback", cidr("126.255.255.0/24"), []],
+    ["127.0.0.0/24", cidr("127.0.0.0/24"), [["warning", "network.cidr", "127.0.0.0/24 is a loopback network: only for running a cluster's etcd on one machine in tests"]]],
+    ["all of 127/8", cidr("127.0.0.0/8"), [["warning", "network.cidr", "is a loopback network"]]],
+    ["the top of 127/8", cidr("127.255.255.0/24"), [["warning", "network.cidr", "is a loopback network"]]],
+    ["an environment's network", envNetwork("127.0.1.0/24"), [["warning", "environments.test.network.cidr", "is a loopback network"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.loopbackIsForTests, edit, expected));
+});
+
+describe("controlCountGivesQuorum", () => {
+  it.each<Row>([
+    ["1 control node", groups({ role: "control", count: 1 }), []],
+    ["3 control nodes", groups({ role: "control", count: 3 }, { role: "worker", count: 4 }), []],
+    ["5 control nodes in two groups", groups({ name: "a", role: "control", count: 2 }, { name: "b", role: "control", count: 3 }), []],
+    ["no control group", groups({ role: "worker", count: 3 }), [["error", "nodes", "needs a group with role control (it runs etcd)"]]],
+    ["2 control nodes", groups({ role: "control", count: 2 }), [["warning", "nodes", "2 control nodes tolerate no more failures than 1: use an odd count"]]],
+    ["4 control nodes in two groups", groups({ name: "a", role: "control", count: 1 }, { role: "worker", count: 1 }, { name: "b", role: "control", count: 3 }), [["warning", "nodes", "4 control nodes tolerate no more failures than 3"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.controlCountGivesQuorum, edit, expected));
+});
+
+describe("namesAreUnique", () => {
+  it.each<Row>([
+    ["named groups", groups({ name: "control", role: "control", count: 1 }, { name: "worker", role: "worker", count: 1 }), []],
+    ["unnamed groups of different roles", groups({ role: "control", count: 1 }, { role: "worker", count: 1 }), []],
+    ["a name that is another group's role", groups({ role: "control", count: 1 }, { name: "control", role: "worker", count: 1 }), [["error", "nodes[1].name", 'duplicate group name "control" (also nodes[0]): give each group its own name']]],
+    ["two unnamed worker groups", groups({ role: "control", count: 1 }, { role: "worker", count: 1 }, { role: "worker", count: 1 }), [["error", "nodes[2].name", 'duplicate group name "worker" (also nodes[1])']]],
+    [
+      "three of a kind name the first each time",
+      groups({ name: "x", role: "control", count: 1 }, { name: "x", role: "worker", count: 1 }, { name: "x", role: "worker", count: 1 }),
+      [
+        ["error", "nodes[1].name", "(also nodes[0])"],
+        ["error", "nodes[2].name", "(also nodes[0])"],
+      ],
+    ],
+  ])("%s", (_n, edit, expected) => expectRule(rules.namesAreUnique, edit, expected));
+});
+
+describe("rebootWindowSyntax", () => {
+  const window = (start: string, length: string): Edit => (d) => (d.updates = { rebootStrategy: "etcd-lock", window: { start, length } });
+  it("no window", () => expectRule(rules.rebootWindowSyntax, (d) => (d.updates = {}), []));
+  it.each<Row>([
+    ["Thu 04:00 for 1h", window("Thu 04:00", "1h"), []],
+    ["04:00 for 1h30m", window("04:00", "1h30m"), []],
+    ["Sun 23:59 for 90m", window("Sun 23:59", "90m"), []],
+    ["00:00 for 0.5h", window("00:00", "0.5h"), []],
+    ["Mon 00:00 for 45s", window("Mon 00:00", "45s"), []],
+    ["hour 24", window("24:00", "1h"), [["error", "updates.window.start", '"24:00" is not a start time: use "HH:MM" or "Thu 04:00" (24-hour, optional weekday)']]],
+    ["minute 60", window("04:60", "1h"), [["error", "updates.window.start", "is not a start time"]]],
+    ["one-digit hour", window("4:00", "1h"), [["error", "updates.window.start", "is not a start time"]]],
+    ["lowercase weekday", window("thu 04:00", "1h"), [["error", "updates.window.start", "is not a start time"]]],
+    ["full weekday", window("Thursday 04:00", "1h"), [["error", "updates.window.start", "is not a start time"]]],
+    ["12-hour clock", window("4:00 AM", "1h"), [["error", "updates.window.start", "is not a start time"]]],
+    ["empty start", window("", "1h"), [["error", "updates.window.start", "is not a start time"]]],
+    ["zero length", window("04:00", "0h"), [["error", "updates.window.length", '"0h" is not a duration: use a positive Go duration like 1h or 1h30m']]],
+    ["zero length in two units", window("04:00", "0h0m"), [["error", "updates.window.length", "is not a duration"]]],
+    ["length without unit", window("04:00", "60"), [["error", "updates.window.length", "is not a duration"]]],
+    ["length in days", window("04:00", "1d"), [["error", "updates.window.length", "is not a duration"]]],
+    ["negative length", window("04:00", "-1h"), [["error", "updates.window.length", "is not a duration"]]],
+    ["length with a space", window("04:00", "1h 30m"), [["error", "updates.window.length", "is not a duration"]]],
+    [
+      "both wrong",
+      window("noon", "long"),
+      [
+        ["error", "updates.window.start", '"noon"'],
+        ["error", "updates.window.length", '"long"'],
+      ],
+    ],
+    ["with rebootStrategy off", (d) => (d.updates = { rebootStrategy: "off", window: { start: "04:00", length: "1h" } }), [["warning", "updates.window", "has no effect with rebootStrategy off"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.rebootWindowSyntax, edit, expected));
+});
+
+describe("etcdSpeaksV2", () => {
+  const etcd = (version: string, rebootStrategy: "etcd-lock" | "reboot" | "off" = "etcd-lock"): Edit => (d) => ((d.etcd = { version }), (d.updates = { rebootStrategy }));
+  it.each<Row>([
+    ["v3.5.16 with etcd-lock", etcd("v3.5.16"), []],
+    ["v3.4.34 with etcd-lock", etcd("v3.4.34"), []],
+    ["v3.6.0 with reboot", etcd("v3.6.0", "reboot"), []],
+    ["v3.6.0 with off", etcd("v3.6.0", "off"), []],
+    ["v3.6.0 with etcd-lock", etcd("v3.6.0"), [["error", "etcd.version", "etcd v3.6.0 has no v2 API, which locksmith's reboot lock needs: use v3.5.x or another rebootStrategy"]]],
+    ["v3.10.0 with etcd-lock", etcd("v3.10.0"), [["error", "etcd.version", "has no v2 API"]]],
+    ["v3.3.27", etcd("v3.3.27", "reboot"), [["error", "etcd.version", "v3.3.27 is too old: use v3.5.x"]]],
+    ["v3.0.0", etcd("v3.0.0"), [["error", "etcd.version", "is too old"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.etcdSpeaksV2, edit, expected));
+});
+
+describe("schedulerIsAvailable", () => {
+  it.each<Row>([
+    ["none", (d) => (d.scheduler = { kind: "none" }), []],
+    ["the default", (d) => delete d.scheduler, []],
+    ["kubernetes", (d) => (d.scheduler = { kind: "kubernetes" }), [["error", "scheduler.kind", "kubernetes is not available in this version of coreform yet: use none"]]],
+    ["fleet", (d) => (d.scheduler = { kind: "fleet" }), [["error", "scheduler.kind", "fleet is not available"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.schedulerIsAvailable, edit, expected));
+});
+
+describe("sshKeysGiven", () => {
+  it.each<Row>([
+    ["one key", () => {}, []],
+    ["no keys", (d) => (d.ssh = { authorizedKeys: [] }), [["warning", "ssh.authorizedKeys", "is empty: nobody can log in to the nodes"]]],
+    ["no ssh section", (d) => delete d.ssh, [["warning", "ssh.authorizedKeys", "is empty"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.sshKeysGiven, edit, expected));
+});
+
+describe("environmentsGiven", () => {
+  it.each<Row>([
+    ["one environment", () => {}, []],
+    ["none", (d) => (d.environments = {}), [["error", "environments", "needs at least one environment"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.environmentsGiven, edit, expected));
+});
+
+describe("worldAccessIsExplicit", () => {
+  it.each<Row>([
+    ["own networks", (d) => (d.environments.prod = awsEnv(ADMIN)), []],
+    ["0.0.0.0/0 allowed", (d) => (d.environments.prod = awsEnv(["0.0.0.0/0"], true)), []],
+    ["a platform without a firewall", () => {}, []],
+    ["0.0.0.0/0", (d) => (d.environments.prod = awsEnv(["0.0.0.0/0"])), [["error", "environments.prod.adminCidrs[0]", "0.0.0.0/0 opens SSH and the APIs to the whole internet: name your own networks, or set allowWorldAccess: true"]]],
+    ["0.0.0.0/0 explicitly not allowed", (d) => (d.environments.prod = awsEnv(["0.0.0.0/0"], false)), [["error", "environments.prod.adminCidrs[0]", "allowWorldAccess: true"]]],
+    [
+      "0.0.0.0/0 second, in two environments",
+      (d) => {
+        d.environments.prod = awsEnv([...ADMIN, "0.0.0.0/0"]);
+        d.environments.gce = { platform: "gce", project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ["0.0.0.0/0"] };
+      },
+      [
+        ["error", "environments.prod.adminCidrs[1]", "0.0.0.0/0 opens"],
+        ["error", "environments.gce.adminCidrs[0]", "0.0.0.0/0 opens"],
+      ],
+    ],
+  ])("%s", (_n, edit, expected) => expectRule(rules.worldAccessIsExplicit, edit, expected));
+});
+
+describe("checkRules", () => {
+  it("runs every exported rule", () => {
+    const exported = Object.entries(rules)
+      .filter(([name, value]) => typeof value === "function" && name !== "checkRules")
+      .map(([, value]) => value);
+    expect(exported.length).toBeGreaterThanOrEqual(11);
+    for (const rule of exported) expect(RULES).toContain(rule);
+    expect(new Set(RULES).size).toBe(RULES.length);
+  });
+
+  it("finds nothing in a good spec", () => {
+    expect(checkRules(spec())).toEqual([]);
+  });
+
+  it("finds nothing in the default cluster.yaml", () => {
+    expect(checkRules(spec(() => {}, readFileSync(join(__dirname, "../../cluster.yaml"), "utf8")))).toEqual([]);
+  });
+
+  it("collects the issues of every rule, in rule order", () => {
+    const issues = checkRules(
+      spec((d) => {
+        d.network.cidr = "127.0.0.1/28";
+        d.nodes[1].name = "control";
+        d.nodes[1].count = 2;
+        d.ssh = { authorizedKeys: [] };
+        d.scheduler = { kind: "kubernetes" };
+      }),
+    );
+    expect(issues.map((i) => `${i.severity} ${i.path}`)).toEqual([
+      "error network.cidr", // host bits
+      "error network.cidr", // 5 nodes in a /28
+      "warning network.cidr", // loopback
+      "error nodes[1].name",
+      "error scheduler.kind",
+      "warning ssh.authorizedKeys",
+    ]);
+  });
+
+  it("never throws, even on a spec no schema would let through", () => {
+    const odd = spec();
+    const broken = { ...odd, nodes: [], environments: {}, updates: { ...odd.updates, window: { start: "", length: "" } } } as Spec;
+    expect(() => checkRules(broken)).not.toThrow();
+    expect(checkRules(broken).map((i) => i.path)).toEqual(expect.arrayContaining(["nodes", "environments", "updates.window.start", "updates.window.length"]));
+  });
+});

@@ -1,0 +1,431 @@
+// The spec as the user meets it: the real CLI (`validate` and `render`) against bad, odd and good specs.
+// Every bad spec must exit 2, name the problem as `path: message`, and leave nothing behind.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import yaml from "js-yaml";
+import { parseSpec } from "../../src/spec/load";
+import { cli, project, smallSpec, tempDir } from "../helpers/cli";
+
+const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
+
+// The tables below write deliberately wrong values into the document, so it is loosely typed.
+type Doc = Record<string, any>;
+
+/** smallSpec() as a document, changed by `edit`, back to YAML. */
+function spec(edit: (doc: Doc) => void, base = smallSpec()): string {
+  const doc = yaml.load(base) as Doc;
+  edit(doc);
+  return yaml.dump(doc);
+}
+
+/** smallSpec() with `environments` replaced by one environment. */
+const withEnv = (name: string, env: Doc) => spec((d) => (d.environments = { [name]: env }));
+
+const ADMIN = ["203.0.113.0/24"];
+const aws = (extra: Doc = {}): Doc => ({ platform: "aws", region: "eu-central-1", adminCidrs: ADMIN, ...extra });
+const gce = (extra: Doc = {}): Doc => ({ platform: "gce", project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ADMIN, ...extra });
+const openstack = (extra: Doc = {}): Doc => ({
+  platform: "openstack",
+  externalNetwork: "public",
+  adminCidrs: ADMIN,
+  control: { flavor: "m1.medium" },
+  worker: { flavor: "m1.large" },
+  ...extra,
+});
+const without = (doc: Doc, key: string): Doc => {
+  const copy = { ...doc };
+  delete copy[key];
+  return copy;
+};
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const lines = (text: string) => text.split("\n");
+
+/** stderr holds a line `PATH: …FRAGMENT…` (an error: warnings start with `warning:`). */
+function expectIssue(stderr: string, path: string, fragment: string): void {
+  expect(lines(stderr)).toContainEqual(expect.stringMatching(new RegExp(`^${escape(path)}: .*${escape(fragment)}`)));
+}
+
+interface Bad {
+  readonly name: string;
+  /** The contents of cluster.yaml; null: there is no cluster.yaml. */
+  readonly text: string | null;
+  /** `{file}` stands for the spec's absolute path. */
+  readonly path: string;
+  readonly message: string;
+}
+
+const BAD: readonly Bad[] = [
+  // wrong types
+  { name: "name is a number", text: spec((d) => (d.name = 5)), path: "name", message: "must be a string, not a number" },
+  { name: "nodes is a mapping", text: spec((d) => (d.nodes = { control: 3 })), path: "nodes", message: "must be a list, not a mapping" },
+  { name: "network is empty", text: spec((d) => (d.network = null)), path: "network", message: "must be a mapping, not null" },
+  { name: "a node group is a string", text: spec((d) => (d.nodes[1] = "worker")), path: "nodes[1]", message: "must be a mapping, not a string" },
+  { name: "count is a string", text: spec((d) => (d.nodes[1].count = "two")), path: "nodes[1].count", message: "must be a number, not a string" },
+  { name: "environments is a list", text: spec((d) => (d.environments = ["test"])), path: "environments", message: "must be a mapping, not a list" },
+  {
+    name: "allowWorldAccess is a string",
+    text: withEnv("prod", aws({ allowWorldAccess: "yes" })),
+    path: "environments.prod.allowWorldAccess",
+    message: "must be true or false, not a string",
+  },
+  {
+    name: "memoryMiB is a string",
+    text: withEnv("laptop", { platform: "vagrant", control: { memoryMiB: "lots" } }),
+    path: "environments.laptop.control.memoryMiB",
+    message: "must be a number, not a string",
+  },
+  { name: "window length is a number", text: spec((d) => (d.updates.window.length = 30)), path: "updates.window.length", message: "must be a string, not a number" },
+  // missing keys
+  { name: "network missing", text: spec((d) => delete d.network), path: "network", message: "required" },
+  { name: "nodes missing", text: spec((d) => delete d.nodes), path: "nodes", message: "required" },
+  { name: "role missing", text: spec((d) => delete d.nodes[1].role), path: "nodes[1].role", message: "required: one of control, worker" },
+  // unknown keys
+  { name: "unknown top-level key", text: spec((d) => (d.colour = "blue")), path: "colour", message: "unknown key" },
+  { name: "unknown key in os (typo)", text: spec((d) => (d.os = { chanel: "stable" })), path: "os.chanel", message: "unknown key" },
+  { name: "unknown key in a node group", text: spec((d) => (d.nodes[0].size = "large")), path: "nodes[0].size", message: "unknown key" },
+  { name: "another platform's key", text: withEnv("prod", aws({ flavor: "m1.small" })), path: "environments.prod.flavor", message: "unknown key" },
+  // network.cidr
+  { name: "cidr without prefix", text: spec((d) => (d.network.cidr = "10.42.0.0")), path: "network.cidr", message: "must be an IPv4 CIDR like 10.42.0.0/24" },
+  { name: "cidr not an address", text: spec((d) => (d.network.cidr = "banana")), path: "network.cidr", message: "must be an IPv4 CIDR" },
+  { name: "cidr /33", text: spec((d) => (d.network.cidr = "10.42.0.0/33")), path: "network.cidr", message: "must be an IPv4 CIDR" },
+  { name: "cidr octet 256", text: spec((d) => (d.network.cidr = "10.42.0.256/24")), path: "network.cidr", message: "must be an IPv4 CIDR" },
+  { name: "cidr host bits", text: spec((d) => (d.network.cidr = "10.42.0.5/24")), path: "network.cidr", message: "host bits are set: did you mean 10.42.0.0/24?" },
+  {
+    name: "cidr too small for the nodes (/28 holds 4)",
+    text: smallSpec({ cidr: "10.42.0.0/28", control: 3, worker: 2 }),
+    path: "network.cidr",
+    message: "10.42.0.0/28 holds 4 nodes, the spec plans 5: use a larger network",
+  },
+  {
+    name: "environment network override with host bits",
+    text: withEnv("kvm", { platform: "libvirt", network: { cidr: "10.43.0.1/24" } }),
+    path: "environments.kvm.network.cidr",
+    message: "host bits are set: did you mean 10.43.0.0/24?",
+  },
+  {
+    name: "environment network override too small",
+    text: withEnv("kvm", { platform: "libvirt", network: { cidr: "10.43.0.0/29" } }),
+    path: "environments.kvm.network.cidr",
+    message: "holds 0 nodes, the spec plans 4",
+  },
+  // node counts and groups
+  { name: "too many nodes for a /24", text: smallSpec({ worker: 300 }), path: "network.cidr", message: "holds 244 nodes, the spec plans 303" },
+  { name: "count above the maximum", text: smallSpec({ worker: 6000 }), path: "nodes[1].count", message: "must be ≤ 5000" },
+  { name: "negative count", text: spec((d) => (d.nodes[1].count = -1)), path: "nodes[1].count", message: "must be ≥ 1" },
+  { name: "zero count", text: spec((d) => (d.nodes[0].count = 0)), path: "nodes[0].count", message: "must be ≥ 1" },
+  { name: "non-integer count", text: spec((d) => (d.nodes[1].count = 1.5)), path: "nodes[1].count", message: "must be a whole number, not 1.5" },
+  { name: "infinite count", text: spec((d) => (d.nodes[1].count = Infinity)), path: "nodes[1].count", message: "must be a number, not Infinity" },
+  { name: "no node groups", text: spec((d) => (d.nodes = [])), path: "nodes", message: "needs at least one node group" },
+  {
+    name: "no control group",
+    text: spec((d) => (d.nodes = [{ name: "worker", role: "worker", count: 3 }])),
+    path: "nodes",
+    message: "needs a group with role control",
+  },
+  { name: "unknown role", text: spec((d) => (d.nodes[1].role = "boss")), path: "nodes[1].role", message: "must be one of control, worker" },
+  {
+    name: "duplicate group names",
+    text: spec((d) => (d.nodes[1].name = "control")),
+    path: "nodes[1].name",
+    message: 'duplicate group name "control" (also nodes[0])',
+  },
+  {
+    name: "duplicate default group names",
+    text: spec((d) => (d.nodes = [{ role: "control", count: 1 }, { role: "worker", count: 1 }, { role: "worker", count: 2 }])),
+    path: "nodes[2].name",
+    message: 'duplicate group name "worker" (also nodes[1])',
+  },
+  { name: "group name not DNS-safe", text: spec((d) => (d.nodes[0].name = "Control_Plane")), path: "nodes[0].name", message: "must be DNS-safe" },
+  // reboot window
+  { name: "window start hour 25", text: spec((d) => (d.updates.window.start = "25:00")), path: "updates.window.start", message: '"25:00" is not a start time' },
+  { name: "window start long weekday", text: spec((d) => (d.updates.window.start = "Thursday 04:00")), path: "updates.window.start", message: "is not a start time" },
+  { name: "window start without minutes", text: spec((d) => (d.updates.window.start = "4")), path: "updates.window.start", message: "is not a start time" },
+  { name: "window length a word", text: spec((d) => (d.updates.window.length = "forever")), path: "updates.window.length", message: '"forever" is not a duration' },
+  { name: "window length zero", text: spec((d) => (d.updates.window.length = "0h")), path: "updates.window.length", message: "is not a duration" },
+  { name: "window length without unit", text: spec((d) => (d.updates.window.length = "90")), path: "updates.window.length", message: "is not a duration" },
+  // etcd, updates, scheduler, os, ssh
+  {
+    name: "etcd 3.6 with etcd-lock",
+    text: spec((d) => (d.etcd = { version: "v3.6.0" })),
+    path: "etcd.version",
+    message: "has no v2 API, which locksmith's reboot lock needs",
+  },
+  { name: "etcd 3.3", text: spec((d) => (d.etcd = { version: "v3.3.0" })), path: "etcd.version", message: "v3.3.0 is too old: use v3.5.x" },
+  { name: "etcd version without v", text: spec((d) => (d.etcd = { version: "3.5.16" })), path: "etcd.version", message: "must be an etcd release tag" },
+  { name: "unknown reboot strategy", text: spec((d) => (d.updates.rebootStrategy = "sometimes")), path: "updates.rebootStrategy", message: "must be one of etcd-lock, reboot, off" },
+  { name: "update server ftp", text: spec((d) => (d.updates.server = "ftp://updates.example")), path: "updates.server", message: "must be an http(s) URL or 'disabled'" },
+  { name: "scheduler kubernetes (not yet)", text: spec((d) => (d.scheduler = { kind: "kubernetes" })), path: "scheduler.kind", message: "kubernetes is not available in this version of coreform yet: use none" },
+  { name: "scheduler fleet (not yet)", text: spec((d) => (d.scheduler = { kind: "fleet" })), path: "scheduler.kind", message: "fleet is not available" },
+  { name: "unknown scheduler", text: spec((d) => (d.scheduler = { kind: "nomad" })), path: "scheduler.kind", message: "must be one of kubernetes, fleet, none" },
+  { name: "os.version latest", text: spec((d) => (d.os = { version: "latest" })), path: "os.version", message: 'must be "current" or a Flatcar release' },
+  { name: "os.version two parts", text: spec((d) => (d.os = { version: "4593.2" })), path: "os.version", message: 'must be "current" or a Flatcar release' },
+  { name: "os.channel unknown", text: spec((d) => (d.os = { channel: "edge" })), path: "os.channel", message: "must be one of stable, beta, alpha, lts" },
+  { name: "ssh key not a key", text: spec((d) => (d.ssh.authorizedKeys = ["not a key"])), path: "ssh.authorizedKeys[0]", message: "must be an OpenSSH public key line" },
+  {
+    name: "ssh key without body",
+    text: spec((d) => d.ssh.authorizedKeys.push("ssh-ed25519")),
+    path: "ssh.authorizedKeys[1]",
+    message: "must be an OpenSSH public key line",
+  },
+  { name: "ssh private key pasted", text: spec((d) => (d.ssh.authorizedKeys = ["-----BEGIN OPENSSH PRIVATE KEY-----"])), path: "ssh.authorizedKeys[0]", message: "must be an OpenSSH public key line" },
+  // apiVersion and name
+  { name: "wrong apiVersion", text: spec((d) => (d.apiVersion = "coreform/v2")), path: "apiVersion", message: 'must be "coreform/v1"' },
+  { name: "apiVersion missing", text: spec((d) => delete d.apiVersion), path: "apiVersion", message: 'must be "coreform/v1"' },
+  { name: "cluster name uppercase", text: spec((d) => (d.name = "Demo")), path: "name", message: "must be DNS-safe" },
+  // environments and platforms
+  { name: "no environments", text: spec((d) => (d.environments = {})), path: "environments", message: "needs at least one environment" },
+  { name: "environment name not DNS-safe", text: withEnv("Prod_1", aws()), path: "environments.Prod_1", message: "name must be DNS-safe" },
+  { name: "unknown platform", text: withEnv("prod", { platform: "vmware" }), path: "environments.prod.platform", message: "must be one of vagrant, libvirt, openstack, aws, gce, azure" },
+  { name: "platform missing", text: withEnv("prod", { uri: "qemu:///system" }), path: "environments.prod.platform", message: "required: one of vagrant, libvirt" },
+  { name: "aws region missing", text: withEnv("prod", without(aws(), "region")), path: "environments.prod.region", message: "required" },
+  { name: "aws region a city", text: withEnv("prod", aws({ region: "Frankfurt" })), path: "environments.prod.region", message: "must be an AWS region like eu-central-1" },
+  { name: "aws adminCidrs missing", text: withEnv("prod", without(aws(), "adminCidrs")), path: "environments.prod.adminCidrs", message: "required" },
+  { name: "aws adminCidrs empty", text: withEnv("prod", aws({ adminCidrs: [] })), path: "environments.prod.adminCidrs", message: "needs at least one CIDR" },
+  { name: "aws adminCidrs not a CIDR", text: withEnv("prod", aws({ adminCidrs: ["203.0.113.7"] })), path: "environments.prod.adminCidrs[0]", message: "must be an IPv4 CIDR" },
+  {
+    name: "aws adminCidrs with host bits",
+    text: withEnv("prod", aws({ adminCidrs: ["203.0.113.7/24"] })),
+    path: "environments.prod.adminCidrs[0]",
+    message: "host bits are set: use 203.0.113.0/24, or 203.0.113.7/32 for one address",
+  },
+  {
+    name: "0.0.0.0/0 without allowWorldAccess",
+    text: withEnv("prod", aws({ adminCidrs: ["203.0.113.0/24", "0.0.0.0/0"] })),
+    path: "environments.prod.adminCidrs[1]",
+    message: "0.0.0.0/0 opens SSH and the APIs to the whole internet: name your own networks, or set allowWorldAccess: true",
+  },
+  {
+    name: "0.0.0.0/0 with allowWorldAccess false",
+    text: withEnv("prod", aws({ adminCidrs: ["0.0.0.0/0"], allowWorldAccess: false })),
+    path: "environments.prod.adminCidrs[0]",
+    message: "allowWorldAccess: true",
+  },
+  {
+    name: "aws instance type in capitals",
+    text: withEnv("prod", aws({ control: { instanceType: "T3-SMALL" } })),
+    path: "environments.prod.control.instanceType",
+    message: "must be an EC2 instance type like t3.small",
+  },
+  { name: "aws instance type without size", text: withEnv("prod", aws({ worker: { instanceType: "t3" } })), path: "environments.prod.worker.instanceType", message: "must be an EC2 instance type" },
+  { name: "aws AMI id", text: withEnv("prod", aws({ ami: "ami-xyz" })), path: "environments.prod.ami", message: "must be an AMI id like ami-0123456789abcdef0" },
+  { name: "aws disk too small", text: withEnv("prod", aws({ control: { diskGiB: 4 } })), path: "environments.prod.control.diskGiB", message: "must be ≥ 8" },
+  { name: "gce project missing", text: withEnv("gce", without(gce(), "project")), path: "environments.gce.project", message: "required" },
+  { name: "gce zone missing", text: withEnv("gce", without(gce(), "zone")), path: "environments.gce.zone", message: "required" },
+  { name: "gce adminCidrs missing", text: withEnv("gce", without(gce(), "adminCidrs")), path: "environments.gce.adminCidrs", message: "required" },
+  { name: "openstack externalNetwork missing", text: withEnv("os", without(openstack(), "externalNetwork")), path: "environments.os.externalNetwork", message: "required" },
+  { name: "openstack control.flavor missing", text: withEnv("os", openstack({ control: {} })), path: "environments.os.control.flavor", message: "required" },
+  { name: "openstack control missing", text: withEnv("os", without(openstack(), "control")), path: "environments.os.control", message: "required" },
+  { name: "openstack adminCidrs missing", text: withEnv("os", without(openstack(), "adminCidrs")), path: "environments.os.adminCidrs", message: "required" },
+  { name: "azure adminCidrs missing", text: withEnv("az", { platform: "azure", location: "westeurope" }), path: "environments.az.adminCidrs", message: "required" },
+  // the file itself
+  { name: "YAML: bad indentation", text: "apiVersion: coreform/v1\nname: t\n  bad: indent\n", path: "{file}:3:6", message: "YAML syntax error: bad indentation of a mapping entry" },
+  { name: "YAML: unclosed flow list", text: "apiVersion: coreform/v1\nnodes: [\n", path: "{file}:3:1", message: "YAML syntax error: unexpected end of the stream" },
+  { name: "YAML: duplicate key", text: "apiVersion: coreform/v1\nname: a\nname: b\n", path: "{file}:3:1", message: "YAML syntax error: duplicated mapping key" },
+  { name: "YAML: tab indentation", text: "apiVersion: coreform/v1\nname:\n\t- a\n", path: "{file}:3:1", message: "YAML syntax error: tab characters must not be used" },
+  { name: "empty file", text: "", path: "(root)", message: "the spec is empty: start from `coreform init`" },
+  { name: "comments only", text: "# nothing yet\n", path: "(root)", message: "the spec is empty" },
+  { name: "a list, not a mapping", text: "- apiVersion: coreform/v1\n- name: t\n", path: "(root)", message: "the spec must be a mapping" },
+  { name: "a scalar, not a mapping", text: "coreform/v1\n", path: "(root)", message: "the spec must be a mapping" },
+  { name: "missing file", text: null, path: "{file}", message: "file not found: create one with `coreform init`" },
+];
+
+describe("a bad spec", () => {
+  it("the table covers at least 30 cases, each with its own name", () => {
+    expect(BAD.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(BAD.map((b) => b.name)).size).toBe(BAD.length);
+  });
+
+  function setUp(bad: Bad): { dir: string; path: string } {
+    const dir = bad.text === null ? tempDir() : project(bad.text);
+    return { dir, path: bad.path.replace("{file}", join(dir, "cluster.yaml")) };
+  }
+
+  it.each(BAD)("$name: validate exits 2 and names $path", async (bad) => {
+    const { dir, path } = setUp(bad);
+    const r = await cli(dir, "validate");
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expectIssue(r.stderr, path, bad.message);
+    expect(lines(r.stderr)).toContainEqual(expect.stringMatching(/^coreform validate: .*nothing was written$/));
+  });
+
+  it.each(BAD)("$name: render exits 2, names $path and writes nothing", async (bad) => {
+    const { dir, path } = setUp(bad);
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(2);
+    expectIssue(r.stderr, path, bad.message);
+    expect(existsSync(join(dir, "out"))).toBe(false);
+    expect(existsSync(join(dir, ".coreform"))).toBe(false);
+  });
+});
+
+describe("every problem at once", () => {
+  it("reports every schema problem of a spec in one run", async () => {
+    const dir = project(
+      spec((d) => {
+        d.name = "Demo";
+        d.os = { chanel: "stable" };
+        d.nodes[1].count = 0;
+        d.environments = { prod: without(aws(), "region"), gce: without(gce(), "zone") };
+      }),
+    );
+    const r = await cli(dir, "validate");
+    expect(r.code).toBe(2);
+    expectIssue(r.stderr, "name", "must be DNS-safe");
+    expectIssue(r.stderr, "os.chanel", "unknown key");
+    expectIssue(r.stderr, "nodes[1].count", "must be ≥ 1");
+    expectIssue(r.stderr, "environments.prod.region", "required");
+    expectIssue(r.stderr, "environments.gce.zone", "required");
+    expect(r.stderr).toContain("5 problems, nothing was written");
+  });
+
+  it("reports every rule problem of a spec in one run", async () => {
+    const dir = project(
+      spec((d) => {
+        d.network.cidr = "10.42.0.5/24";
+        d.nodes[1].name = "control";
+        d.scheduler = { kind: "kubernetes" };
+        d.updates.window.start = "25:00";
+        d.environments.prod = aws({ adminCidrs: ["0.0.0.0/0"] });
+      }),
+    );
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(2);
+    expectIssue(r.stderr, "network.cidr", "host bits are set");
+    expectIssue(r.stderr, "nodes[1].name", "duplicate group name");
+    expectIssue(r.stderr, "scheduler.kind", "kubernetes is not available");
+    expectIssue(r.stderr, "updates.window.start", "is not a start time");
+    expectIssue(r.stderr, "environments.prod.adminCidrs[0]", "allowWorldAccess: true");
+    expect(r.stderr).toContain("5 problems, nothing was written");
+    expect(existsSync(join(dir, "out"))).toBe(false);
+    expect(existsSync(join(dir, ".coreform"))).toBe(false);
+  });
+});
+
+describe("render with an environment the spec does not have", () => {
+  it("exits 2, names the environments it has and writes nothing", async () => {
+    const dir = project(smallSpec());
+    const r = await cli(dir, "render", "staging");
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toContainEqual(expect.stringMatching(/^coreform render: no environment staging in .*cluster\.yaml \(it has: test\)$/));
+    expect(existsSync(join(dir, "out"))).toBe(false);
+    expect(existsSync(join(dir, ".coreform"))).toBe(false);
+  });
+});
+
+describe("warnings", () => {
+  const WARNINGS = [
+    { name: "no ssh keys", text: spec((d) => (d.ssh.authorizedKeys = [])), path: "ssh.authorizedKeys", message: "is empty: nobody can log in to the nodes" },
+    { name: "no ssh section", text: spec((d) => delete d.ssh), path: "ssh.authorizedKeys", message: "is empty" },
+    { name: "even control count", text: smallSpec({ control: 2 }), path: "nodes", message: "2 control nodes tolerate no more failures than 1: use an odd count" },
+    { name: "loopback network", text: smallSpec({ cidr: "127.0.0.0/24" }), path: "network.cidr", message: "127.0.0.0/24 is a loopback network" },
+    {
+      name: "loopback network override",
+      text: withEnv("local", { platform: "libvirt", network: { cidr: "127.1.0.0/24" } }),
+      path: "environments.local.network.cidr",
+      message: "is a loopback network",
+    },
+    { name: "window with rebootStrategy off", text: spec((d) => (d.updates.rebootStrategy = "off")), path: "updates.window", message: "has no effect with rebootStrategy off" },
+  ];
+
+  it.each(WARNINGS)("$name: exit 0 with `warning: $path: …`", async (w) => {
+    const r = await cli(project(w.text), "validate");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/cluster\.yaml: valid \(1 environment: \w+\)$/);
+    expect(lines(r.stderr)).toContainEqual(expect.stringMatching(new RegExp(`^warning: ${escape(w.path)}: .*${escape(w.message)}`)));
+    // warnings only: no line is an error
+    expect(lines(r.stderr).every((l) => l.startsWith("warning: "))).toBe(true);
+  });
+
+  it("do not stop render", async () => {
+    const dir = project(smallSpec({ control: 1, worker: 0 }).replace(/authorizedKeys: \[.*\]/, "authorizedKeys: []"));
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("warning: ssh.authorizedKeys: is empty");
+    expect(existsSync(join(dir, "out", "test", "plan.json"))).toBe(true);
+  });
+});
+
+describe("a good spec", () => {
+  it("the default cluster.yaml validates with no errors and no warnings", async () => {
+    const r = await cli(tempDir(), "validate", "-f", DEFAULT_SPEC);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${DEFAULT_SPEC}: valid (6 environments: laptop, kvm, openstack, prod, gce, azure)`);
+  });
+
+  it("the default cluster.yaml has one environment per platform", () => {
+    const { spec: parsed, issues } = parseSpec(readFileSync(DEFAULT_SPEC, "utf8"));
+    expect(issues).toEqual([]);
+    expect(Object.values(parsed!.environments).map((e) => e.platform).sort()).toEqual(["aws", "azure", "gce", "libvirt", "openstack", "vagrant"]);
+  });
+
+  it("smallSpec() is valid without a word", async () => {
+    const r = await cli(project(smallSpec()), "validate");
+    expect(r).toMatchObject({ code: 0, stderr: "" });
+  });
+
+  it.each([
+    ["0.0.0.0/0 with allowWorldAccess: true", withEnv("prod", aws({ adminCidrs: ["0.0.0.0/0"], allowWorldAccess: true }))],
+    ["a /28 holds exactly 4 nodes", smallSpec({ cidr: "10.42.0.0/28", control: 3, worker: 1 })],
+    ["a pinned AMI", withEnv("prod", aws({ ami: "ami-0123456789abcdef0" }))],
+    ["a pinned Flatcar release", spec((d) => (d.os = { version: "4593.2.5" }))],
+    ["etcd 3.6 without the etcd lock", spec((d) => ((d.etcd = { version: "v3.6.0" }), (d.updates.rebootStrategy = "reboot")))],
+    ["a window without a weekday", spec((d) => (d.updates.window = { start: "04:00", length: "1h30m" }))],
+    ["an update server of one's own", spec((d) => (d.updates.server = "http://nebraska.local:8000/v1/update/"))],
+    ["updates disabled", spec((d) => (d.updates.server = "disabled"))],
+    ["a count of 1.0 is whole", spec((d) => (d.nodes[1].count = 1.0))],
+    ["openstack with every required field", withEnv("os", openstack())],
+    ["gce with every required field", withEnv("gce", gce())],
+  ])("%s passes", async (_name, text) => {
+    const r = await cli(project(text), "validate");
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+});
+
+describe("defaults", () => {
+  const parse = (text: string) => {
+    const { spec: parsed, issues } = parseSpec(text);
+    expect(issues.filter((i) => i.severity === "error")).toEqual([]);
+    return parsed!;
+  };
+
+  it("fill in os, etcd, updates and scheduler", () => {
+    const s = parse(spec((d) => (delete d.os, delete d.etcd, delete d.updates, delete d.scheduler)));
+    expect(s.os).toEqual({ channel: "stable", version: "current" });
+    expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.16" });
+    expect(s.updates).toEqual({ server: "https://public.update.flatcar-linux.net/v1/update/", rebootStrategy: "etcd-lock" });
+    expect(s.scheduler).toEqual({ kind: "none" });
+  });
+
+  it("fill in the parts of os that are not given", () => {
+    expect(parse(spec((d) => (d.os = { channel: "beta" }))).os).toEqual({ channel: "beta", version: "current" });
+    expect(parse(spec((d) => (d.os = { version: "4593.2.5" }))).os).toEqual({ channel: "stable", version: "4593.2.5" });
+  });
+
+  it("leave a group without name unnamed (the plan uses the role)", () => {
+    const s = parse(spec((d) => delete d.nodes[1].name));
+    expect(s.nodes[1]).toEqual({ role: "worker", count: 1 });
+  });
+
+  it("size aws nodes t3.small with 30 GiB and keep the world out", () => {
+    const env = parse(withEnv("prod", aws({ worker: { instanceType: "t3.large" } }))).environments.prod;
+    expect(env).toMatchObject({
+      platform: "aws",
+      allowWorldAccess: false,
+      control: { instanceType: "t3.small", diskGiB: 30 },
+      worker: { instanceType: "t3.large", diskGiB: 30 },
+    });
+  });
+
+  it.each([
+    ["vagrant", { platform: "vagrant" }, { control: { memoryMiB: 2048, cpus: 2 }, worker: { memoryMiB: 2048, cpus: 2 } }],
+    ["libvirt", { platform: "libvirt" }, { uri: "qemu:///system", pool: "default", control: { memoryMiB: 2048, cpus: 2, diskGiB: 20 } }],
+    ["gce", gce(), { allowWorldAccess: false, control: { machineType: "e2-standard-2", diskGiB: 30 } }],
+    ["azure", { platform: "azure", location: "westeurope", adminCidrs: ADMIN }, { allowWorldAccess: false, control: { vmSize: "Standard_B2s", diskGiB: 30 } }],
+  ])("fill in %s sizes", (name, env, expected) => {
+    expect(parse(withEnv(name, env)).environments[name]).toMatchObject(expected);
+  });
+});
