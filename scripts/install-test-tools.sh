@@ -8,7 +8,9 @@
 set -euo pipefail
 packages=(etcd-server etcd-client ignition openssl)
 missing=()
-for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+for p in "${packages[@]}"; do
+  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "test tools present: ${packages[*]}"
   exit 0
