@@ -107,7 +107,8 @@ export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: 
     leaves.set(id, pair);
     (existing ? reissued : created).push(id);
   }
-  if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
+  if (created[0] === "ca") log(`${plan.environment}: created the etcd CA and ${created.length - 1} certificates in ${dir} (back it up)`);
+  else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
   if (reissued.length) log(`${plan.environment}: reissued ${reissued.join(", ")} (addresses, CA or validity changed)`);
   return assemble(ca, leaves, plan);
 }

@@ -40,11 +40,22 @@ describe("secrets", () => {
     const dir = join(tempDir(), "s");
     const logs: string[] = [];
     const first = await ensureSecrets(dir, plan, (l) => logs.push(l));
-    expect(logs).toHaveLength(1);
+    expect(logs).toEqual([`test: created the etcd CA and 8 certificates in ${dir} (back it up)`]);
     const second = await ensureSecrets(dir, plan, (l) => logs.push(l));
     expect(logs).toHaveLength(1);
     expect(second).toEqual(first);
     expect(readSecrets(dir, plan)).toEqual(first);
+  });
+
+  test("a new member gets its certificates; nothing else changes", async () => {
+    const dir = join(tempDir(), "s");
+    const first = await ensureSecrets(dir, plan);
+    const logs: string[] = [];
+    const bigger = planCluster(specFrom(smallSpec({ control: 5, worker: 1 })), "test");
+    const second = await ensureSecrets(dir, bigger, (l) => logs.push(l));
+    expect(logs).toEqual([`test: created members/control-04/server, members/control-04/peer, members/control-05/server, members/control-05/peer in ${dir}`]);
+    expect(second.clients).toEqual(first.clients);
+    expect(second.members["control-01"]).toEqual(first.members["control-01"]);
   });
 
   test("reading without creating: missing secrets are a clear error naming the command to run", () => {
