@@ -1,6 +1,7 @@
 // `coreform render`: spec → plan → secrets → node configs → files, for each chosen environment.
 // Every environment is rendered in memory before anything is written to OUTDIR.
 import { dirname, resolve } from "node:path";
+import { PUBLIC, SECRET } from "../node/context";
 import { renderNodes, UserDataBudgetError } from "../node/render";
 import { planCluster } from "../plan/plan";
 import { ensureSecrets, secretsDir } from "../secrets/store";
@@ -8,9 +9,6 @@ import { emit, type OutputFile } from "./emit";
 import { EXIT_OK, InputError } from "./errors";
 import type { Io } from "./io";
 import { loadSpecOrFail } from "./spec-file";
-
-const PUBLIC = 0o644;
-const SECRET = 0o600;
 
 /** Over a platform's user-data budget is the spec's problem: invalid input. */
 function renderNodesOrFail(...args: Parameters<typeof renderNodes>) {
@@ -32,6 +30,7 @@ export async function render(io: Io, names: string[], file: string | undefined, 
   const outDir = out ? resolve(io.cwd, out) : resolve(baseDir, "out");
 
   const outputs = new Map<string, OutputFile[]>();
+  const done: string[] = [];
   for (const env of chosen) {
     const plan = planCluster(spec, env);
     const secrets = await ensureSecrets(secretsDir(baseDir, env), plan, (line) => io.err(line));
@@ -43,11 +42,9 @@ export async function render(io: Io, names: string[], file: string | undefined, 
         { path: `cloud-config/${node.name}.yaml`, contents: cloudConfig, mode: SECRET },
       ]),
     ]);
+    done.push(`rendered ${env} (${plan.platform}): ${nodes.length} nodes → ${resolve(outDir, env)}`);
   }
   emit(outDir, outputs);
-  for (const env of chosen) {
-    const plan = spec.environments[env];
-    io.out(`rendered ${env} (${plan.platform}): ${spec.nodes.reduce((s, g) => s + g.count, 0)} nodes → ${resolve(outDir, env)}`);
-  }
+  for (const line of done) io.out(line);
   return EXIT_OK;
 }
