@@ -2,7 +2,6 @@
 // mutual TLS for clients and peers, the v2 API on for locksmith. The unit replaces Flatcar's own
 // etcd-member.service (as Typhoon does) so that certificate paths read the same inside and outside the
 // container: /etc/etcd/tls is mounted at the same path.
-import { ETCD_CLIENT_PORT, ETCD_PEER_PORT } from "../plan/plan";
 import { PUBLIC, SECRET, type NodeContext } from "./context";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
@@ -12,15 +11,14 @@ export const ETCD_TLS_DIR = "/etc/etcd/tls";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
 
 export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
-  if (node.role !== "control") return {};
-  const tls = secrets.members[node.name];
-  const clientUrl = `https://${node.ip}:${ETCD_CLIENT_PORT}`;
-  const peerUrl = `https://${node.ip}:${ETCD_PEER_PORT}`;
+  const member = plan.etcd.members.find((m) => m.name === node.name);
+  if (!member) return {};
+  const tls = secrets.members[member.name];
   const env = renderTemplate("etcd.env", {
-    name: node.name,
+    name: member.name,
     dataDir: ETCD_DATA_DIR,
-    clientUrl,
-    peerUrl,
+    clientUrl: member.clientUrl,
+    peerUrl: member.peerUrl,
     initialCluster: plan.etcd.initialCluster,
     token: plan.etcd.token,
     tlsDir: ETCD_TLS_DIR,
