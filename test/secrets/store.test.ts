@@ -11,6 +11,13 @@ import { findTool } from "../helpers/tools";
 
 const plan = planCluster(specFrom(smallSpec({ control: 3, worker: 1 })), "test");
 
+/** Two independent sets of secrets for the same plan: each with its own CA. */
+async function twoEnvironments(): Promise<[string, string]> {
+  const dirs: [string, string] = [join(tempDir(), "a"), join(tempDir(), "b")];
+  for (const d of dirs) await ensureSecrets(d, plan);
+  return dirs;
+}
+
 describe("secrets", () => {
   test("member certificates carry the planned IP, the hostname, 127.0.0.1 and localhost; clients only their name", async () => {
     const secrets = await ensureSecrets(join(tempDir(), "s"), plan);
@@ -64,10 +71,7 @@ describe("secrets", () => {
   });
 
   test("a CA whose key does not match is an error, and the files stay as they were", async () => {
-    const a = join(tempDir(), "a");
-    const b = join(tempDir(), "b");
-    await ensureSecrets(a, plan);
-    await ensureSecrets(b, plan);
+    const [a, b] = await twoEnvironments();
     writeFileSync(join(a, "ca.key"), readFileSync(join(b, "ca.key")));
     const before = readFileSync(join(a, "ca.crt"), "utf8");
     await expect(ensureSecrets(a, plan)).rejects.toThrow(/do not belong together/);
@@ -75,10 +79,7 @@ describe("secrets", () => {
   });
 
   test("a certificate from another CA is reissued", async () => {
-    const a = join(tempDir(), "a");
-    const b = join(tempDir(), "b");
-    await ensureSecrets(a, plan);
-    await ensureSecrets(b, plan);
+    const [a, b] = await twoEnvironments();
     writeFileSync(join(a, "clients/operator.crt"), readFileSync(join(b, "clients/operator.crt")));
     writeFileSync(join(a, "clients/operator.key"), readFileSync(join(b, "clients/operator.key")));
     const logs: string[] = [];
