@@ -5,6 +5,7 @@ import type { Environment, Platform, Role, Spec } from "../spec/schema";
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
+export const KUBERNETES_API_PORT = 6443;
 
 export interface PlannedNode {
   /** Hostname and resource name: `<group>-<NN>`. */
@@ -44,8 +45,37 @@ export interface ClusterPlan {
     readonly clientUrls: readonly string[];
     readonly token: string;
   };
+  /** Between the cluster's own nodes, and nothing else. */
   readonly ports: readonly ClusterPort[];
+  /** From the environment's admin networks only (SSH, and the Kubernetes API when it runs). */
+  readonly adminPorts: readonly ClusterPort[];
+  readonly scheduler: {
+    readonly kind: Spec["scheduler"]["kind"];
+    /** `https://<first control node>:6443` for kubernetes: agents join it, kubeconfig points at it. */
+    readonly apiServer?: string;
+  };
 }
+
+const SSH: ClusterPort = { name: "ssh", protocol: "tcp", from: 22, to: 22 };
+const KUBERNETES_API: ClusterPort = { name: "kubernetes-api", protocol: "tcp", from: KUBERNETES_API_PORT, to: KUBERNETES_API_PORT };
+
+/**
+ * Extra ports each scheduler needs between nodes. k3s (docs.k3s.io/installation/requirements, "Inbound
+ * rules for K3s nodes"): 6443 agents → servers, 8472/udp flannel VXLAN between all nodes, 10250 kubelet
+ * (the API server reaches it for logs/exec/metrics). fleet talks only to etcd.
+ */
+const SCHEDULER_PORTS: Record<Spec["scheduler"]["kind"], { cluster: ClusterPort[]; admin: ClusterPort[] }> = {
+  none: { cluster: [], admin: [] },
+  fleet: { cluster: [], admin: [] },
+  kubernetes: {
+    cluster: [
+      KUBERNETES_API,
+      { name: "flannel-vxlan", protocol: "udp", from: 8472, to: 8472 },
+      { name: "kubelet", protocol: "tcp", from: 10250, to: 10250 },
+    ],
+    admin: [KUBERNETES_API],
+  },
+};
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
@@ -76,6 +106,8 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
       peerUrl: `https://${n.ip}:${ETCD_PEER_PORT}`,
     }));
 
+  const kind = spec.scheduler.kind;
+  const schedulerPorts = SCHEDULER_PORTS[kind];
   return {
     cluster: spec.name,
     environment,
@@ -92,7 +124,13 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
     },
     ports: [
       { name: "etcd", protocol: "tcp", from: ETCD_CLIENT_PORT, to: ETCD_PEER_PORT },
+      ...schedulerPorts.cluster,
       { name: "icmp", protocol: "icmp" },
     ],
+    adminPorts: [SSH, ...schedulerPorts.admin],
+    scheduler: {
+      kind,
+      ...(kind === "kubernetes" && members.length > 0 ? { apiServer: `https://${members[0]!.ip}:${KUBERNETES_API_PORT}` } : {}),
+    },
   };
 }

@@ -203,6 +203,23 @@ describe("the rest of the plan", () => {
       { name: "etcd", protocol: "tcp", from: 2379, to: 2380 },
       { name: "icmp", protocol: "icmp" },
     ]);
+    expect(planCluster(spec(), "test").adminPorts).toEqual([{ name: "ssh", protocol: "tcp", from: 22, to: 22 }]);
+    expect(planCluster(spec(), "test").scheduler).toEqual({ kind: "none" });
+  });
+
+  it("adds the Kubernetes API, flannel VXLAN and kubelet between nodes, and the API for admins, with kubernetes", () => {
+    const doc = yaml.load(smallSpec()) as SpecInput;
+    doc.scheduler = { kind: "kubernetes" };
+    const plan = planCluster(specSchema.parse(doc), "test");
+    expect(plan.ports).toEqual([
+      { name: "etcd", protocol: "tcp", from: 2379, to: 2380 },
+      { name: "kubernetes-api", protocol: "tcp", from: 6443, to: 6443 },
+      { name: "flannel-vxlan", protocol: "udp", from: 8472, to: 8472 },
+      { name: "kubelet", protocol: "tcp", from: 10250, to: 10250 },
+      { name: "icmp", protocol: "icmp" },
+    ]);
+    expect(plan.adminPorts.map((p) => p.name)).toEqual(["ssh", "kubernetes-api"]);
+    expect(plan.scheduler).toEqual({ kind: "kubernetes", apiServer: `https://${plan.etcd.members[0]!.ip}:6443` });
   });
 
   it("is the same for every platform but the platform field", () => {
