@@ -1,8 +1,9 @@
 // The legacy `#cloud-config` document for coreos-cloudinit, still in every Flatcar image and the way
 // the Vagrant box takes user data. Built as a typed object and serialized with js-yaml. Keys use
 // underscores only: coreos-cloudinit ignores hyphenated ones silently.
+import { dirname } from "node:path";
 import yaml from "js-yaml";
-import type { NodeConfig, SystemdUnit } from "../src/node/model";
+import type { NodeConfig, NodeDownload, NodeLink, SystemdUnit } from "../src/node/model";
 import { fromCloudConfigContent, toCloudConfigContent, type CloudConfigEncoding } from "./encoding";
 
 const HEADER = "#cloud-config\n";
@@ -44,6 +45,74 @@ function toUnit(u: SystemdUnit): CloudConfigUnit {
   };
 }
 
+/**
+ * cloud-config has neither remote files nor links. One oneshot unit does what Ignition's files stage
+ * does with them, once (like Ignition: a later sysupdate may move a link on, and a re-applied
+ * cloud-config must not move it back), then merges new system extensions and starts what the new
+ * links made wanted.
+ */
+export const PROVISION_UNIT = "coreform-provision.service";
+const PROVISIONED = "/var/lib/coreform/provisioned";
+const CURL = "ExecStart=/usr/bin/curl --fail --silent --show-error --location --retry 10 --retry-all-errors -o ";
+const CHMOD = "ExecStart=/usr/bin/chmod ";
+const LN = "ExecStart=/usr/bin/ln -sfn ";
+const FINISH = [
+  `ExecStart=/usr/bin/touch ${PROVISIONED}`,
+  "ExecStart=/usr/bin/systemd-sysext refresh",
+  "ExecStart=/usr/bin/systemctl daemon-reload",
+  "ExecStart=/usr/bin/systemctl start --no-block multi-user.target",
+];
+
+// Unit files expand '%' specifiers; the arguments here are paths and URLs without spaces.
+const word = (s: string) => {
+  if (/\s/.test(s)) throw new Error(`cannot express "${s}" in ${PROVISION_UNIT}: it contains whitespace`);
+  return s.replace(/%/g, "%%");
+};
+const unword = (s: string) => s.replace(/%%/g, "%");
+
+function provisionUnit({ downloads, links }: NodeConfig): SystemdUnit[] {
+  if (!downloads.length && !links.length) return [];
+  const dirs = [...new Set([...downloads, ...links].map((x) => dirname(x.path)).concat(dirname(PROVISIONED)))];
+  const exec = [
+    `ExecStart=/usr/bin/mkdir -p ${dirs.map(word).join(" ")}`,
+    ...downloads.flatMap((d) => [`${CURL}${word(d.path)} ${word(d.source)}`, `${CHMOD}0${d.mode.toString(8)} ${word(d.path)}`]),
+    ...links.map((l) => `${LN}${word(l.target)} ${word(l.path)}`),
+    ...FINISH,
+  ];
+  const contents = [
+    "[Unit]",
+    "Description=coreform: fetch and link, once, what Ignition places at first boot",
+    "Wants=network-online.target",
+    "After=network-online.target",
+    `ConditionPathExists=!${PROVISIONED}`,
+    "[Service]",
+    "Type=oneshot",
+    "RemainAfterExit=yes",
+    ...exec,
+    "[Install]",
+    "WantedBy=multi-user.target",
+    "",
+  ].join("\n");
+  return [{ name: PROVISION_UNIT, contents, enabled: true }];
+}
+
+/** Reads the downloads and links back out of the provisioning unit. */
+function fromProvisionUnit(contents: string): { downloads: NodeDownload[]; links: NodeLink[] } {
+  const lines = contents.split("\n");
+  const modes = new Map(
+    lines.filter((l) => l.startsWith(CHMOD)).map((l) => l.slice(CHMOD.length).split(" ")).map(([m, p]) => [unword(p!), parseInt(m!, 8)]),
+  );
+  const downloads = lines
+    .filter((l) => l.startsWith(CURL))
+    .map((l) => l.slice(CURL.length).split(" ").map(unword))
+    .map(([path, source]) => ({ path: path!, mode: modes.get(path!) ?? 0o644, source: source! }));
+  const links = lines
+    .filter((l) => l.startsWith(LN))
+    .map((l) => l.slice(LN.length).split(" ").map(unword))
+    .map(([target, path]) => ({ path: path!, target: target! }));
+  return { downloads, links };
+}
+
 export function toCloudConfig(node: NodeConfig): CloudConfig {
   return {
     hostname: node.hostname,
@@ -54,7 +123,7 @@ export function toCloudConfig(node: NodeConfig): CloudConfig {
       owner: "root:root",
       ...toCloudConfigContent(f.contents),
     })),
-    coreos: { units: node.units.map(toUnit) },
+    coreos: { units: [...node.units, ...provisionUnit(node)].map(toUnit) },
   };
 }
 
@@ -65,6 +134,7 @@ export function serializeCloudConfig(config: CloudConfig): string {
 export function fromCloudConfig(text: string): NodeConfig {
   if (!text.startsWith(HEADER)) throw new Error("not a #cloud-config document");
   const config = yaml.load(text) as CloudConfig;
+  const provision = config.coreos.units.find((u) => u.name === PROVISION_UNIT);
   return {
     hostname: config.hostname,
     sshAuthorizedKeys: config.ssh_authorized_keys ?? [],
@@ -73,7 +143,8 @@ export function fromCloudConfig(text: string): NodeConfig {
       mode: parseInt(f.permissions, 8),
       contents: fromCloudConfigContent(f.content, f.encoding),
     })),
-    units: config.coreos.units.map((u) => ({
+    ...(provision?.content ? fromProvisionUnit(provision.content) : { downloads: [], links: [] }),
+    units: config.coreos.units.filter((u) => u !== provision).map((u) => ({
       name: u.name,
       ...(u.content !== undefined ? { contents: u.content } : {}),
       ...(u.enable ? { enabled: true } : {}),

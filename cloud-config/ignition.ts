@@ -1,7 +1,7 @@
 // Ignition spec 3.3.0: the highest version both Debian's ignition-validate and every current Flatcar
 // accept. Built as a typed object and serialized with JSON.stringify (compact: user data has budgets);
 // `fromIgnition` reads it back into a NodeConfig for the equivalence test.
-import type { NodeConfig, NodeFile, SystemdUnit } from "../src/node/model";
+import type { NodeConfig, NodeDownload, NodeFile, SystemdUnit } from "../src/node/model";
 import { fromDataUrl, toDataUrl, type IgnitionContents } from "./encoding";
 
 export const IGNITION_VERSION = "3.3.0";
@@ -25,18 +25,25 @@ export interface IgnitionUnit {
 export interface IgnitionConfig {
   ignition: { version: typeof IGNITION_VERSION };
   passwd?: { users: { name: "core"; sshAuthorizedKeys: string[] }[] };
-  storage: { files: IgnitionFile[] };
+  storage: { files: IgnitionFile[]; links?: { path: string; target: string }[] };
   systemd: { units: IgnitionUnit[] };
 }
 
 const toFile = (f: NodeFile): IgnitionFile => ({ path: f.path, mode: f.mode, overwrite: true, contents: toDataUrl(f.contents) });
+// Ignition fetches these itself in the files stage (retrying until the network is up). No
+// verification hash: the sysext-bakery publishes none per release file (see docs/scheduler.md).
+const toDownload = (d: NodeDownload): IgnitionFile => ({ path: d.path, mode: d.mode, overwrite: true, contents: { source: d.source } });
+const isData = (f: IgnitionFile) => f.contents.source.startsWith("data:");
 
 export function toIgnition(node: NodeConfig): IgnitionConfig {
   const hostname: NodeFile = { path: HOSTNAME_FILE, mode: 0o644, contents: `${node.hostname}\n` };
   return {
     ignition: { version: IGNITION_VERSION },
     ...(node.sshAuthorizedKeys.length ? { passwd: { users: [{ name: "core", sshAuthorizedKeys: [...node.sshAuthorizedKeys] }] } } : {}),
-    storage: { files: [hostname, ...node.files].map(toFile) },
+    storage: {
+      files: [...[hostname, ...node.files].map(toFile), ...node.downloads.map(toDownload)],
+      ...(node.links.length ? { links: node.links.map((l) => ({ path: l.path, target: l.target })) } : {}),
+    },
     systemd: {
       units: node.units.map((u) => ({
         name: u.name,
@@ -54,7 +61,8 @@ export const serializeIgnition = (config: IgnitionConfig): string => JSON.string
 export function fromIgnition(json: string): NodeConfig {
   const config = JSON.parse(json) as IgnitionConfig;
   if (config.ignition?.version !== IGNITION_VERSION) throw new Error(`not an Ignition ${IGNITION_VERSION} config`);
-  const files = config.storage.files.map((f) => ({ path: f.path, mode: f.mode, contents: fromDataUrl(f.contents) }));
+  const files = config.storage.files.filter(isData).map((f) => ({ path: f.path, mode: f.mode, contents: fromDataUrl(f.contents) }));
+  const downloads = config.storage.files.filter((f) => !isData(f)).map((f) => ({ path: f.path, mode: f.mode, source: f.contents.source }));
   const hostname = files.find((f) => f.path === HOSTNAME_FILE);
   const units: SystemdUnit[] = config.systemd.units.map((u) => ({
     name: u.name,
@@ -67,6 +75,8 @@ export function fromIgnition(json: string): NodeConfig {
     hostname: (hostname?.contents ?? "").trim(),
     sshAuthorizedKeys: config.passwd?.users.find((u) => u.name === "core")?.sshAuthorizedKeys ?? [],
     files: files.filter((f) => f.path !== HOSTNAME_FILE),
+    downloads,
+    links: (config.storage.links ?? []).map((l) => ({ path: l.path, target: l.target })),
     units,
   };
 }

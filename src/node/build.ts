@@ -11,10 +11,12 @@ const COMPONENTS: readonly ((ctx: NodeContext) => NodePart)[] = [basePart, etcdP
 export function buildNodeConfig(ctx: NodeContext): NodeConfig {
   const parts = COMPONENTS.map((component) => component(ctx));
   const files = parts.flatMap((p) => p.files ?? []);
+  const downloads = parts.flatMap((p) => p.downloads ?? []);
+  const links = parts.flatMap((p) => p.links ?? []);
   const units = parts.flatMap((p) => p.units ?? []);
-  for (const list of [files.map((f) => f.path), units.map((u) => u.name)]) {
+  for (const list of [[...files, ...downloads, ...links].map((f) => f.path), units.map((u) => u.name)]) {
     const dup = list.find((item, i) => list.indexOf(item) !== i);
     if (dup) throw new Error(`two components of node ${ctx.node.name} both define ${dup}`);
   }
-  return { hostname: ctx.node.name, sshAuthorizedKeys: ctx.spec.ssh.authorizedKeys, files, units };
+  return { hostname: ctx.node.name, sshAuthorizedKeys: ctx.spec.ssh.authorizedKeys, files, downloads, links, units };
 }

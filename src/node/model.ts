@@ -8,6 +8,20 @@ export interface NodeFile {
   readonly contents: string;
 }
 
+/** A file fetched at first boot from a URL (too big for user data: a system extension image, a feed). */
+export interface NodeDownload {
+  readonly path: string;
+  readonly mode: number;
+  /** https URL. */
+  readonly source: string;
+}
+
+/** A symbolic link, e.g. enabling a unit that a system extension ships. */
+export interface NodeLink {
+  readonly path: string;
+  readonly target: string;
+}
+
 export interface DropIn {
   readonly name: string;
   readonly contents: string;
@@ -27,11 +41,15 @@ export interface NodeConfig {
   /** SSH keys of the `core` user. */
   readonly sshAuthorizedKeys: readonly string[];
   readonly files: readonly NodeFile[];
+  readonly downloads: readonly NodeDownload[];
+  readonly links: readonly NodeLink[];
   readonly units: readonly SystemdUnit[];
 }
 
 /** What one component adds to a node. */
 export interface NodePart {
   readonly files?: readonly NodeFile[];
+  readonly downloads?: readonly NodeDownload[];
+  readonly links?: readonly NodeLink[];
   readonly units?: readonly SystemdUnit[];
 }

@@ -2,7 +2,7 @@
 // platform given the same secrets.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fromCloudConfig, serializeCloudConfig, toCloudConfig } from "../../cloud-config/coreos-cloudinit";
+import { PROVISION_UNIT, fromCloudConfig, serializeCloudConfig, toCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { fromCloudConfigContent, fromDataUrl, toCloudConfigContent, toDataUrl } from "../../cloud-config/encoding";
 import { fromIgnition, toIgnition } from "../../cloud-config/ignition";
 import { PLATFORMS } from "../../src/spec/schema";
@@ -65,6 +65,8 @@ describe("cloud-config ≡ Ignition", () => {
       hostname: "n-01",
       sshAuthorizedKeys: [],
       files: [{ path: "/etc/x", mode: 0o600, contents: "secret\n" }],
+      downloads: [],
+      links: [],
       units: [
         { name: "a.service", contents: "[Service]\nExecStart=/bin/true\n", enabled: true, dropins: [{ name: "10-x.conf", contents: "[Service]\nNice=5\n" }] },
         { name: "b.service", masked: true },
@@ -73,6 +75,34 @@ describe("cloud-config ≡ Ignition", () => {
     };
     expect(fromIgnition(JSON.stringify(toIgnition(config)))).toEqual(config);
     expect(fromCloudConfig(serializeCloudConfig(toCloudConfig(config)))).toEqual(config);
+  });
+
+  test("downloads and links survive both formats; cloud-config does them once, in one unit", () => {
+    const config = {
+      hostname: "n-01",
+      sshAuthorizedKeys: [],
+      files: [],
+      downloads: [{ path: "/opt/extensions/x/x-v1.0+a1.raw", mode: 0o644, source: "https://example.org/x-v1.0+a1.raw?x=%41" }],
+      links: [{ path: "/etc/extensions/x.raw", target: "/opt/extensions/x/x-v1.0+a1.raw" }],
+      units: [{ name: "docker.service", enabled: true }],
+    };
+    const ignition = toIgnition(config);
+    expect(ignition.storage.links).toEqual([{ path: "/etc/extensions/x.raw", target: "/opt/extensions/x/x-v1.0+a1.raw" }]);
+    expect(ignition.storage.files.at(-1)!.contents).toEqual({ source: "https://example.org/x-v1.0+a1.raw?x=%41" });
+    expect(fromIgnition(JSON.stringify(ignition))).toEqual(config);
+
+    const cloud = toCloudConfig(config);
+    const unit = cloud.coreos.units.find((u) => u.name === PROVISION_UNIT)!;
+    expect(unit).toMatchObject({ enable: true, command: "start" });
+    expect(unit.content).toContain("ConditionPathExists=!/var/lib/coreform/provisioned");
+    expect(unit.content).toContain("https://example.org/x-v1.0+a1.raw?x=%%41"); // '%' is a unit specifier
+    expect(unit.content).toContain("ExecStart=/usr/bin/ln -sfn /opt/extensions/x/x-v1.0+a1.raw /etc/extensions/x.raw");
+    expect(fromCloudConfig(serializeCloudConfig(cloud))).toEqual(config);
+  });
+
+  test("a path with whitespace cannot go into the provisioning unit", () => {
+    const config = { hostname: "n", sshAuthorizedKeys: [], files: [], downloads: [], links: [{ path: "/etc/a b", target: "/x" }], units: [] };
+    expect(() => toCloudConfig(config)).toThrow(/whitespace/);
   });
 });
 
