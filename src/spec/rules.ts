@@ -90,9 +90,11 @@ export function etcdSpeaksV2(spec: Spec, push: Push): void {
     push("error", "etcd.version", `etcd ${spec.etcd.version} has no v2 API, which locksmith's reboot lock needs: use v3.5.x or another rebootStrategy`);
 }
 
-export function schedulerIsAvailable(spec: Spec, push: Push): void {
-  if (spec.scheduler.kind !== "none")
-    push("error", "scheduler.kind", `${spec.scheduler.kind} is not available in this version of coreform yet: use none`);
+export function fleetIsLegacy(spec: Spec, push: Push): void {
+  if (spec.scheduler.kind === "fleet")
+    push("warning", "scheduler.kind", "fleet is unmaintained since 2018 and needs etcd ≤ 3.5 with the v2 API: use kubernetes for anything but demos");
+  if (spec.scheduler.kind === "fleet" && Number(spec.etcd.version.split(".")[1]) > 5)
+    push("error", "etcd.version", `fleet speaks only etcd's v2 API, which ${spec.etcd.version} no longer has: use v3.5.x`);
 }
 
 export function sshKeysGiven(spec: Spec, push: Push): void {
@@ -123,7 +125,7 @@ export const RULES: readonly Rule[] = [
   namesAreUnique,
   rebootWindowSyntax,
   etcdSpeaksV2,
-  schedulerIsAvailable,
+  fleetIsLegacy,
   sshKeysGiven,
   environmentsGiven,
   worldAccessIsExplicit,

@@ -195,12 +195,30 @@ export const specSchema = z.strictObject({
       window: z.strictObject({ start: z.string(), length: z.string() }).optional(),
     })
     .prefault({}),
-  scheduler: z
-    .strictObject({
-      /** @default "none" */
-      kind: z.enum(SCHEDULERS).default("none"),
-    })
-    .prefault({}),
+  scheduler: z.preprocess(
+    // `kind` may be left out: it defaults to kubernetes, and the union needs it to pick a branch.
+    (v) => (v !== null && typeof v === "object" && !Array.isArray(v) && !("kind" in v) ? { ...v, kind: "kubernetes" } : v),
+    z.discriminatedUnion(
+      "kind",
+      [
+        z.strictObject({
+          kind: z.literal("kubernetes"),
+          /** k3s release of the sysext-bakery's k3s extension. @default "v1.32.2+k3s1" */
+          version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.32.2+k3s1").default("v1.32.2+k3s1"),
+        }),
+        z.strictObject({
+          kind: z.literal("fleet"),
+          /** @default "quay.io/coreos/fleet:v1.0.0" */
+          image: z
+            .string()
+            .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+:[A-Za-z0-9._-]+$/, "must be an image with a tag like quay.io/coreos/fleet:v1.0.0")
+            .default("quay.io/coreos/fleet:v1.0.0"),
+        }),
+        z.strictObject({ kind: z.literal("none") }),
+      ],
+      { error: `must be one of ${SCHEDULERS.join(", ")}` },
+    ),
+  ).prefault({}),
   environments: z.record(dnsLabel(24), environmentSchema),
 });
 

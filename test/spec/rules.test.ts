@@ -179,13 +179,15 @@ describe("etcdSpeaksV2", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.etcdSpeaksV2, edit, expected));
 });
 
-describe("schedulerIsAvailable", () => {
+describe("fleetIsLegacy", () => {
+  const fleetWarning: Row[2][number] = ["warning", "scheduler.kind", "fleet is unmaintained since 2018 and needs etcd ≤ 3.5 with the v2 API: use kubernetes for anything but demos"];
   it.each<Row>([
     ["none", (d) => (d.scheduler = { kind: "none" }), []],
-    ["the default", (d) => delete d.scheduler, []],
-    ["kubernetes", (d) => (d.scheduler = { kind: "kubernetes" }), [["error", "scheduler.kind", "kubernetes is not available in this version of coreform yet: use none"]]],
-    ["fleet", (d) => (d.scheduler = { kind: "fleet" }), [["error", "scheduler.kind", "fleet is not available"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.schedulerIsAvailable, edit, expected));
+    ["the default (kubernetes)", (d) => delete d.scheduler, []],
+    ["kubernetes", (d) => (d.scheduler = { kind: "kubernetes" }), []],
+    ["fleet", (d) => (d.scheduler = { kind: "fleet" }), [fleetWarning]],
+    ["fleet on etcd v3.6", (d) => ((d.scheduler = { kind: "fleet" }), (d.etcd = { version: "v3.6.0" })), [fleetWarning, ["error", "etcd.version", "fleet speaks only etcd's v2 API, which v3.6.0 no longer has: use v3.5.x"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.fleetIsLegacy, edit, expected));
 });
 
 describe("sshKeysGiven", () => {
@@ -249,7 +251,7 @@ describe("checkRules", () => {
         d.nodes[1].name = "control";
         d.nodes[1].count = 2;
         d.ssh = { authorizedKeys: [] };
-        d.scheduler = { kind: "kubernetes" };
+        d.scheduler = { kind: "fleet" };
       }),
     );
     expect(issues.map((i) => `${i.severity} ${i.path}`)).toEqual([
@@ -257,7 +259,7 @@ describe("checkRules", () => {
       "error network.cidr", // 5 nodes in a /28
       "warning network.cidr", // loopback
       "error nodes[1].name",
-      "error scheduler.kind",
+      "warning scheduler.kind",
       "warning ssh.authorizedKeys",
     ]);
   });

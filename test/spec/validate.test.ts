@@ -155,8 +155,12 @@ const BAD: readonly Bad[] = [
   { name: "etcd version without v", text: spec((d) => (d.etcd = { version: "3.5.16" })), path: "etcd.version", message: "must be an etcd release tag" },
   { name: "unknown reboot strategy", text: spec((d) => (d.updates.rebootStrategy = "sometimes")), path: "updates.rebootStrategy", message: "must be one of etcd-lock, reboot, off" },
   { name: "update server ftp", text: spec((d) => (d.updates.server = "ftp://updates.example")), path: "updates.server", message: "must be an http(s) URL or 'disabled'" },
-  { name: "scheduler kubernetes (not yet)", text: spec((d) => (d.scheduler = { kind: "kubernetes" })), path: "scheduler.kind", message: "kubernetes is not available in this version of coreform yet: use none" },
-  { name: "scheduler fleet (not yet)", text: spec((d) => (d.scheduler = { kind: "fleet" })), path: "scheduler.kind", message: "fleet is not available" },
+  { name: "k3s version not a k3s release", text: spec((d) => (d.scheduler = { kind: "kubernetes", version: "1.32.2" } as never)), path: "scheduler.version", message: "must be a k3s release like v1.32.2+k3s1" },
+  { name: "k3s version without +k3s", text: spec((d) => (d.scheduler = { kind: "kubernetes", version: "v1.32.2" } as never)), path: "scheduler.version", message: "must be a k3s release" },
+  { name: "fleet image without a tag", text: spec((d) => (d.scheduler = { kind: "fleet", image: "quay.io/coreos/fleet" } as never)), path: "scheduler.image", message: "must be an image with a tag" },
+  { name: "a fleet setting with kubernetes", text: spec((d) => (d.scheduler = { kind: "kubernetes", image: "quay.io/coreos/fleet:v1.0.0" } as never)), path: "scheduler.image", message: "unknown key" },
+  { name: "a k3s setting with none", text: spec((d) => (d.scheduler = { kind: "none", version: "v1.32.2+k3s1" } as never)), path: "scheduler.version", message: "unknown key" },
+  { name: "fleet on etcd v3.6", text: spec((d) => ((d.scheduler = { kind: "fleet" }), (d.etcd = { version: "v3.6.0" }), (d.updates.rebootStrategy = "reboot"))), path: "etcd.version", message: "fleet speaks only etcd's v2 API" },
   { name: "unknown scheduler", text: spec((d) => (d.scheduler = { kind: "nomad" })), path: "scheduler.kind", message: "must be one of kubernetes, fleet, none" },
   { name: "os.version latest", text: spec((d) => (d.os = { version: "latest" })), path: "os.version", message: 'must be "current" or a Flatcar release' },
   { name: "os.version two parts", text: spec((d) => (d.os = { version: "4593.2" })), path: "os.version", message: 'must be "current" or a Flatcar release' },
@@ -285,7 +289,7 @@ describe("every problem at once", () => {
       spec((d) => {
         d.network.cidr = "10.42.0.5/24";
         d.nodes[1].name = "control";
-        d.scheduler = { kind: "kubernetes" };
+        d.etcd = { version: "v3.3.0" };
         d.updates.window.start = "25:00";
         d.environments.prod = aws({ adminCidrs: ["0.0.0.0/0"] });
       }),
@@ -294,7 +298,7 @@ describe("every problem at once", () => {
     expect(r.code).toBe(2);
     expectIssue(r.stderr, "network.cidr", "host bits are set");
     expectIssue(r.stderr, "nodes[1].name", "duplicate group name");
-    expectIssue(r.stderr, "scheduler.kind", "kubernetes is not available");
+    expectIssue(r.stderr, "etcd.version", "is too old");
     expectIssue(r.stderr, "updates.window.start", "is not a start time");
     expectIssue(r.stderr, "environments.prod.adminCidrs[0]", "allowWorldAccess: true");
     expect(r.stderr).toContain("5 problems, nothing was written");
@@ -397,7 +401,7 @@ describe("defaults", () => {
     expect(s.os).toEqual({ channel: "stable", version: "current" });
     expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.16" });
     expect(s.updates).toEqual({ server: "https://public.update.flatcar-linux.net/v1/update/", rebootStrategy: "etcd-lock" });
-    expect(s.scheduler).toEqual({ kind: "none" });
+    expect(s.scheduler).toEqual({ kind: "kubernetes", version: "v1.32.2+k3s1" });
   });
 
   it("fill in the parts of os that are not given", () => {
