@@ -1,6 +1,7 @@
 // Spec + environment → ClusterPlan: the concrete nodes, their planned addresses and the endpoints
 // every component uses. A pure function: no I/O, no randomness.
 import { nodeCapacity, nthNodeIp, parseCidr } from "../spec/ipv4";
+import { environmentArch, type Arch } from "../spec/platforms";
 import type { Environment, Platform, Role, Spec } from "../spec/schema";
 
 export const ETCD_CLIENT_PORT = 2379;
@@ -36,6 +37,8 @@ export interface ClusterPlan {
   readonly cluster: string;
   readonly environment: string;
   readonly platform: Platform;
+  /** CPU architecture of every node (one per environment; see rules.ts). */
+  readonly arch: Arch;
   readonly cidr: string;
   readonly nodes: readonly PlannedNode[];
   readonly etcd: {
@@ -112,6 +115,7 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
     cluster: spec.name,
     environment,
     platform: env.platform,
+    arch: environmentArch(env),
     cidr,
     nodes,
     etcd: {

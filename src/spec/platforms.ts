@@ -1,5 +1,5 @@
 // Per-platform facts the pipeline needs before any target exists (sources: shared/reference/flatcar.md).
-import type { Platform } from "./schema";
+import type { Environment, Platform } from "./schema";
 
 /** How user data reaches a node, and how large it may be. */
 export interface UserDataLimit {
@@ -20,3 +20,17 @@ export const USER_DATA: Record<Platform, UserDataLimit> = {
   gce: { format: "ignition", maxBytes: 262144, why: "a GCE metadata value is at most 256 KiB" },
   azure: { format: "ignition", maxBytes: 65535, why: "Azure custom data is at most 64 KiB" },
 };
+
+export type Arch = "x86_64" | "arm64";
+
+/**
+ * EC2 Graviton families carry a `g` right after the generation digit (t4g, m7g, c7gn, x2gd, im4gn,
+ * hpc7g) or are a1; everything else (incl. g4dn, g5, p4d) is x86_64.
+ */
+export const awsInstanceArch = (instanceType: string): Arch => (/^(a1|[a-z]+\d+g[a-z]*)\./.test(instanceType) ? "arm64" : "x86_64");
+
+/** The one CPU architecture of an environment's nodes (images and system extensions depend on it). */
+export function environmentArch(env: Environment): Arch {
+  if (env.platform === "aws") return env.arch ?? awsInstanceArch(env.control.instanceType);
+  return "x86_64";
+}

@@ -2,6 +2,7 @@
 // throws; `checkRules` runs them all so that every problem is reported at once.
 import { contains, formatCidr, formatIp, nodeCapacity, parseCidr } from "./ipv4";
 import type { SpecIssue } from "./issues";
+import { awsInstanceArch, environmentArch } from "./platforms";
 import type { Spec } from "./schema";
 
 type Push = (severity: SpecIssue["severity"], path: string, message: string) => void;
@@ -116,6 +117,19 @@ export function worldAccessIsExplicit(spec: Spec, push: Push): void {
   }
 }
 
+/** Images and system extensions are per architecture: one per environment. */
+export function oneArchPerEnvironment(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "aws") continue;
+    const arch = environmentArch(env);
+    for (const role of ["control", "worker"] as const) {
+      const type = env[role].instanceType;
+      if (awsInstanceArch(type) !== arch)
+        push("error", `environments.${name}.${role}.instanceType`, `${type} is ${awsInstanceArch(type)} but this environment's nodes are ${arch}: use one architecture${env.arch ? " (arch is set)" : ""}`);
+    }
+  }
+}
+
 export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
   adminCidrsAreNetworks,
@@ -129,6 +143,7 @@ export const RULES: readonly Rule[] = [
   sshKeysGiven,
   environmentsGiven,
   worldAccessIsExplicit,
+  oneArchPerEnvironment,
 ];
 
 export function checkRules(spec: Spec): SpecIssue[] {

@@ -205,6 +205,20 @@ describe("environmentsGiven", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.environmentsGiven, edit, expected));
 });
 
+describe("oneArchPerEnvironment", () => {
+  const types = (control: string, worker: string, arch?: "x86_64" | "arm64"): Edit => (d) =>
+    (d.environments.prod = { ...awsEnv(ADMIN), control: { instanceType: control }, worker: { instanceType: worker }, ...(arch ? { arch } : {}) });
+  it.each<Row>([
+    ["the defaults (t3.small)", (d) => (d.environments.prod = awsEnv(ADMIN)), []],
+    ["Graviton everywhere", types("t4g.medium", "m7g.large"), []],
+    ["x2gd and c7gn are Graviton too", types("x2gd.large", "c7gn.large"), []],
+    ["g4dn and g5 are x86", types("g4dn.xlarge", "g5.xlarge"), []],
+    ["explicit arm64 on Graviton", types("t4g.small", "t4g.small", "arm64"), []],
+    ["a Graviton worker with x86 control nodes", types("t3.small", "m7g.large"), [["error", "environments.prod.worker.instanceType", "m7g.large is arm64 but this environment's nodes are x86_64: use one architecture"]]],
+    ["explicit arm64 on t3", types("t3.small", "t4g.small", "arm64"), [["error", "environments.prod.control.instanceType", "t3.small is x86_64 but this environment's nodes are arm64: use one architecture (arch is set)"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.oneArchPerEnvironment, edit, expected));
+});
+
 describe("worldAccessIsExplicit", () => {
   it.each<Row>([
     ["own networks", (d) => (d.environments.prod = awsEnv(ADMIN)), []],
