@@ -196,21 +196,20 @@ describe("the rest of the plan", () => {
     expect(planCluster(s, "test")).toMatchObject({ cluster: "demo", environment: "test", platform: "libvirt" });
   });
 
-  it("lists the etcd ports 2379-2380/tcp and icmp", () => {
+  it("lists the etcd ports 2379-2380/tcp and icmp, and SSH for admins, without a scheduler", () => {
     expect(ETCD_CLIENT_PORT).toBe(2379);
     expect(ETCD_PEER_PORT).toBe(2380);
-    expect(planCluster(spec(), "test").ports).toEqual([
+    const none = planCluster(spec((d) => (d.scheduler = { kind: "none" })), "test");
+    expect(none.ports).toEqual([
       { name: "etcd", protocol: "tcp", from: 2379, to: 2380 },
       { name: "icmp", protocol: "icmp" },
     ]);
-    expect(planCluster(spec(), "test").adminPorts).toEqual([{ name: "ssh", protocol: "tcp", from: 22, to: 22 }]);
-    expect(planCluster(spec(), "test").scheduler).toEqual({ kind: "none" });
+    expect(none.adminPorts).toEqual([{ name: "ssh", protocol: "tcp", from: 22, to: 22 }]);
+    expect(none.scheduler).toEqual({ kind: "none" });
   });
 
   it("adds the Kubernetes API, flannel VXLAN and kubelet between nodes, and the API for admins, with kubernetes", () => {
-    const doc = yaml.load(smallSpec()) as SpecInput;
-    doc.scheduler = { kind: "kubernetes" };
-    const plan = planCluster(specSchema.parse(doc), "test");
+    const plan = planCluster(spec(), "test"); // kubernetes is the default
     expect(plan.ports).toEqual([
       { name: "etcd", protocol: "tcp", from: 2379, to: 2380 },
       { name: "kubernetes-api", protocol: "tcp", from: 6443, to: 6443 },
