@@ -24,6 +24,8 @@ export interface CertKey {
 /** What a leaf certificate is for and which names it carries. */
 export interface LeafRequest {
   readonly commonName: string;
+  /** Subject O, e.g. system:masters for a Kubernetes admin. */
+  readonly organization?: string;
   readonly usage: "server-and-client" | "client";
   readonly ips?: readonly string[];
   readonly dnsNames?: readonly string[];
@@ -67,6 +69,8 @@ export async function createCa(commonName: string): Promise<CertKey> {
   return { cert: cert.toString("pem") + "\n", key: await pemKey(keys.privateKey) };
 }
 
+const subjectOf = (req: LeafRequest) => [`CN=${req.commonName}`, ...(req.organization ? [`O=${req.organization}`] : [])];
+
 export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey> {
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await webcrypto.subtle.importKey(
@@ -84,7 +88,7 @@ export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey>
   ];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
-    subject: `CN=${req.commonName}`,
+    subject: subjectOf(req).join(", "),
     issuer: caCert.subject,
     ...validity(LEAF_DAYS),
     signingAlgorithm: ALG,
@@ -112,7 +116,7 @@ export function leafFits(ca: CertKey, leaf: CertKey, req: LeafRequest): boolean 
     const cert = new X509Certificate(leaf.cert);
     if (!cert.verify(caCert.publicKey) || !cert.checkPrivateKey(createPrivateKey(leaf.key))) return false;
     if (new Date(cert.validTo).getTime() < Date.now() + 30 * DAY_MS) return false;
-    if (cert.subject !== `CN=${req.commonName}`) return false;
+    if (cert.subject !== subjectOf(req).join("\n")) return false;
     const have = (cert.subjectAltName ?? "").split(", ").filter(Boolean).sort().join(", ");
     return have === sanSet(req.dnsNames ?? [], req.ips ?? []);
   } catch {

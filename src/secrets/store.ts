@@ -1,6 +1,7 @@
 // The secrets of one environment under `.coreform/<env>/` (directories 0700, files 0600): created once,
 // reused on every render, never printed. A certificate is issued again only when it no longer fits the
 // plan (its node's address changed, or it expired); a CA is never replaced behind the user's back.
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ClusterPlan } from "../plan/plan";
@@ -8,12 +9,30 @@ import { caIsUsable, createCa, issueLeaf, leafFits, type CertKey, type LeafReque
 
 export type ClientName = "locksmith" | "operator";
 export const CLIENTS: readonly ClientName[] = ["locksmith", "operator"];
+/** The scheduler's own etcd client: k3s's datastore, or fleet. */
+export type SchedulerClientName = "k3s" | "fleet";
+const SCHEDULER_CLIENT: Record<ClusterPlan["scheduler"]["kind"], SchedulerClientName | undefined> = { kubernetes: "k3s", fleet: "fleet", none: undefined };
+
+/**
+ * Kubernetes: coreform makes k3s's server and client CAs itself (k3s uses CA files it finds at first
+ * start instead of generating them), so that the operator's admin certificate, signed by the client
+ * CA, works the moment the API server is up: no copying k3s.yaml off a node. The join token is
+ * shared by servers and agents.
+ */
+export interface KubernetesSecrets {
+  readonly serverCa: CertKey;
+  readonly clientCa: CertKey;
+  /** The operator's client certificate (O=system:masters), only in the kubeconfig, never on a node. */
+  readonly admin: CertKey;
+  readonly token: string;
+}
 
 export interface EnvironmentSecrets {
   readonly ca: CertKey;
-  readonly clients: Readonly<Record<ClientName, CertKey>>;
+  readonly clients: Readonly<Record<ClientName, CertKey>> & Readonly<Partial<Record<SchedulerClientName, CertKey>>>;
   /** Per etcd member: its client-facing (server) and its peer certificate. */
   readonly members: Readonly<Record<string, { readonly server: CertKey; readonly peer: CertKey }>>;
+  readonly kubernetes?: KubernetesSecrets;
 }
 
 /** Raised when secrets are needed but were never created (the CDKTF app never creates them). */
@@ -21,19 +40,48 @@ export class MissingSecretsError extends Error {}
 
 export const secretsDir = (baseDir: string, environment: string) => join(baseDir, ".coreform", environment);
 
+const ETCD_CA = "ca";
+const K8S_SERVER_CA = "kubernetes/server-ca";
+const K8S_CLIENT_CA = "kubernetes/client-ca";
+const K8S_TOKEN = "kubernetes/token";
+const isKubernetes = (plan: ClusterPlan) => plan.scheduler.kind === "kubernetes";
+
+/** Every CA the plan needs: id (path below the environment's directory) and common name. */
+function wantedCas(plan: ClusterPlan): { id: string; commonName: string }[] {
+  const name = `${plan.cluster}-${plan.environment}`;
+  return [
+    { id: ETCD_CA, commonName: `${name} etcd CA` },
+    ...(isKubernetes(plan)
+      ? [
+          { id: K8S_SERVER_CA, commonName: `${name} kubernetes server CA` },
+          { id: K8S_CLIENT_CA, commonName: `${name} kubernetes client CA` },
+        ]
+      : []),
+  ];
+}
+
 interface Wanted {
   /** Path below the environment's directory, without `.crt`/`.key`. */
   readonly id: string;
+  /** The CA that signs it. */
+  readonly issuer: string;
   readonly req: LeafRequest;
 }
 
 /** Every leaf certificate the plan needs. */
 function wanted(plan: ClusterPlan): Wanted[] {
-  const out: Wanted[] = CLIENTS.map((name) => ({ id: `clients/${name}`, req: { commonName: name, usage: "client" } }));
+  const schedulerClient = SCHEDULER_CLIENT[plan.scheduler.kind];
+  const out: Wanted[] = [...CLIENTS, ...(schedulerClient ? [schedulerClient] : [])].map((name) => ({
+    id: `clients/${name}`,
+    issuer: ETCD_CA,
+    req: { commonName: name, usage: "client" },
+  }));
+  if (isKubernetes(plan))
+    out.push({ id: "kubernetes/admin", issuer: K8S_CLIENT_CA, req: { commonName: "coreform-admin", organization: "system:masters", usage: "client" } });
   for (const m of plan.etcd.members) {
     const names = { dnsNames: [m.name, "localhost"], ips: [m.ip, "127.0.0.1"] };
-    out.push({ id: `members/${m.name}/server`, req: { commonName: m.name, usage: "server-and-client", ...names } });
-    out.push({ id: `members/${m.name}/peer`, req: { commonName: m.name, usage: "server-and-client", ...names } });
+    out.push({ id: `members/${m.name}/server`, issuer: ETCD_CA, req: { commonName: m.name, usage: "server-and-client", ...names } });
+    out.push({ id: `members/${m.name}/peer`, issuer: ETCD_CA, req: { commonName: m.name, usage: "server-and-client", ...names } });
   }
   return out;
 }
@@ -58,27 +106,40 @@ function writePair(dir: string, id: string, pair: CertKey): void {
   writeSecretFile(join(dir, `${id}.key`), pair.key);
 }
 
-function assemble(ca: CertKey, leaves: Map<string, CertKey>, plan: ClusterPlan): EnvironmentSecrets {
-  const get = (id: string) => leaves.get(id) as CertKey;
+function assemble(pairs: Map<string, CertKey>, token: string | undefined, plan: ClusterPlan): EnvironmentSecrets {
+  const get = (id: string) => pairs.get(id) as CertKey;
+  const schedulerClient = SCHEDULER_CLIENT[plan.scheduler.kind];
   return {
-    ca,
-    clients: { locksmith: get("clients/locksmith"), operator: get("clients/operator") },
+    ca: get(ETCD_CA),
+    clients: {
+      locksmith: get("clients/locksmith"),
+      operator: get("clients/operator"),
+      ...(schedulerClient ? { [schedulerClient]: get(`clients/${schedulerClient}`) } : {}),
+    },
     members: Object.fromEntries(
       plan.etcd.members.map((m) => [m.name, { server: get(`members/${m.name}/server`), peer: get(`members/${m.name}/peer`) }]),
     ),
+    ...(isKubernetes(plan)
+      ? { kubernetes: { serverCa: get(K8S_SERVER_CA), clientCa: get(K8S_CLIENT_CA), admin: get("kubernetes/admin"), token: token as string } }
+      : {}),
   };
 }
 
-function loadCa(dir: string): CertKey | undefined {
-  const ca = readPair(dir, "ca");
-  const partial = !ca && (existsSync(join(dir, "ca.crt")) || existsSync(join(dir, "ca.key")));
+function loadCa(dir: string, id: string): CertKey | undefined {
+  const ca = readPair(dir, id);
+  const partial = !ca && (existsSync(join(dir, `${id}.crt`)) || existsSync(join(dir, `${id}.key`)));
   if (partial || (ca && !caIsUsable(ca)))
     throw new Error(
-      `${join(dir, "ca.crt")} and ca.key are incomplete, expired or do not belong together: restore them from a backup, ` +
-        `or remove ${dir} to start a new CA (running nodes will not trust it)`,
+      `${join(dir, `${id}.crt`)} and ${id}.key are incomplete, expired or do not belong together: restore them from a backup, ` +
+        `or remove ${dir} to start anew (running nodes will not trust new CAs)`,
     );
   return ca;
 }
+
+const readToken = (dir: string): string | undefined => {
+  const file = join(dir, K8S_TOKEN);
+  return existsSync(file) ? readFileSync(file, "utf8").trim() || undefined : undefined;
+};
 
 /**
  * Loads the environment's secrets, creating what is missing. `log` hears what was created or
@@ -89,40 +150,56 @@ export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: 
   chmodSync(dir, 0o700);
   const created: string[] = [];
   const reissued: string[] = [];
-  let ca = loadCa(dir);
-  if (!ca) {
-    ca = await createCa(`${plan.cluster}-${plan.environment} etcd CA`);
-    writePair(dir, "ca", ca);
-    created.push("ca");
+  const pairs = new Map<string, CertKey>();
+  for (const { id, commonName } of wantedCas(plan)) {
+    let ca = loadCa(dir, id);
+    if (!ca) {
+      ca = await createCa(commonName);
+      writePair(dir, id, ca);
+      created.push(id);
+    }
+    pairs.set(id, ca);
   }
-  const leaves = new Map<string, CertKey>();
-  for (const { id, req } of wanted(plan)) {
+  for (const { id, issuer, req } of wanted(plan)) {
+    const ca = pairs.get(issuer) as CertKey;
     const existing = readPair(dir, id);
     if (existing && leafFits(ca, existing, req)) {
-      leaves.set(id, existing);
+      pairs.set(id, existing);
       continue;
     }
     const pair = await issueLeaf(ca, req);
     writePair(dir, id, pair);
-    leaves.set(id, pair);
+    pairs.set(id, pair);
     (existing ? reissued : created).push(id);
   }
-  if (created[0] === "ca") log(`${plan.environment}: created the etcd CA and ${created.length - 1} certificates in ${dir} (back it up)`);
+  let token = readToken(dir);
+  if (isKubernetes(plan) && !token) {
+    token = randomBytes(32).toString("hex");
+    writeSecretFile(join(dir, K8S_TOKEN), `${token}\n`);
+    created.push(K8S_TOKEN);
+  }
+  if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
   else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
   if (reissued.length) log(`${plan.environment}: reissued ${reissued.join(", ")} (addresses, CA or validity changed)`);
-  return assemble(ca, leaves, plan);
+  return assemble(pairs, token, plan);
 }
 
 /** Loads the environment's secrets without creating anything; missing or stale ones are an error. */
 export function readSecrets(dir: string, plan: ClusterPlan): EnvironmentSecrets {
   const hint = `run \`coreform render ${plan.environment}\` first: it creates them once, so that keys survive between deploys`;
-  const ca = loadCa(dir);
-  if (!ca) throw new MissingSecretsError(`no secrets for environment ${plan.environment} in ${dir}: ${hint}`);
-  const leaves = new Map<string, CertKey>();
-  for (const { id, req } of wanted(plan)) {
-    const pair = readPair(dir, id);
-    if (!pair || !leafFits(ca, pair, req)) throw new MissingSecretsError(`certificate ${id} of ${plan.environment} is missing or out of date: ${hint}`);
-    leaves.set(id, pair);
+  const pairs = new Map<string, CertKey>();
+  for (const { id } of wantedCas(plan)) {
+    const ca = loadCa(dir, id);
+    if (!ca) throw new MissingSecretsError(`no ${id} secrets for environment ${plan.environment} in ${dir}: ${hint}`);
+    pairs.set(id, ca);
   }
-  return assemble(ca, leaves, plan);
+  for (const { id, issuer, req } of wanted(plan)) {
+    const pair = readPair(dir, id);
+    if (!pair || !leafFits(pairs.get(issuer) as CertKey, pair, req))
+      throw new MissingSecretsError(`certificate ${id} of ${plan.environment} is missing or out of date: ${hint}`);
+    pairs.set(id, pair);
+  }
+  const token = readToken(dir);
+  if (isKubernetes(plan) && !token) throw new MissingSecretsError(`the join token of ${plan.environment} is missing: ${hint}`);
+  return assemble(pairs, token, plan);
 }

@@ -1,7 +1,7 @@
 // The environment's secrets: created once, reused, checked with openssl, never replaced silently.
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, MissingSecretsError, readSecrets } from "../../src/secrets/store";
@@ -47,7 +47,8 @@ describe("secrets", () => {
     const dir = join(tempDir(), "s");
     const logs: string[] = [];
     const first = await ensureSecrets(dir, plan, (l) => logs.push(l));
-    expect(logs).toEqual([`test: created the etcd CA and 8 certificates in ${dir} (back it up)`]);
+    // 3 × 2 member certificates, locksmith, operator, k3s, the kubernetes admin, two kubernetes CAs, the token
+    expect(logs).toEqual([`test: created the etcd CA and 13 more secrets in ${dir} (back it up)`]);
     const second = await ensureSecrets(dir, plan, (l) => logs.push(l));
     expect(logs).toHaveLength(1);
     expect(second).toEqual(first);
@@ -86,5 +87,63 @@ describe("secrets", () => {
     const s = await ensureSecrets(a, plan, (l) => logs.push(l));
     expect(logs).toEqual(["test: reissued clients/operator (addresses, CA or validity changed)"]);
     expect(new X509Certificate(s.clients.operator.cert).checkIssued(new X509Certificate(s.ca.cert))).toBe(true);
+  });
+});
+
+describe("scheduler secrets", () => {
+  const planFor = (kind: string) => planCluster(specFrom(smallSpec().replace("updates:", `scheduler: { kind: ${kind} }\nupdates:`)), "test");
+
+  test("kubernetes: its own etcd client, k3s's server and client CAs, an admin certificate and a join token, all 0600", async () => {
+    const dir = join(tempDir(), "s");
+    const secrets = await ensureSecrets(dir, planFor("kubernetes"));
+    const k8s = secrets.kubernetes!;
+    expect(k8s.token).toMatch(/^[0-9a-f]{64}$/);
+    expect(readFileSync(join(dir, "kubernetes/token"), "utf8")).toBe(`${k8s.token}\n`);
+    for (const f of ["kubernetes/token", "kubernetes/server-ca.key", "kubernetes/client-ca.key", "kubernetes/admin.key", "clients/k3s.key"])
+      expect((statSync(join(dir, f)).mode & 0o777).toString(8)).toBe("600");
+    expect(new X509Certificate(k8s.admin.cert).subject).toBe("CN=coreform-admin\nO=system:masters");
+    expect(new X509Certificate(k8s.admin.cert).checkIssued(new X509Certificate(k8s.clientCa.cert))).toBe(true);
+    expect(new X509Certificate(secrets.clients.k3s!.cert).checkIssued(new X509Certificate(secrets.ca.cert))).toBe(true);
+    expect(new X509Certificate(k8s.serverCa.cert).ca).toBe(true);
+    expect(secrets.clients.fleet).toBeUndefined();
+    expect(readSecrets(dir, planFor("kubernetes"))).toEqual(secrets);
+  });
+
+  (findTool("openssl") ? test : test.skip)("openssl verifies the admin certificate against the client CA, for client use only", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, planFor("kubernetes"));
+    const verify = (purpose: string, ca: string, cert: string) =>
+      execFileSync("openssl", ["verify", "-purpose", purpose, "-CAfile", join(dir, ca), join(dir, cert)], { encoding: "utf8", stdio: "pipe" });
+    expect(verify("sslclient", "kubernetes/client-ca.crt", "kubernetes/admin.crt")).toContain(": OK");
+    expect(() => verify("sslclient", "kubernetes/server-ca.crt", "kubernetes/admin.crt")).toThrow();
+    expect(() => verify("sslserver", "kubernetes/client-ca.crt", "kubernetes/admin.crt")).toThrow();
+    expect(verify("sslclient", "ca.crt", "clients/k3s.crt")).toContain(": OK");
+  });
+
+  test("fleet: its own etcd client and nothing of kubernetes; none: neither", async () => {
+    const fleet = await ensureSecrets(join(tempDir(), "s"), planFor("fleet"));
+    expect(new X509Certificate(fleet.clients.fleet!.cert).subject).toBe("CN=fleet");
+    expect(fleet.kubernetes).toBeUndefined();
+    const none = await ensureSecrets(join(tempDir(), "s"), planFor("none"));
+    expect(Object.keys(none.clients).sort()).toEqual(["locksmith", "operator"]);
+    expect(none.kubernetes).toBeUndefined();
+  });
+
+  test("switching none → kubernetes adds the scheduler's secrets and keeps every existing one", async () => {
+    const dir = join(tempDir(), "s");
+    const before = await ensureSecrets(dir, planFor("none"));
+    const logs: string[] = [];
+    const after = await ensureSecrets(dir, planFor("kubernetes"), (l) => logs.push(l));
+    expect(after.ca).toEqual(before.ca);
+    expect(after.members).toEqual(before.members);
+    expect(logs).toEqual([`test: created kubernetes/server-ca, kubernetes/client-ca, clients/k3s, kubernetes/admin, kubernetes/token in ${dir}`]);
+    expect(logs.join("")).not.toContain(after.kubernetes!.token);
+  });
+
+  test("readSecrets without the token names the fix", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, planFor("none"));
+    expect(() => readSecrets(dir, planFor("kubernetes"))).toThrow(MissingSecretsError);
+    expect(() => readSecrets(dir, planFor("kubernetes"))).toThrow(/run `coreform render test` first/);
   });
 });
