@@ -2,19 +2,14 @@
 // kind to the schema without a builder here is a type error.
 import type { Spec } from "../spec/schema";
 import type { NodeContext } from "./context";
+import { fleetPart } from "./fleet";
+import { kubernetesPart } from "./kubernetes";
 import type { NodePart } from "./model";
 
-type SchedulerKind = Spec["scheduler"]["kind"];
-
-const notAvailable = (kind: SchedulerKind) => (): NodePart => {
-  // The spec rules refuse these kinds before rendering starts; reaching here is a bug.
-  throw new Error(`scheduler ${kind} is not available in this version of coreform`);
-};
-
-const SCHEDULERS: Record<SchedulerKind, (ctx: NodeContext) => NodePart> = {
+const SCHEDULERS: Record<Spec["scheduler"]["kind"], (ctx: NodeContext) => NodePart> = {
   none: () => ({}),
-  kubernetes: notAvailable("kubernetes"),
-  fleet: notAvailable("fleet"),
+  kubernetes: kubernetesPart,
+  fleet: fleetPart,
 };
 
 export function schedulerPart(ctx: NodeContext): NodePart {

@@ -1,0 +1,41 @@
+// fleet (legacy): quay.io/coreos/fleet in Docker with host networking on every node, against the
+// cluster's etcd v2 API over TLS with its own client certificate (shared/reference/flatcar.md, "fleet").
+import { PUBLIC, SECRET, type NodeContext } from "./context";
+import type { NodePart } from "./model";
+import { renderTemplate } from "./templates";
+
+export const FLEET_DIR = "/etc/fleet";
+const TLS_DIR = `${FLEET_DIR}/tls`;
+const ENV_FILE = `${FLEET_DIR}/fleet.env`;
+/** fleet's own default prefix for its v2 keys. */
+export const FLEET_KEY_PREFIX = "/_coreos.com/fleet/";
+
+type Fleet = Extract<NodeContext["spec"]["scheduler"], { kind: "fleet" }>;
+
+export function fleetPart({ spec, plan, node, secrets }: NodeContext): NodePart {
+  const client = secrets.clients.fleet;
+  if (!client) throw new Error(`fleet's client certificate is missing for ${node.name}`);
+  const env = renderTemplate("fleet.env", {
+    name: node.name,
+    endpoints: plan.etcd.clientUrls.join(","),
+    tlsDir: TLS_DIR,
+    keyPrefix: FLEET_KEY_PREFIX,
+    role: node.role,
+    ip: node.ip,
+  });
+  return {
+    files: [
+      { path: ENV_FILE, mode: PUBLIC, contents: env },
+      { path: `${TLS_DIR}/ca.crt`, mode: PUBLIC, contents: secrets.ca.cert },
+      { path: `${TLS_DIR}/client.crt`, mode: PUBLIC, contents: client.cert },
+      { path: `${TLS_DIR}/client.key`, mode: SECRET, contents: client.key },
+    ],
+    units: [
+      {
+        name: "fleet.service",
+        contents: renderTemplate("fleet.service", { image: (spec.scheduler as Fleet).image, envFile: ENV_FILE, tlsDir: TLS_DIR }),
+        enabled: true,
+      },
+    ],
+  };
+}
