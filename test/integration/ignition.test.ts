@@ -1,14 +1,30 @@
 // Every rendered Ignition config passes Debian's ignition-validate, and the real Ignition binary
 // applies it into a scratch root where the files, modes, units, masks and presets are as the node's
 // config says (the expected config is read from the *cloud-config* output, so both formats are checked).
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { promisify } from "node:util";
 import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { cli, project, smallSpec, tempDir } from "../helpers/cli";
 import { describeWithTools, IGNITION_BIN } from "../helpers/tools";
 
-function applyIgnition(configFile: string): string {
+// No network here: downloads (the k3s extension, its feeds) are served by a local HTTP server that
+// answers every path with a body naming it; the config's bakery URLs are pointed at it.
+const BAKERY = "https://extensions.flatcar.org/";
+let server: Server;
+let mirror = "";
+beforeAll(async () => {
+  server = createServer((req, res) => res.end(`served ${req.url}\n`));
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+});
+afterAll(() => server?.close());
+const servedBody = (source: string) => `served /${source.slice(BAKERY.length)}\n`;
+
+async function applyIgnition(configFile: string): Promise<string> {
   const work = tempDir("coreform-ignition-");
   // Ignition writes the core user's SSH keys as that user: it must be able to reach its home.
   chmodSync(work, 0o755);
@@ -19,12 +35,15 @@ function applyIgnition(configFile: string): string {
   writeFileSync(join(root, "etc/selinux/targeted/contexts/files/file_contexts"), "");
   mkdirSync(join(work, "bin"));
   writeFileSync(join(work, "bin/setfiles"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-  const env = { ...process.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, IGNITION_CONFIG_FILE: configFile };
+  const local = join(work, "config.json");
+  writeFileSync(local, readFileSync(configFile, "utf8").replaceAll(BAKERY, mirror));
+  const env = { ...process.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, IGNITION_CONFIG_FILE: local };
   const common = ["-platform", "file", "-root", root, "-config-cache", join(work, "cache.json"), "-state-file", join(work, "state"), "-log-to-stdout"];
   for (const stage of ["fetch-offline", "files"]) {
     const extra = stage === "fetch-offline" ? ["-neednet", join(work, "neednet")] : [];
     try {
-      execFileSync(IGNITION_BIN, ["-stage", stage, ...common, ...extra], { env, stdio: "pipe" });
+      // Asynchronous, so the mirror in this process can answer; a timeout, so a fetch that retries forever fails.
+      await promisify(execFile)(IGNITION_BIN, ["-stage", stage, ...common, ...extra], { env, timeout: 60_000, encoding: "buffer" });
     } catch (e) {
       throw new Error(`ignition ${stage} failed on ${configFile}:\n${String((e as { stdout?: Buffer }).stdout).split("\n").filter((l) => /CRITICAL|ERROR/.test(l)).join("\n")}`);
     }
@@ -69,9 +88,9 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
     expect(() => execFileSync("ignition-validate", [broken], { stdio: "pipe" })).toThrow();
   });
 
-  test("Ignition writes exactly the node's files, units, masks and presets", () => {
+  test("Ignition writes exactly the node's files, downloads, links, units, masks and presets", async () => {
     for (const c of configs) {
-      const root = applyIgnition(c.ignition);
+      const root = await applyIgnition(c.ignition);
       const expected = fromCloudConfig(readFileSync(c.cloudConfig, "utf8"));
 
       expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe(`${c.node}\n`);
@@ -79,6 +98,11 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
         const onDisk = join(root, f.path);
         expect({ path: f.path, contents: readFileSync(onDisk, "utf8"), mode: mode(onDisk) }).toEqual({ path: f.path, contents: f.contents, mode: f.mode });
       }
+      for (const d of expected.downloads) {
+        const onDisk = join(root, d.path);
+        expect({ path: d.path, contents: readFileSync(onDisk, "utf8"), mode: mode(onDisk) }).toEqual({ path: d.path, contents: servedBody(d.source), mode: d.mode });
+      }
+      for (const l of expected.links) expect({ path: l.path, target: readlinkSync(join(root, l.path)) }).toEqual(l);
       const keys = readFileSync(join(root, "home/core/.ssh/authorized_keys.d/ignition"), "utf8");
       for (const k of expected.sshAuthorizedKeys) expect(keys).toContain(k);
 
@@ -98,15 +122,41 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
       if (control) expect(mode(join(root, "etc/etcd/tls/server.key"))).toBe(0o600);
       expect(readFileSync(join(root, "etc/flatcar/update.conf"), "utf8")).toMatch(/^REBOOT_STRATEGY=etcd-lock$/m);
       expect(mode(join(root, "etc/flatcar/locksmith/client.key"))).toBe(0o600);
+      // The default scheduler: k3s, server or agent by role.
+      expect(readlinkSync(join(root, "etc/extensions/k3s.raw"))).toMatch(/^\/opt\/extensions\/k3s\/k3s-v1\.\d+\.\d+\+k3s\d+-x86-64\.raw$/);
+      const unit = control ? "k3s.service" : "k3s-agent.service";
+      expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants", unit))).toBe(`/usr/local/lib/systemd/system/${unit}`);
+      expect(mode(join(root, "etc/rancher/k3s/token"))).toBe(0o600);
+      expect(existsSync(join(root, "etc/fleet"))).toBe(false);
     }
   });
 
   test("rebootStrategy off masks locksmithd and ships no locksmith certificate", async () => {
     const p = project(smallSpec({ control: 1, worker: 0 }).replace("rebootStrategy: etcd-lock", "rebootStrategy: off").replace(/  window:.*\n/, ""));
     expect((await cli(p, "render")).code).toBe(0);
-    const root = applyIgnition(join(p, "out/test/ignition/control-01.json"));
+    const root = await applyIgnition(join(p, "out/test/ignition/control-01.json"));
     expect(readlinkSync(join(root, "etc/systemd/system/locksmithd.service"))).toBe("/dev/null");
     expect(readFileSync(join(root, "etc/flatcar/update.conf"), "utf8")).toMatch(/^REBOOT_STRATEGY=off$/m);
     expect(existsSync(join(root, "etc/flatcar/locksmith"))).toBe(false);
+  });
+
+  describe.each([
+    ["kubernetes", ["etc/rancher/k3s/config.yaml", "etc/extensions/k3s.raw", "etc/systemd/system/multi-user.target.wants/k3s.service"], ["etc/fleet"]],
+    ["fleet", ["etc/fleet/fleet.env", "etc/fleet/tls/client.key", "etc/systemd/system/fleet.service"], ["etc/rancher", "opt/extensions", "etc/extensions"]],
+    ["none", [], ["etc/rancher", "opt/extensions", "etc/extensions", "etc/fleet", "etc/sysupdate.d"]],
+  ])("scheduler %s", (kind, present, absent) => {
+    test("passes ignition-validate, and Ignition places its parts and nothing of the other kinds", async () => {
+      const p = project(smallSpec({ control: 1, worker: 1 }).replace("updates:", `scheduler: { kind: ${kind} }\nupdates:`));
+      expect((await cli(p, "render")).code).toBe(0);
+      for (const node of ["control-01", "worker-01"]) {
+        const file = join(p, "out/test/ignition", `${node}.json`);
+        execFileSync("ignition-validate", [file], { stdio: "pipe" });
+        const root = await applyIgnition(file);
+        const wanted = node === "control-01" ? present : present.map((x) => x.replace("k3s.service", "k3s-agent.service"));
+        for (const path of wanted) expect({ path, there: existsSync(join(root, path)) || !!lstatSync(join(root, path), { throwIfNoEntry: false }) }).toEqual({ path, there: true });
+        for (const path of absent) expect({ path, there: existsSync(join(root, path)) }).toEqual({ path, there: false });
+        if (kind === "fleet") expect(mode(join(root, "etc/fleet/tls/client.key"))).toBe(0o600);
+      }
+    });
   });
 });

@@ -1,4 +1,5 @@
 // What each component puts on a node, for the settings that change it.
+import yaml from "js-yaml";
 import { buildNodeConfig } from "../../src/node/build";
 import { renderTemplate } from "../../src/node/templates";
 import { planCluster } from "../../src/plan/plan";
@@ -15,9 +16,12 @@ async function node(specText: string, name: string) {
   return { config, file, secrets };
 }
 
+/** The spec with `scheduler: { kind, …extra }`. */
+const withScheduler = (text: string, kind: string, extra = "") => text.replace("updates:", `scheduler: { kind: ${kind}${extra} }\nupdates:`);
+
 describe("etcd", () => {
   test("a control node's env file: planned IP only, static cluster, TLS everywhere, v2 on", async () => {
-    const { file, config } = await node(smallSpec({ control: 3 }), "control-02");
+    const { file, config } = await node(withScheduler(smallSpec({ control: 3 }), "none"), "control-02");
     const env = file("/etc/etcd/etcd.env")!;
     const vars = Object.fromEntries(env.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
     expect(vars).toEqual({
@@ -57,7 +61,7 @@ describe("etcd", () => {
   });
 
   test("workers run no etcd", async () => {
-    const { config } = await node(smallSpec({ control: 1, worker: 1 }), "worker-01");
+    const { config } = await node(withScheduler(smallSpec({ control: 1, worker: 1 }), "none"), "worker-01");
     expect(config.files.some((f) => f.path.startsWith("/etc/etcd"))).toBe(false);
     expect(config.units.map((u) => u.name)).toEqual(["docker.service", "update-engine.service", "locksmithd.service"]);
   });
@@ -102,5 +106,105 @@ describe("templates", () => {
   test("no HTML escaping in unit files", () => {
     const text = renderTemplate("etcd-member.service", { image: "a&b<c>", envFile: "/e", dataDir: "/d", tlsDir: "/t" });
     expect(text).toContain("a&b<c>");
+  });
+});
+
+describe("kubernetes (k3s from the sysext-bakery)", () => {
+  const spec = (extra = "") => withScheduler(smallSpec({ control: 3, worker: 2 }), "kubernetes", extra);
+
+  test("every node: the pinned image, its link, the minor's sysupdate feed and noop, the timer and the reboot signal", async () => {
+    for (const name of ["control-01", "worker-02"]) {
+      const { config } = await node(spec(", version: v1.33.4+k3s2"), name);
+      expect(config.downloads).toEqual([
+        { path: "/opt/extensions/k3s/k3s-v1.33.4+k3s2-x86-64.raw", mode: 0o644, source: "https://extensions.flatcar.org/extensions/k3s-v1.33.4+k3s2-x86-64.raw" },
+        { path: "/etc/sysupdate.k3s-v1.33.d/k3s-v1.33.conf", mode: 0o644, source: "https://extensions.flatcar.org/extensions/k3s/k3s-v1.33.conf" },
+        { path: "/etc/sysupdate.d/noop.conf", mode: 0o644, source: "https://extensions.flatcar.org/extensions/noop.conf" },
+      ]);
+      expect(config.links[0]).toEqual({ path: "/etc/extensions/k3s.raw", target: "/opt/extensions/k3s/k3s-v1.33.4+k3s2-x86-64.raw" });
+      expect(config.units.find((u) => u.name === "systemd-sysupdate.timer")).toEqual({ name: "systemd-sysupdate.timer", enabled: true });
+      const dropin = config.units.find((u) => u.name === "systemd-sysupdate.service")!.dropins![0]!;
+      expect(dropin.name).toBe("k3s.conf");
+      expect(dropin.contents).toContain("ExecStartPre=/usr/lib/systemd/systemd-sysupdate -C k3s-v1.33 update");
+      expect(dropin.contents).toContain("touch /run/reboot-required");
+    }
+  });
+
+  test("control nodes: k3s.service on the cluster's etcd with its own client certificate, tls-san, the shared token", async () => {
+    const { config, file, secrets } = await node(spec(), "control-02");
+    expect(config.links[1]).toEqual({ path: "/etc/systemd/system/multi-user.target.wants/k3s.service", target: "/usr/local/lib/systemd/system/k3s.service" });
+    expect(yaml.load(file("/etc/rancher/k3s/config.yaml")!)).toEqual({
+      "node-ip": "10.42.0.11",
+      "tls-san": ["10.42.0.11", "control-02"],
+      "token-file": "/etc/rancher/k3s/token",
+      "datastore-endpoint": "https://10.42.0.10:2379,https://10.42.0.11:2379,https://10.42.0.12:2379",
+      "datastore-cafile": "/etc/etcd/tls/ca.crt",
+      "datastore-certfile": "/etc/rancher/k3s/etcd/client.crt",
+      "datastore-keyfile": "/etc/rancher/k3s/etcd/client.key",
+    });
+    expect(file("/etc/etcd/tls/ca.crt")).toBe(secrets.ca.cert); // the datastore CA is etcd's own, already on the node
+    expect(file("/etc/rancher/k3s/etcd/client.crt")).toBe(secrets.clients.k3s!.cert);
+    expect(file("/etc/rancher/k3s/token")).toBe(`${secrets.kubernetes!.token}\n`);
+    expect(file("/var/lib/rancher/k3s/server/tls/server-ca.crt")).toBe(secrets.kubernetes!.serverCa.cert);
+    expect(file("/var/lib/rancher/k3s/server/tls/client-ca.key")).toBe(secrets.kubernetes!.clientCa.key);
+    expect(config.files.filter((f) => f.mode === 0o600).map((f) => f.path)).toEqual(
+      expect.arrayContaining(["/etc/rancher/k3s/token", "/etc/rancher/k3s/etcd/client.key", "/var/lib/rancher/k3s/server/tls/server-ca.key", "/var/lib/rancher/k3s/server/tls/client-ca.key"]),
+    );
+    expect(file("/etc/rancher/k3s/config.yaml")).not.toContain(secrets.kubernetes!.token);
+  });
+
+  test("workers: k3s-agent.service against the first control node's API with the same token, and no server secrets", async () => {
+    const { config, file, secrets } = await node(spec(), "worker-01");
+    expect(config.links[1]).toEqual({ path: "/etc/systemd/system/multi-user.target.wants/k3s-agent.service", target: "/usr/local/lib/systemd/system/k3s-agent.service" });
+    expect(yaml.load(file("/etc/rancher/k3s/config.yaml")!)).toEqual({ server: "https://10.42.0.10:6443", "node-ip": "10.42.0.13", "token-file": "/etc/rancher/k3s/token" });
+    expect(file("/etc/rancher/k3s/token")).toBe(`${secrets.kubernetes!.token}\n`);
+    expect(config.files.map((f) => f.path).filter((p) => p.includes("etcd") || p.includes("/server/"))).toEqual([]);
+  });
+
+  test("an arm64 environment gets the arm64 image", async () => {
+    const text = spec().replace(/environments:[\s\S]*$/, "environments:\n  test:\n    platform: aws\n    region: eu-central-1\n    adminCidrs: [203.0.113.0/24]\n    arch: arm64\n    control: { instanceType: t4g.small }\n    worker: { instanceType: t4g.small }\n");
+    const { config } = await node(text, "worker-01");
+    expect(config.downloads[0]!.source).toBe("https://extensions.flatcar.org/extensions/k3s-v1.32.2+k3s1-arm64.raw");
+  });
+});
+
+describe("fleet (legacy)", () => {
+  test("every node runs fleet in Docker against etcd v2 over TLS with its own certificate, role and planned IP", async () => {
+    for (const [name, role, ip] of [["control-01", "control", "10.42.0.10"], ["worker-01", "worker", "10.42.0.13"]] as const) {
+      const { config, file, secrets } = await node(withScheduler(smallSpec({ control: 3, worker: 1 }), "fleet"), name);
+      const env = Object.fromEntries(file("/etc/fleet/fleet.env")!.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+      expect(env).toEqual({
+        FLEET_ETCD_SERVERS: "https://10.42.0.10:2379,https://10.42.0.11:2379,https://10.42.0.12:2379",
+        FLEET_ETCD_CAFILE: "/etc/fleet/tls/ca.crt",
+        FLEET_ETCD_CERTFILE: "/etc/fleet/tls/client.crt",
+        FLEET_ETCD_KEYFILE: "/etc/fleet/tls/client.key",
+        FLEET_ETCD_KEY_PREFIX: "/_coreos.com/fleet/",
+        FLEET_METADATA: `role=${role}`,
+        FLEET_PUBLIC_IP: ip,
+      });
+      expect(file("/etc/fleet/tls/client.crt")).toBe(secrets.clients.fleet!.cert);
+      expect(config.files.find((f) => f.path === "/etc/fleet/tls/client.key")!.mode).toBe(0o600);
+      const unit = config.units.find((u) => u.name === "fleet.service")!;
+      expect(unit.enabled).toBe(true);
+      expect(unit.contents).toMatch(/--network host/);
+      expect(unit.contents).toMatch(/--env-file \/etc\/fleet\/fleet.env/);
+      expect(unit.contents).toMatch(/ quay\.io\/coreos\/fleet:v1\.0\.0$/m);
+      expect(config.downloads).toEqual([]);
+      expect(config.links).toEqual([]);
+    }
+  });
+
+  test("the image can be overridden", async () => {
+    const { config } = await node(withScheduler(smallSpec(), "fleet", ", image: registry.example.org/fleet:v1.0.0-demo"), "control-01");
+    expect(config.units.find((u) => u.name === "fleet.service")!.contents).toMatch(/ registry\.example\.org\/fleet:v1\.0\.0-demo$/m);
+  });
+});
+
+describe("none", () => {
+  test("only etcd, Docker and the updater", async () => {
+    const { config } = await node(withScheduler(smallSpec(), "none"), "control-01");
+    expect(config.units.map((u) => u.name)).toEqual(["docker.service", "etcd-member.service", "update-engine.service", "locksmithd.service"]);
+    expect(config.files.map((f) => f.path).filter((p) => !p.startsWith("/etc/etcd/") && !p.startsWith("/etc/flatcar/"))).toEqual([]);
+    expect(config.downloads).toEqual([]);
+    expect(config.links).toEqual([]);
   });
 });
