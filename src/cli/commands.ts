@@ -48,4 +48,28 @@ Options:
     run: async (io, a) =>
       (await import("./render")).render(io, a.positionals, a.values.file as string | undefined, a.values.out as string | undefined),
   },
+  kubeconfig: {
+    summary: "write the operator's kubeconfig for a kubernetes environment",
+    usage: `coreform kubeconfig ENV [-f FILE] [-o PATH] [--server URL]
+
+Writes a kubeconfig for ENV's Kubernetes API (the first control node, port 6443) with an admin
+certificate (O=system:masters) from the environment's secrets, mode 0600. It holds a private key, so it
+is written to a file, never printed. Needs \`coreform render ENV\` first (which creates the secrets).
+
+Options:
+  -f, --file FILE   the spec (default: cluster.yaml)
+  -o, --out PATH    where to write (default: .coreform/ENV/kubeconfig next to the spec); an existing
+                    different file is never overwritten
+  --server URL      reach the API at another address (a tunnel, a public IP), e.g. https://203.0.113.7:6443;
+                    TLS still checks the first control node's name`,
+    options: { file: { type: "string", short: "f" }, out: { type: "string", short: "o" }, server: { type: "string" } },
+    run: async (io, a) =>
+      (await import("./kubeconfig")).kubeconfig(
+        io,
+        a.positionals,
+        a.values.file as string | undefined,
+        a.values.out as string | undefined,
+        a.values.server as string | undefined,
+      ),
+  },
 };

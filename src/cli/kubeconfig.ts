@@ -1,0 +1,42 @@
+// `coreform kubeconfig <env>`: writes the operator's kubeconfig (0600) from the environment's secrets.
+// It holds a private key, so it goes to a file, never to the terminal.
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { planCluster } from "../plan/plan";
+import { kubeconfig as buildKubeconfig } from "../secrets/kubeconfig";
+import { MissingSecretsError, readSecrets, secretsDir } from "../secrets/store";
+import { EXIT_FAILURE, EXIT_OK, InputError } from "./errors";
+import type { Io } from "./io";
+import { loadSpecOrFail } from "./spec-file";
+
+export async function kubeconfig(io: Io, positionals: string[], file: string | undefined, out: string | undefined, server: string | undefined): Promise<number> {
+  const { spec, file: specFile } = loadSpecOrFail(io, file);
+  const known = Object.keys(spec.environments);
+  if (positionals.length !== 1) throw new InputError(`takes one environment (the spec has: ${known.join(", ")})`);
+  const env = positionals[0]!;
+  if (!known.includes(env)) throw new InputError(`no environment ${env} in ${specFile} (it has: ${known.join(", ")})`);
+  if (spec.scheduler.kind !== "kubernetes") throw new InputError(`scheduler.kind is ${spec.scheduler.kind}: only kubernetes has a kubeconfig`);
+  if (server !== undefined && !/^https:\/\/[^/\s]+$/.test(server)) throw new InputError(`--server must be an https URL like https://203.0.113.7:6443`);
+
+  const plan = planCluster(spec, env);
+  const dir = secretsDir(dirname(specFile), env);
+  let secrets;
+  try {
+    secrets = readSecrets(dir, plan);
+  } catch (e) {
+    if (!(e instanceof MissingSecretsError)) throw e;
+    io.err(`coreform kubeconfig: ${e.message}`);
+    return EXIT_FAILURE;
+  }
+  const text = buildKubeconfig(plan, secrets.kubernetes!, { server });
+  const target = out ? resolve(io.cwd, out) : join(dir, "kubeconfig");
+  // A file the user made stays: only coreform's own default file, or one with the same contents, is replaced.
+  if (out && existsSync(target) && readFileSync(target, "utf8") !== text)
+    throw new InputError(`${target} exists already and differs: not overwriting it (remove it, or choose another -o)`);
+  const tmp = `${target}.tmp-${process.pid}`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  renameSync(tmp, target);
+  io.out(`wrote ${target} (0600): cluster ${plan.cluster}-${env}, API ${server ?? plan.scheduler.apiServer}, user coreform-admin`);
+  io.out(`use it: export KUBECONFIG=${target}`);
+  return EXIT_OK;
+}
