@@ -4,10 +4,9 @@
 // reboot lock, and for the Kubernetes scheduler whether k3s has written its datastore prefix.
 // Every member is asked at once and every call has a deadline, so the whole probe takes about one
 // timeout however many members are down.
-import { isIP } from "node:net";
 import { Etcd3, type IMember, type IStatusResponse } from "etcd3";
 import { readLock } from "./lock";
-import type { EtcdTarget } from "./target";
+import { serverName, type EtcdTarget } from "./target";
 
 /** Where k3s keeps Kubernetes objects in its external datastore. */
 export const KUBERNETES_PREFIX = "/registry/";
@@ -63,26 +62,12 @@ function reason(e: unknown, target: EtcdTarget): string {
   return cause ?? text.replace(/^\d+ [A-Z_]+: /, "");
 }
 
-/**
- * The name the member's certificate must carry. grpc-js would send an IP address as the TLS server
- * name, which Node deprecates (DEP0123, printed on stderr); every server certificate also holds its
- * member's name and "localhost" as DNS names (src/secrets/store.ts), so the plan's endpoints are
- * checked by member name, and other endpoints given as an IP (a tunnel's address is not the
- * member's anyway) by "localhost": signed by the environment's own CA, for an etcd member.
- */
-function serverName(target: EtcdTarget, endpoint: string): string | undefined {
-  const planned = target.plan.etcd.members.find((m) => m.clientUrl === endpoint);
-  if (planned) return planned.name;
-  return isIP(new URL(endpoint).hostname.replace(/^\[|\]$/g, "")) ? "localhost" : undefined;
-}
-
 function client(target: EtcdTarget, endpoint: string): Etcd3 {
   const { tls } = target;
-  const name = serverName(target, endpoint);
   return new Etcd3({
     hosts: [endpoint],
     credentials: { rootCertificate: Buffer.from(tls.ca), certChain: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) },
-    ...(name ? { grpcOptions: { "grpc.ssl_target_name_override": name } } : {}),
+    grpcOptions: { "grpc.ssl_target_name_override": serverName(target, endpoint) },
     dialTimeout: target.timeoutMs,
   });
 }
@@ -153,12 +138,15 @@ function row(name: string | undefined, plannedIp: string | undefined, p: Probe):
   };
 }
 
+/**
+ * Healthy when every member is; degraded when some are not but one served a linearizable read (it
+ * can only with a working quorum, even if the others are out of this machine's reach); else lost.
+ */
 function quorumOf(rows: readonly MemberStatus[]): ClusterStatus["quorum"] {
   const members = rows.filter((r) => r.name !== undefined).length;
   const healthy = rows.filter((r) => r.name !== undefined && r.healthy).length;
-  const needed = Math.floor(members / 2) + 1;
-  const state: QuorumState = healthy === members ? "healthy" : healthy >= needed ? "degraded" : "lost";
-  return { state, healthy, members, needed };
+  const state: QuorumState = healthy === members ? "healthy" : healthy > 0 ? "degraded" : "lost";
+  return { state, healthy, members, needed: Math.floor(members / 2) + 1 };
 }
 
 async function rebootLockOf(target: EtcdTarget): Promise<ClusterStatus["rebootLock"]> {

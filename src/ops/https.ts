@@ -2,6 +2,7 @@
 // socket outlives the call), and one deadline for the whole exchange, so a member that accepts the
 // connection and then says nothing cannot hang the caller.
 import { request } from "node:https";
+import { checkServerIdentity, type PeerCertificate } from "node:tls";
 
 /** PEM contents; `cert`/`key` absent for a client without a certificate. */
 export interface HttpsTls {
@@ -20,6 +21,8 @@ export interface HttpsOptions {
   /** Sent as application/x-www-form-urlencoded (what the v2 keys API reads). */
   readonly form?: Record<string, string>;
   readonly timeoutMs: number;
+  /** The name the server's certificate must carry, when it is not the URL's host. */
+  readonly serverName?: string;
 }
 
 /** Resolves with any HTTP answer; rejects on TLS and network errors and after `timeoutMs`. */
@@ -41,6 +44,7 @@ export function httpsRequest(url: string, tls: HttpsTls, opts: HttpsOptions): Pr
         ca: tls.ca,
         ...(tls.cert ? { cert: tls.cert } : {}),
         ...(tls.key ? { key: tls.key } : {}),
+        ...(opts.serverName ? { checkServerIdentity: (_host: string, cert: PeerCertificate) => checkServerIdentity(opts.serverName as string, cert) } : {}),
         headers: body ? { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) } : {},
       },
       (res) => {

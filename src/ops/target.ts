@@ -34,6 +34,17 @@ export interface EtcdTarget {
   readonly timeoutMs: number;
 }
 
+/**
+ * The name an endpoint's certificate must carry. Every member's server certificate holds the
+ * member's name and "localhost" as DNS names (src/secrets/store.ts). A planned endpoint must be its
+ * member; any other (a tunnel or bastion, whose address is not the member's) must be a member of the
+ * environment's own CA. Names, not addresses: grpc-js would otherwise send an IP address as the TLS
+ * server name, which Node deprecates (DEP0123, a warning on stderr).
+ */
+export function serverName(target: EtcdTarget, endpoint: string): string {
+  return target.plan.etcd.members.find((m) => m.clientUrl === endpoint)?.name ?? "localhost";
+}
+
 /** `--endpoints URL,…`: https URLs with a host and nothing after the port. */
 export function parseEndpoints(text: string): string[] {
   const items = text.split(",").map((s) => s.trim());

@@ -2,7 +2,7 @@
 // unchanged (prevIndex) or still absent (prevExist=false). Each request goes to the first member
 // that answers; a member that does not answer within the target's timeout is skipped.
 import { httpsRequest, type HttpsResult } from "./https";
-import type { EtcdTarget } from "./target";
+import { serverName, type EtcdTarget } from "./target";
 
 export interface V2Node {
   readonly value: string;
@@ -17,7 +17,7 @@ async function ask(target: EtcdTarget, path: (endpoint: string) => string, init:
   const failures: string[] = [];
   for (const endpoint of target.endpoints) {
     try {
-      return await httpsRequest(path(endpoint), target.tls, { ...init, timeoutMs: target.timeoutMs });
+      return await httpsRequest(path(endpoint), target.tls, { ...init, timeoutMs: target.timeoutMs, serverName: serverName(target, endpoint) });
     } catch (e) {
       failures.push(`${endpoint}: ${(e as Error).message}`);
     }

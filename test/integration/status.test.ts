@@ -2,7 +2,7 @@
 // rendered configs on loopback: a healthy cluster on 127.0.79.0/24, one that loses members on
 // 127.0.80.0/24, and a silent listener on 127.0.81.0/24 that accepts connections and never answers.
 import { readFileSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import type { ClusterStatus } from "../../src/ops/health";
@@ -11,6 +11,7 @@ import { changeLock, readLock } from "../../src/ops/lock";
 import { acquire, LockRefused, semaphoreKey } from "../../src/ops/semaphore";
 import { operatorTarget, type EtcdTarget } from "../../src/ops/target";
 import { v2CompareAndSwap } from "../../src/ops/v2";
+import type { EtcdMember } from "../../src/plan/plan";
 import { specSchema } from "../../src/spec/schema";
 import { cli, type CliResult } from "../helpers/cli";
 import { renderCluster, startCluster, type Rendered } from "../helpers/cluster";
@@ -63,6 +64,28 @@ async function leaderName(cluster: Rendered): Promise<string> {
   const list = parseEtcdJson<{ Endpoint: string; Status: { header: { member_id: string }; leader: string } }[]>(status.stdout);
   const leader = list.find((s) => s.Status.header.member_id === s.Status.leader)?.Endpoint;
   return cluster.members.find((m) => m.clientUrl === leader)?.name as string;
+}
+
+/** A TCP tunnel on 127.0.0.1 (a port the system picks) to `ip:2379`, as an SSH port forward would be. */
+async function tunnel(ip: string): Promise<{ port: number; close: () => void }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((inbound) => {
+    const outbound = connect(2379, ip);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on("error", () => [inbound, outbound].forEach((x) => x.destroy()));
+      s.on("close", () => sockets.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+  };
 }
 
 describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on 127.0.79.0/24)", () => {
@@ -123,6 +146,44 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
     const [own] = parseEtcdJson<{ Status: { dbSize: number; raftIndex: number } }[]>(status.stdout);
     expect(doc.members[0]?.dbSizeBytes).toBe(own?.Status.dbSize);
     expect(Math.abs((doc.members[0]?.raftIndex as number) - (own?.Status.raftIndex as number))).toBeLessThan(10);
+  });
+
+  test("through tunnels (--endpoints): members found by name, the lock read through them; a partial view is degraded", async () => {
+    const tunnels = await Promise.all(cluster.members.map((m) => tunnel(m.ip)));
+    try {
+      const endpoints = tunnels.map((t) => `https://127.0.0.1:${t.port}`);
+      const result = await run(cluster, "status", "test", "--json", "--endpoints", endpoints.join(","));
+      expect(result.code).toBe(0);
+      const doc = JSON.parse(result.stdout) as ClusterStatus;
+      expect(doc.members.map((m) => [m.name, m.plannedIp, m.endpoint, m.healthy])).toEqual(
+        cluster.members.map((m, i) => [m.name, m.ip, endpoints[i], true]),
+      );
+      expect(doc.rebootLock).toMatchObject({ free: 1, max: 1 });
+      expect((await run(cluster, "reboot-lock", "test", "status", "--endpoints", endpoints[2] as string)).code).toBe(0);
+
+      const one = await run(cluster, "status", "test", "--endpoints", endpoints[1] as string);
+      expect(one.code).toBe(1);
+      expect(one.stdout).toContain("\nquorum:       degraded: 1 of 3 members healthy, quorum needs 2\n");
+      for (const m of [cluster.members[0], cluster.members[2]]) expect(one.stdout).toContain(`\n${m?.name}: not asked: no endpoint leads to it`);
+    } finally {
+      for (const t of tunnels) t.close();
+    }
+  });
+
+  test("each planned endpoint must present its own member's certificate", async () => {
+    const target = targetOf(cluster);
+    const [m1, m2] = target.plan.etcd.members as [EtcdMember, EtcdMember, EtcdMember];
+    // A plan that puts control-02 where control-01 answers: that endpoint must now be control-02.
+    const swapped: EtcdTarget = {
+      ...target,
+      endpoints: [m1.clientUrl],
+      plan: { ...target.plan, etcd: { ...target.plan.etcd, members: [{ ...m2, clientUrl: m1.clientUrl }] } },
+    };
+    const status = await probeCluster(swapped);
+    expect(status.members).toEqual([
+      expect.objectContaining({ name: m2.name, endpoint: m1.clientUrl, reachable: false, error: expect.stringMatching(/altnames/) }),
+    ]);
+    expect(status.rebootLock).toEqual({ error: expect.stringMatching(/no etcd member answered.*altnames/) });
   });
 
   test("with the kubernetes scheduler, status says whether k3s has written under /registry/", async () => {
