@@ -57,7 +57,8 @@ export function formatStatus(s: ClusterStatus): string[] {
   else
     lines.push(
       `reboot lock:  ${lock.free} of ${lock.max} free, holders: ${lock.holders.length ? lock.holders.join(", ") : "none"}` +
-        (lock.exists ? "" : " (not created yet: no machine has asked for it)"),
+        (lock.exists ? "" : " (not created yet: no machine has asked for it)") +
+        (s.quorum.state === "lost" ? " (as a member without quorum last saw it)" : ""),
     );
   if (s.datastore)
     lines.push(`kubernetes:   ${"error" in s.datastore ? `datastore unreadable: ${s.datastore.error}` : `datastore prefix ${s.datastore.prefix} ${s.datastore.present ? "present" : "absent"}`}`);

@@ -132,7 +132,8 @@ function row(name: string | undefined, plannedIp: string | undefined, p: Probe):
     endpoint: p.endpoint,
     reachable: s !== undefined,
     healthy: p.healthy,
-    leader: s !== undefined && s.leader !== "0" && s.leader === s.header.member_id,
+    // A leader cut off from its quorum still believes it leads until its election timeout runs out.
+    leader: p.healthy && s !== undefined && s.leader !== "0" && s.leader === s.header.member_id,
     ...(s ? { version: s.version, dbSizeBytes: num(s.dbSize), raftIndex: num(s.raftIndex) } : {}),
     ...(p.error ? { error: p.error } : {}),
   };
