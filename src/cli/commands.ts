@@ -1,4 +1,5 @@
 // The commands. Each module is loaded only when its command runs, so `coreform --help` stays fast.
+import { REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
 import type { Io } from "./io";
 
 export interface Command {
@@ -71,5 +72,52 @@ Options:
         a.values.out as string | undefined,
         a.values.server as string | undefined,
       ),
+  },
+  status: {
+    summary: "health of an environment's etcd, its reboot lock",
+    usage: `coreform status <ENV> [--endpoints URL,…] [--json] [-f FILE]
+
+Asks every etcd member of ENV (the plan's addresses, or --endpoints) over TLS with the operator
+certificate from .coreform/<ENV>/ and prints one row per member (name, planned IP, reachable, leader,
+version, db size, raft index), the quorum (healthy, degraded: N of M, or lost), locksmith's reboot
+lock (free slots of max, holders) and, with the kubernetes scheduler, whether /registry/ holds data.
+Every request times out after ${REQUEST_TIMEOUT_TEXT} and all members are asked at once: a dead member never hangs it.
+Exit 0 when every member is healthy, 1 when the cluster is degraded or unreachable, 2 on bad input.
+
+Options:
+  --endpoints URL,…   ask these https://HOST:PORT instead (e.g. through a tunnel or a bastion)
+  --json              print the same as one JSON document
+  -f, --file FILE     the spec (default: cluster.yaml)`,
+    options: { file: { type: "string", short: "f" }, endpoints: { type: "string" }, json: { type: "boolean" } },
+    run: async (io, a) =>
+      (await import("./status")).status(io, a.positionals, {
+        file: a.values.file as string | undefined,
+        endpoints: a.values.endpoints as string | undefined,
+        json: a.values.json === true,
+      }),
+  },
+  "reboot-lock": {
+    summary: "show or change locksmith's reboot lock",
+    usage: `coreform reboot-lock <ENV> status|unlock <MACHINE-ID>|set-max <N> [--group G] [--endpoints URL,…] [-f FILE]
+
+locksmithd's semaphore in etcd (v2 key coreos.com/updateengine/rebootlock/semaphore, or
+…/groups/<G>/semaphore), read and changed by compare-and-swap as locksmithd does; a missing key
+reads as locksmithd's initial state (1 of 1 free).
+  status            free slots, max and holders
+  unlock ID         frees the slot machine ID (its /etc/machine-id) holds; refused if it holds none
+  set-max N         lets N machines reboot at once; refused below the number of current holders
+Every request times out after ${REQUEST_TIMEOUT_TEXT}. Exit 0 done, 1 etcd unreachable, 2 bad input or a refused change.
+
+Options:
+  --group G           locksmith's group (LOCKSMITHD_GROUP) instead of the default semaphore
+  --endpoints URL,…   ask these https://HOST:PORT instead of the plan's addresses
+  -f, --file FILE     the spec (default: cluster.yaml)`,
+    options: { file: { type: "string", short: "f" }, endpoints: { type: "string" }, group: { type: "string" } },
+    run: async (io, a) =>
+      (await import("./reboot-lock")).rebootLock(io, a.positionals, {
+        file: a.values.file as string | undefined,
+        endpoints: a.values.endpoints as string | undefined,
+        group: a.values.group as string | undefined,
+      }),
   },
 };

@@ -3,9 +3,9 @@
 // locksmith does). Every process started here is tracked so that `stopAllEtcd` always ends it.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { dirname, join } from "node:path";
 import type { NodeFile } from "../../src/node/model";
+import { httpsRequest, type HttpsResult, type HttpsTls } from "../../src/ops/https";
 import { findTool } from "./tools";
 
 /** KEY=VALUE lines as Docker's --env-file reads them: comments and blank lines skipped, value verbatim. */
@@ -194,12 +194,7 @@ export async function retry(run: () => Promise<CommandResult>, timeoutMs: number
   return last;
 }
 
-/** PEM contents for Node's https; `cert`/`key` absent for a client without a certificate. */
-export interface HttpsTls {
-  readonly ca: string | Buffer;
-  readonly cert?: string | Buffer;
-  readonly key?: string | Buffer;
-}
+export type { HttpsResult, HttpsTls };
 
 export const readTls = (tls: ClientTls): HttpsTls => ({
   ca: readFileSync(tls.ca),
@@ -207,42 +202,9 @@ export const readTls = (tls: ClientTls): HttpsTls => ({
   ...(tls.key ? { key: readFileSync(tls.key) } : {}),
 });
 
-export interface HttpsResult {
-  readonly status: number;
-  readonly body: string;
-}
-
-/** One HTTPS request, no keep-alive (no handle outlives it); rejects on TLS errors and after `timeoutMs`. */
-export function httpsCall(
-  url: string,
-  tls: HttpsTls,
-  opts: { method?: string; form?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<HttpsResult> {
-  const body = opts.form ? new URLSearchParams(opts.form).toString() : undefined;
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: opts.method ?? "GET",
-        agent: false,
-        ca: tls.ca,
-        ...(tls.cert ? { cert: tls.cert } : {}),
-        ...(tls.key ? { key: tls.key } : {}),
-        headers: body ? { "content-type": "application/x-www-form-urlencoded", "content-length": Buffer.byteLength(body) } : {},
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (c: string) => (text += c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-        res.on("error", reject);
-      },
-    );
-    req.setTimeout(opts.timeoutMs ?? 5_000, () => req.destroy(new Error(`no answer from ${url}`)));
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+/** One HTTPS request with coreform's own client (no keep-alive); rejects on TLS errors and after `timeoutMs`. */
+export const httpsCall = (url: string, tls: HttpsTls, opts: { method?: string; form?: Record<string, string>; timeoutMs?: number } = {}) =>
+  httpsRequest(url, tls, { timeoutMs: 5_000, ...opts });
 
 /** The v2 keys API, as locksmith uses it. */
 export interface V2Node {

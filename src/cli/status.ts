@@ -1,0 +1,79 @@
+// `coreform status <env>`: the health of the environment's etcd, as a table or one JSON document.
+import { probeCluster, type ClusterStatus, type MemberStatus } from "../ops/health";
+import { operatorTarget } from "../ops/target";
+import { EXIT_FAILURE, EXIT_OK, InputError } from "./errors";
+import type { Io } from "./io";
+import { loadSpecOrFail } from "./spec-file";
+
+export interface StatusOptions {
+  readonly file?: string;
+  readonly endpoints?: string;
+  readonly json?: boolean;
+}
+
+/** Healthy means: every member in a working quorum, and the reboot lock (and datastore) readable. */
+export const isHealthy = (s: ClusterStatus) => s.quorum.state === "healthy" && !("error" in s.rebootLock) && !(s.datastore && "error" in s.datastore);
+
+const dash = (v: string | number | undefined) => (v === undefined ? "-" : String(v));
+
+function size(bytes: number | undefined): string {
+  if (bytes === undefined) return "-";
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+const reachable = (m: MemberStatus) => (!m.reachable ? "no" : m.healthy ? "yes" : "no quorum");
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join("  "));
+}
+
+function quorumText(q: ClusterStatus["quorum"]): string {
+  const counts = `${q.healthy} of ${q.members} members healthy, quorum needs ${q.needed}`;
+  return q.state === "healthy" ? `healthy (${counts})` : `${q.state}: ${counts}`;
+}
+
+export function formatStatus(s: ClusterStatus): string[] {
+  const lines = [`etcd of ${s.cluster}/${s.environment}: ${s.quorum.members} members (every request times out after ${s.timeoutMs / 1000} s)`, ""];
+  lines.push(
+    ...table([
+      ["MEMBER", "PLANNED IP", "REACHABLE", "LEADER", "VERSION", "DB SIZE", "RAFT INDEX"],
+      ...s.members.map((m) => [
+        m.name ?? `? ${m.endpoint}`,
+        dash(m.plannedIp),
+        reachable(m),
+        m.leader ? "yes" : "-",
+        dash(m.version),
+        size(m.dbSizeBytes),
+        dash(m.raftIndex),
+      ]),
+    ]),
+    "",
+    `quorum:       ${quorumText(s.quorum)}`,
+  );
+  const lock = s.rebootLock;
+  if ("error" in lock) lines.push(`reboot lock:  unreadable: ${lock.error}`);
+  else
+    lines.push(
+      `reboot lock:  ${lock.free} of ${lock.max} free, holders: ${lock.holders.length ? lock.holders.join(", ") : "none"}` +
+        (lock.exists ? "" : " (not created yet: no machine has asked for it)") +
+        (s.quorum.state === "lost" ? " (as a member without quorum last saw it)" : ""),
+    );
+  if (s.datastore)
+    lines.push(`kubernetes:   ${"error" in s.datastore ? `datastore unreadable: ${s.datastore.error}` : `datastore prefix ${s.datastore.prefix} ${s.datastore.present ? "present" : "absent"}`}`);
+  const problems = s.members.filter((m) => m.error);
+  if (problems.length) lines.push("", ...problems.map((m) => `${m.name ?? "?"}${m.endpoint ? ` (${m.endpoint})` : ""}: ${m.error}`));
+  return lines;
+}
+
+export async function status(io: Io, positionals: string[], opts: StatusOptions): Promise<number> {
+  const [env, ...extra] = positionals;
+  if (env === undefined) throw new InputError("which environment? usage: coreform status <env>");
+  if (extra.length) throw new InputError(`unexpected argument ${extra[0]}`);
+  const { spec, file } = loadSpecOrFail(io, opts.file);
+  const result = await probeCluster(operatorTarget(spec, file, env, opts.endpoints));
+  if (opts.json) io.out(JSON.stringify(result, null, 2));
+  else for (const line of formatStatus(result)) io.out(line);
+  return isHealthy(result) ? EXIT_OK : EXIT_FAILURE;
+}
