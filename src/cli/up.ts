@@ -58,7 +58,7 @@ export async function runVagrant(io: Io, dir: string, args: readonly string[], m
   say(progress.end(ok));
   if (!ok) {
     const where = progress.working ? ` at ${progress.working}` : "";
-    throw new Error(`vagrant ${args[0]} failed${where} (${r.failure ?? `exit ${r.exitCode}`}); Vagrant's output above says why`);
+    throw new Error(`vagrant ${args[0]} failed${where} (${r.exitCode !== undefined ? `exit ${r.exitCode}` : r.failure}); Vagrant's output above says why`);
   }
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 import type { ClusterPlan, PlannedNode } from "../plan/plan";
-import { parseCidr } from "../spec/ipv4";
+import { formatIp, parseCidr } from "../spec/ipv4";
 import type { Spec } from "../spec/schema";
 import { projectFile } from "../project";
 
@@ -68,10 +68,7 @@ export interface VagrantfileModel {
   readonly machines: readonly VagrantMachine[];
 }
 
-function netmask(cidr: string): string {
-  const bits = 2 ** 32 - 2 ** (32 - parseCidr(cidr).prefix);
-  return [24, 16, 8, 0].map((shift) => Math.floor(bits / 2 ** shift) % 256).join(".");
-}
+const netmask = (cidr: string) => formatIp(2 ** 32 - 2 ** (32 - parseCidr(cidr).prefix));
 
 /** `userData` gives each node's cloud-config path relative to the environment's output directory. */
 export function vagrantfileModel(spec: Spec, plan: ClusterPlan, userData: (node: PlannedNode) => string): VagrantfileModel {

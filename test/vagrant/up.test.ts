@@ -140,7 +140,7 @@ describe("coreform up", () => {
     expect(r.stdout).toContain("coreform: control-01 up (1/3)");
     expect(r.stdout).not.toContain("control-02 up");
     expect(r.stderr).toContain("The guest machine entered an invalid state while waiting for it to boot.");
-    expect(r.stderr).toContain("coreform up: vagrant up failed at control-02 (");
+    expect(r.stderr).toContain("coreform up: vagrant up failed at control-02 (exit 1); Vagrant's output above says why");
     // No status check after a failed up.
     expect(sequence(host.calls())).toEqual(UP_SEQUENCE("laptop").slice(0, 3));
   });
