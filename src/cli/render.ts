@@ -5,6 +5,8 @@ import { PUBLIC, SECRET } from "../node/context";
 import { renderNodes, UserDataBudgetError } from "../node/render";
 import { planCluster } from "../plan/plan";
 import { ensureSecrets, secretsDir } from "../secrets/store";
+import type { Spec } from "../spec/schema";
+import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { emit, type OutputFile } from "./emit";
 import { EXIT_OK, InputError } from "./errors";
 import type { Io } from "./io";
@@ -20,31 +22,44 @@ function renderNodesOrFail(...args: Parameters<typeof renderNodes>) {
   }
 }
 
+const cloudConfigPath = (node: string) => `cloud-config/${node}.yaml`;
+
+/** Where output goes: OUTDIR from the command line, else out/ next to the spec. */
+export const outDirOf = (io: Io, specFile: string, out: string | undefined) => (out ? resolve(io.cwd, out) : resolve(dirname(specFile), "out"));
+
+/**
+ * Renders the environments into `outDir` (secrets created or reused next to the spec) and returns one
+ * summary line each. Nothing is written to `outDir` unless every environment rendered.
+ */
+export async function renderEnvironments(io: Io, spec: Spec, specFile: string, envs: readonly string[], outDir: string): Promise<string[]> {
+  const outputs = new Map<string, OutputFile[]>();
+  const done: string[] = [];
+  for (const env of envs) {
+    const plan = planCluster(spec, env);
+    const secrets = await ensureSecrets(secretsDir(dirname(specFile), env), plan, (line) => io.err(line));
+    const nodes = renderNodesOrFail(spec, plan, secrets);
+    outputs.set(env, [
+      { path: "plan.json", contents: `${JSON.stringify(plan, null, 2)}\n`, mode: PUBLIC },
+      ...nodes.flatMap(({ node, ignition, cloudConfig }) => [
+        { path: `ignition/${node.name}.json`, contents: ignition, mode: SECRET },
+        { path: cloudConfigPath(node.name), contents: cloudConfig, mode: SECRET },
+      ]),
+      ...(plan.platform === "vagrant"
+        ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec, plan, (n) => cloudConfigPath(n.name))), mode: PUBLIC }]
+        : []),
+    ]);
+    done.push(`rendered ${env} (${plan.platform}): ${nodes.length} nodes → ${resolve(outDir, env)}`);
+  }
+  emit(outDir, outputs);
+  return done;
+}
+
 export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, file);
   const known = Object.keys(spec.environments);
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length) throw new InputError(`no environment ${unknown.join(", ")} in ${specFile} (it has: ${known.join(", ")})`);
   const chosen = names.length ? [...new Set(names)] : known;
-  const baseDir = dirname(specFile);
-  const outDir = out ? resolve(io.cwd, out) : resolve(baseDir, "out");
-
-  const outputs = new Map<string, OutputFile[]>();
-  const done: string[] = [];
-  for (const env of chosen) {
-    const plan = planCluster(spec, env);
-    const secrets = await ensureSecrets(secretsDir(baseDir, env), plan, (line) => io.err(line));
-    const nodes = renderNodesOrFail(spec, plan, secrets);
-    outputs.set(env, [
-      { path: "plan.json", contents: `${JSON.stringify(plan, null, 2)}\n`, mode: PUBLIC },
-      ...nodes.flatMap(({ node, ignition, cloudConfig }) => [
-        { path: `ignition/${node.name}.json`, contents: ignition, mode: SECRET },
-        { path: `cloud-config/${node.name}.yaml`, contents: cloudConfig, mode: SECRET },
-      ]),
-    ]);
-    done.push(`rendered ${env} (${plan.platform}): ${nodes.length} nodes → ${resolve(outDir, env)}`);
-  }
-  emit(outDir, outputs);
-  for (const line of done) io.out(line);
+  for (const line of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out))) io.out(line);
   return EXIT_OK;
 }
