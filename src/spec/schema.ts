@@ -10,6 +10,7 @@ const dnsLabel = (max: number) =>
     .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, "must be DNS-safe: lowercase letters, digits and '-', starting with a letter");
 
 const cidr = z.cidrv4({ error: "must be an IPv4 CIDR like 10.42.0.0/24" });
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1");
 const sshKey = z
   .string()
   .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
@@ -103,7 +104,7 @@ const stateBackend = z.discriminatedUnion("type", [
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3–63 lowercase letters, digits, '.', '-')"),
     /** @default "<cluster>/<env>/terraform.tfstate" */
     key: z.string().regex(/^[^/].*$/, "must be an object key like demo/prod/terraform.tfstate").optional(),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1"),
+    region: awsRegion,
     /** S3-native state locking (Terraform and OpenTofu ≥ 1.10). @default true */
     useLockfile: z.boolean().default(true),
   }),
@@ -115,7 +116,7 @@ const aws = z.strictObject({
   ...firewall,
   /** @default local state in `.coreform/<env>/terraform.tfstate` */
   backend: stateBackend.optional(),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1"),
+  region: awsRegion,
   /** Pinned AMI; without it the newest Flatcar AMI of the channel is looked up. */
   ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "must be an AMI id like ami-0123456789abcdef0").optional(),
   /** @default derived from the instance type (Graviton families → arm64) */
