@@ -1,12 +1,16 @@
 // The CDKTF app (`cdktf.json` runs it): one stack per environment that has a stack builder, from the
 // spec in `cluster.yaml` (or the file in COREFORM_SPEC) through the same pipeline as `coreform render`.
 // It never creates secrets: `coreform render <env>` does, once, so that keys survive between deploys.
-import { dirname } from "node:path";
+import { chmodSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, InputError } from "../src/cli/errors";
 import { processIo, type Io } from "../src/cli/io";
 import { loadSpecOrFail } from "../src/cli/spec-file";
+import { SECRET } from "../src/node/context";
 import { planStacks, StackInputError } from "./registry";
+
+const SECRET_DIR = 0o700;
 
 export interface AppOptions {
   /** The spec, relative to `io.cwd`. @default "cluster.yaml" */
@@ -25,8 +29,11 @@ export function synthesize(io: Io, options: AppOptions = {}): number {
     const { spec, file } = loadSpecOrFail(io, options.specFile);
     const planned = planStacks(spec, dirname(file), (line) => io.out(line));
     const app = new App(options.outdir ? { outdir: options.outdir } : {});
+    // Synthesized stacks hold user data, TLS keys included: only the owner may read them.
+    chmodSync(app.outdir, SECRET_DIR);
     for (const { name, build, input } of planned) build(new TerraformStack(app, name), input);
     app.synth();
+    for (const { name } of planned) chmodSync(join(app.outdir, "stacks", name, "cdk.tf.json"), SECRET);
     io.out(`coreform: synthesized ${planned.length ? planned.map((p) => p.name).join(", ") : "no stacks"}`);
     return EXIT_OK;
   } catch (e) {

@@ -1,6 +1,6 @@
 // The CDKTF app as `cdktf synth` runs it (stacks/main.ts), writing cdktf.out/ in a temporary project the
 // real CLI rendered: which stacks exist, the files Terraform reads, and how it fails.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { unliteral } from "../../stacks/literal";
 import { synthesize } from "../../stacks/main";
@@ -52,6 +52,11 @@ describe("cdktf synth on the default cluster.yaml", () => {
       expect(unliteral(tf.resource.aws_instance[name].user_data)).toBe(readFileSync(join(dir, "out", "prod", "ignition", `${name}.json`), "utf8"));
     expect(tf.terraform.backend.local.path).toBe("../../../.coreform/prod/terraform.tfstate");
     expect(readFileSync(join(dir, "cdktf.out", "stacks", "prod", "cdk.tf.json"), "utf8")).not.toContain(dir);
+  });
+
+  it("keeps the stacks to their owner: they hold TLS keys", () => {
+    expect(statSync(join(dir, "cdktf.out")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "cdktf.out", "stacks", "prod", "cdk.tf.json")).mode & 0o777).toBe(0o600);
   });
 
   it("is deterministic: the same spec and secrets give a byte-identical stack", () => {
