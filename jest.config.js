@@ -6,5 +6,7 @@ module.exports = {
   transform: {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript", decorators: true }, target: "es2022" }, module: { type: "commonjs" } }],
   },
+  // CDKTF's matchers must be registered after jest's own `expect` exists.
+  setupFilesAfterEnv: ["<rootDir>/test/stacks/setup.ts"],
   testTimeout: 60000,
 };

@@ -190,7 +190,7 @@ export function readSecrets(dir: string, plan: ClusterPlan): EnvironmentSecrets 
   const pairs = new Map<string, CertKey>();
   for (const { id } of wantedCas(plan)) {
     const ca = loadCa(dir, id);
-    if (!ca) throw new MissingSecretsError(`no ${id} secrets for environment ${plan.environment} in ${dir}: ${hint}`);
+    if (!ca) throw new MissingSecretsError(`no ${id === ETCD_CA ? "secrets" : id} for environment ${plan.environment} in ${dir}: ${hint}`);
     pairs.set(id, ca);
   }
   for (const { id, issuer, req } of wanted(plan)) {

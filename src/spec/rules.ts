@@ -130,6 +130,30 @@ export function oneArchPerEnvironment(spec: Spec, push: Push): void {
   }
 }
 
+/** An existing subnet needs its VPC (for the security group), and an existing VPC needs the subnet to use. */
+export function awsVpcAndSubnetTogether(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "aws" || (env.vpcId === undefined) === (env.subnetId === undefined)) continue;
+    const [missing, given] = env.vpcId === undefined ? ["vpcId", "subnetId"] : ["subnetId", "vpcId"];
+    push("error", `environments.${name}.${missing}`, `required with ${given}: give both, or neither to let the stack create them`);
+  }
+}
+
+// docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html: VPC and subnet blocks are /16 to /28.
+const AWS_PREFIX = { min: 16, max: 28 };
+
+export function awsNetworkFitsVpc(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "aws") continue;
+    const cidr = env.network?.cidr ?? spec.network.cidr;
+    const { prefix } = parseCidr(cidr);
+    if (prefix >= AWS_PREFIX.min && prefix <= AWS_PREFIX.max) continue;
+    const why = `AWS subnets are /${AWS_PREFIX.min} to /${AWS_PREFIX.max}, not ${cidr}`;
+    if (env.network) push("error", `environments.${name}.network.cidr`, why);
+    else push("error", `environments.${name}`, `${why} (from network.cidr): set environments.${name}.network.cidr`);
+  }
+}
+
 export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
   adminCidrsAreNetworks,
@@ -144,6 +168,8 @@ export const RULES: readonly Rule[] = [
   environmentsGiven,
   worldAccessIsExplicit,
   oneArchPerEnvironment,
+  awsVpcAndSubnetTogether,
+  awsNetworkFitsVpc,
 ];
 
 export function checkRules(spec: Spec): SpecIssue[] {

@@ -10,6 +10,7 @@ const dnsLabel = (max: number) =>
     .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, "must be DNS-safe: lowercase letters, digits and '-', starting with a letter");
 
 const cidr = z.cidrv4({ error: "must be an IPv4 CIDR like 10.42.0.0/24" });
+const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1");
 const sshKey = z
   .string()
   .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
@@ -85,11 +86,37 @@ const openstack = z.strictObject({
   ...perRole(z.strictObject({ flavor: z.string().min(1), diskGiB: diskGiB.optional() })),
 });
 
+/**
+ * Where Terraform keeps an environment's state. State holds every node's user data, TLS keys included:
+ * S3 state is always encrypted; local state sits with the secrets under `.coreform/<env>/` by default.
+ */
+const stateBackend = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("local"),
+    /** Relative to the spec's directory. @default ".coreform/<env>/terraform.tfstate" */
+    path: z
+      .string()
+      .regex(/^(?![/~\\]|[A-Za-z]:)\S/, "must be a path relative to the project, so that the stack does not depend on one machine")
+      .optional(),
+  }),
+  z.strictObject({
+    type: z.literal("s3"),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3–63 lowercase letters, digits, '.', '-')"),
+    /** @default "<cluster>/<env>/terraform.tfstate" */
+    key: z.string().regex(/^[^/].*$/, "must be an object key like demo/prod/terraform.tfstate").optional(),
+    region: awsRegion,
+    /** S3-native state locking (Terraform and OpenTofu ≥ 1.10). @default true */
+    useLockfile: z.boolean().default(true),
+  }),
+]);
+
 const aws = z.strictObject({
   platform: z.literal("aws"),
   ...environmentBase,
   ...firewall,
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1"),
+  /** @default local state in `.coreform/<env>/terraform.tfstate` */
+  backend: stateBackend.optional(),
+  region: awsRegion,
   /** Pinned AMI; without it the newest Flatcar AMI of the channel is looked up. */
   ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "must be an AMI id like ami-0123456789abcdef0").optional(),
   /** @default derived from the instance type (Graviton families → arm64) */
@@ -225,6 +252,7 @@ export const specSchema = z.strictObject({
 export type Spec = z.infer<typeof specSchema>;
 export type SpecInput = z.input<typeof specSchema>;
 export type Environment = z.infer<typeof environmentSchema>;
+export type StateBackend = z.infer<typeof stateBackend>;
 export type Platform = Environment["platform"];
 export type Role = (typeof ROLES)[number];
 export type NodeGroup = Spec["nodes"][number];

@@ -240,6 +240,31 @@ describe("worldAccessIsExplicit", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.worldAccessIsExplicit, edit, expected));
 });
 
+describe("awsVpcAndSubnetTogether", () => {
+  const aws = (extra: object): Edit => (d) => (d.environments.prod = { ...awsEnv(ADMIN), ...extra });
+  it.each<Row>([
+    ["neither: the stack creates both", aws({}), []],
+    ["both", aws({ vpcId: "vpc-0abc", subnetId: "subnet-0def" }), []],
+    ["a platform without them", () => {}, []],
+    ["a VPC alone", aws({ vpcId: "vpc-0abc" }), [["error", "environments.prod.subnetId", "required with vpcId: give both, or neither to let the stack create them"]]],
+    ["a subnet alone", aws({ subnetId: "subnet-0def" }), [["error", "environments.prod.vpcId", "required with subnetId"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.awsVpcAndSubnetTogether, edit, expected));
+});
+
+describe("awsNetworkFitsVpc", () => {
+  const aws = (network?: string): Edit => (d) => (d.environments.prod = { ...awsEnv(ADMIN), ...(network ? { network: { cidr: network } } : {}) });
+  it.each<Row>([
+    ["the spec's /24", aws(), []],
+    ["a /16 of its own", aws("10.50.0.0/16"), []],
+    ["a /28 of its own", aws("10.50.0.0/28"), []],
+    ["a /15 of its own", aws("10.50.0.0/15"), [["error", "environments.prod.network.cidr", "AWS subnets are /16 to /28, not 10.50.0.0/15"]]],
+    ["a /29 of its own", aws("10.50.0.0/29"), [["error", "environments.prod.network.cidr", "not 10.50.0.0/29"]]],
+    ["the spec's /8", (d) => (cidr("10.0.0.0/8")(d), aws()(d)), [["error", "environments.prod", "not 10.0.0.0/8 (from network.cidr): set environments.prod.network.cidr"]]],
+    ["the spec's /8 overridden", (d) => (cidr("10.0.0.0/8")(d), aws("10.50.0.0/24")(d)), []],
+    ["the spec's /8 on another platform", cidr("10.0.0.0/8"), []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.awsNetworkFitsVpc, edit, expected));
+});
+
 describe("checkRules", () => {
   it("runs every exported rule", () => {
     const exported = Object.entries(rules)

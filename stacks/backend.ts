@@ -1,0 +1,29 @@
+// Where Terraform keeps an environment's state. The state holds every node's user data, TLS keys
+// included, so it is never left in a default place: S3 with encryption, or a local file that sits with
+// the environment's secrets (`.coreform/<env>/`, 0700, git-ignored) unless the spec names another.
+import { join, relative, resolve } from "node:path";
+import { App, LocalBackend, S3Backend, type TerraformStack } from "cdktf";
+import type { StateBackend } from "../src/spec/schema";
+import type { StackInput } from "./registry";
+
+export const defaultStatePath = (environment: string) => join(".coreform", environment, "terraform.tfstate");
+
+export function stateBackend(stack: TerraformStack, input: Pick<StackInput, "plan" | "projectDir">, backend: StateBackend | undefined): void {
+  const { plan } = input;
+  if (backend?.type === "s3") {
+    new S3Backend(stack, {
+      bucket: backend.bucket,
+      key: backend.key ?? `${plan.cluster}/${plan.environment}/terraform.tfstate`,
+      region: backend.region,
+      encrypt: true,
+    });
+    // Not in CDKTF 0.21's S3BackendConfig; Terraform and OpenTofu 1.10 added S3-native locking.
+    if (backend.useLockfile) stack.addOverride("terraform.backend.s3.use_lockfile", true);
+    return;
+  }
+  // Terraform runs in <outdir>/stacks/<stack>/: a path relative to that directory keeps the synthesized
+  // stack free of this machine's absolute paths (CDKTF's default LocalBackend writes one).
+  const stackDir = resolve(App.of(stack).outdir, "stacks", stack.node.id);
+  const state = resolve(input.projectDir, backend?.path ?? defaultStatePath(plan.environment));
+  new LocalBackend(stack, { path: relative(stackDir, state) });
+}

@@ -1,0 +1,80 @@
+// One TerraformStack per environment, named by its key (`cdktf deploy prod` deploys environments.prod).
+// The pipeline before this point knows nothing of CDKTF: a stack gets the spec, the plan and each node's
+// user data exactly as `coreform render` writes it, and only places machines around them.
+import type { TerraformStack } from "cdktf";
+import { renderNodes, UserDataBudgetError, type RenderedNode } from "../src/node/render";
+import { planCluster, type ClusterPlan } from "../src/plan/plan";
+import { MissingSecretsError, readSecrets, secretsDir } from "../src/secrets/store";
+import type { Environment, Platform, Spec } from "../src/spec/schema";
+import { awsStack } from "./aws";
+
+export interface StackInput<P extends Platform = Platform> {
+  readonly spec: Spec;
+  readonly plan: ClusterPlan;
+  readonly env: Extract<Environment, { platform: P }>;
+  /** Every planned node with its first-boot configs, byte for byte what `coreform render` writes. */
+  readonly nodes: readonly RenderedNode[];
+  /** The spec's directory: local state paths are relative to it. */
+  readonly projectDir: string;
+}
+
+/** Builds one environment's stack, in the sections every platform file keeps in this order:
+ * provider and backend, image, network, firewall, machines, outputs. */
+export type StackBuilder<P extends Platform> = (stack: TerraformStack, input: StackInput<P>) => void;
+
+/** Vagrant environments run from `out/<env>/Vagrantfile`, never from a stack. */
+const VAGRANT = "vagrant";
+/**
+ * A platform whose stack file does not exist yet: its environments get no stack and a warning. Not an
+ * error at synth time, because `cdktf deploy prod` synthesizes every stack of the app (the CLI does not
+ * tell the app which one it wants): a throwing placeholder would break deploying the platforms that work.
+ */
+const NOT_YET = "not yet";
+
+export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRANT | typeof NOT_YET } = {
+  vagrant: VAGRANT,
+  libvirt: NOT_YET,
+  openstack: NOT_YET,
+  aws: awsStack,
+  gce: NOT_YET,
+  azure: NOT_YET,
+};
+
+/** What the app should build: each environment that has a stack builder, with its rendered nodes. */
+export interface PlannedStack {
+  readonly name: string;
+  readonly build: StackBuilder<Platform>;
+  readonly input: StackInput;
+}
+
+/**
+ * Plans and renders every environment that gets a stack, reading (never creating) its secrets. Problems
+ * a user must fix — secrets not rendered yet, user data over the platform's budget — are collected for
+ * all environments and thrown together, one line each, before any stack exists.
+ */
+export function planStacks(spec: Spec, projectDir: string, warn: (line: string) => void): PlannedStack[] {
+  const stacks: PlannedStack[] = [];
+  const problems: string[] = [];
+  for (const [name, env] of Object.entries(spec.environments)) {
+    const builder = STACKS[env.platform];
+    if (builder === VAGRANT) continue;
+    if (builder === NOT_YET) {
+      warn(`warning: environments.${name}: coreform has no ${env.platform} stack yet: no stack for ${name}`);
+      continue;
+    }
+    const plan = planCluster(spec, name);
+    try {
+      const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan));
+      // The registry is keyed by platform, so this builder is the one for env's platform.
+      stacks.push({ name, build: builder as StackBuilder<Platform>, input: { spec, plan, env, nodes, projectDir } });
+    } catch (e) {
+      if (!(e instanceof MissingSecretsError || e instanceof UserDataBudgetError)) throw e;
+      problems.push(e.message);
+    }
+  }
+  if (problems.length) throw new StackInputError(problems.join("\n"));
+  return stacks;
+}
+
+/** The spec or the project is not ready for a stack (the user can fix it); the message says how. */
+export class StackInputError extends Error {}

@@ -1,0 +1,102 @@
+// The CDKTF app as `cdktf synth` runs it (stacks/main.ts), writing cdktf.out/ in a temporary project the
+// real CLI rendered: which stacks exist, the files Terraform reads, and how it fails.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { unliteral } from "../../stacks/literal";
+import { synthesize } from "../../stacks/main";
+import { cli, project, smallSpec, tempDir } from "../helpers/cli";
+
+const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
+const AWS_ONLY = smallSpec().replace(/environments:\n[\s\S]*$/, "environments:\n  prod: { platform: aws, region: eu-central-1, adminCidrs: [203.0.113.0/24] }\n");
+
+function app(dir: string, options: { specFile?: string; outdir?: string } = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = synthesize({ cwd: dir, out: (l) => out.push(l), err: (l) => err.push(l) }, { outdir: join(dir, "cdktf.out"), ...options });
+  return { code, out, err };
+}
+
+const stackJson = (dir: string, stack: string, outdir = "cdktf.out") => JSON.parse(readFileSync(join(dir, outdir, "stacks", stack, "cdk.tf.json"), "utf8"));
+
+describe("cdktf synth on the default cluster.yaml", () => {
+  let dir: string;
+  let run: ReturnType<typeof app>;
+  beforeAll(async () => {
+    // As the README says: secrets of the environment to deploy, then synth (which builds every stack it can).
+    dir = project(DEFAULT_SPEC);
+    expect((await cli(dir, "render", "prod")).code).toBe(0);
+    run = app(dir);
+  });
+
+  it("writes one stack per environment with a stack builder, named by its key", () => {
+    expect(run.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(dir, "cdktf.out", "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks)).toEqual(["prod"]);
+    expect(manifest.stacks.prod.workingDirectory).toBe("stacks/prod");
+  });
+
+  it("tells on stdout which environments have no stack yet, and what it synthesized", () => {
+    expect(run.err).toEqual([]);
+    expect(run.out).toEqual([
+      expect.stringMatching(/^warning: environments\.kvm: coreform has no libvirt stack yet/),
+      expect.stringMatching(/^warning: environments\.openstack: coreform has no openstack stack yet/),
+      expect.stringMatching(/^warning: environments\.gce: coreform has no gce stack yet/),
+      expect.stringMatching(/^warning: environments\.azure: coreform has no azure stack yet/),
+      "coreform: synthesized prod",
+    ]);
+  });
+
+  it("hands Terraform each node's rendered Ignition config, with no path of this machine", () => {
+    const tf = stackJson(dir, "prod");
+    for (const name of ["control-01", "worker-02"])
+      expect(unliteral(tf.resource.aws_instance[name].user_data)).toBe(readFileSync(join(dir, "out", "prod", "ignition", `${name}.json`), "utf8"));
+    expect(tf.terraform.backend.local.path).toBe("../../../.coreform/prod/terraform.tfstate");
+    expect(readFileSync(join(dir, "cdktf.out", "stacks", "prod", "cdk.tf.json"), "utf8")).not.toContain(dir);
+  });
+
+  it("keeps the stacks to their owner: they hold TLS keys", () => {
+    expect(statSync(join(dir, "cdktf.out")).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, "cdktf.out", "stacks", "prod", "cdk.tf.json")).mode & 0o777).toBe(0o600);
+  });
+
+  it("is deterministic: the same spec and secrets give a byte-identical stack", () => {
+    expect(app(dir, { outdir: join(dir, "again.out") }).code).toBe(0);
+    expect(readFileSync(join(dir, "again.out", "stacks", "prod", "cdk.tf.json"), "utf8")).toBe(
+      readFileSync(join(dir, "cdktf.out", "stacks", "prod", "cdk.tf.json"), "utf8"),
+    );
+  });
+});
+
+describe("the app's spec", () => {
+  it("may be another file (COREFORM_SPEC, relative to the working directory); its secrets sit next to it", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "specs"));
+    writeFileSync(join(dir, "specs", "prod.yaml"), AWS_ONLY);
+    expect((await cli(dir, "render", "-f", "specs/prod.yaml")).code).toBe(0);
+    const run = app(dir, { specFile: "specs/prod.yaml" });
+    expect(run).toMatchObject({ code: 0, err: [], out: ["coreform: synthesized prod"] });
+    expect(stackJson(dir, "prod").terraform.backend.local.path).toBe("../../../specs/.coreform/prod/terraform.tfstate");
+  });
+
+  it("that is invalid fails with every problem and its path, and writes nothing", () => {
+    const dir = project(AWS_ONLY.replace("region: eu-central-1, ", ""));
+    const run = app(dir);
+    expect(run.code).toBe(2);
+    expect(run.err).toContain("environments.prod.region: required");
+    expect(run.err.at(-1)).toMatch(/^coreform: .*cluster\.yaml: 1 problem, nothing was written$/);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
+});
+
+describe("the app never creates secrets", () => {
+  it("fails in one line telling the user to run `coreform render prod` first, and why", () => {
+    const dir = project(AWS_ONLY);
+    const run = app(dir);
+    expect(run.code).toBe(2);
+    expect(run.err).toEqual([
+      `coreform: no secrets for environment prod in ${join(dir, ".coreform", "prod")}: run \`coreform render prod\` first: it creates them once, so that keys survive between deploys`,
+    ]);
+    expect(existsSync(join(dir, ".coreform"))).toBe(false);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
+});
