@@ -36,8 +36,8 @@ export function project(specText: string): string {
 }
 
 /** A small valid spec; `extra` YAML is appended (later keys must not repeat earlier ones). */
-export function smallSpec(opts: { cidr?: string; control?: number; worker?: number; name?: string } = {}): string {
-  const { cidr = "10.42.0.0/24", control = 3, worker = 1, name = "t" } = opts;
+export function smallSpec(opts: { cidr?: string; control?: number; worker?: number; name?: string; scheduler?: string } = {}): string {
+  const { cidr = "10.42.0.0/24", control = 3, worker = 1, name = "t", scheduler } = opts;
   return `apiVersion: coreform/v1
 name: ${name}
 ssh:
@@ -46,7 +46,7 @@ network:
   cidr: ${cidr}
 nodes:
   - { name: control, role: control, count: ${control} }
-${worker > 0 ? `  - { name: worker, role: worker, count: ${worker} }\n` : ""}updates:
+${worker > 0 ? `  - { name: worker, role: worker, count: ${worker} }\n` : ""}${scheduler ? `scheduler: { kind: ${scheduler} }\n` : ""}updates:
   rebootStrategy: etcd-lock
   window: { start: "Thu 04:00", length: 1h }
 environments:

@@ -35,9 +35,12 @@ const planned = (prefix: string, count: number) =>
     return { name: `control-${String(i + 1).padStart(2, "0")}`, ip, clientUrl: `https://${ip}:2379`, peerUrl: `https://${ip}:2380` };
   });
 
-/** Renders a spec with `control` control nodes on `prefix.0/24` and prepares each member's environment. */
-export async function renderCluster(prefix: string, control: number): Promise<Rendered> {
-  const dir = project(smallSpec({ cidr: `${prefix}.0/24`, control, worker: 0 }));
+/**
+ * Renders a spec with `control` control nodes on `prefix.0/24` (scheduler none unless given) and
+ * prepares each member's environment.
+ */
+export async function renderCluster(prefix: string, control: number, opts: { scheduler?: string; worker?: number } = {}): Promise<Rendered> {
+  const dir = project(smallSpec({ cidr: `${prefix}.0/24`, control, worker: opts.worker ?? 0, scheduler: opts.scheduler ?? "none" }));
   const result = await cli(dir, "render");
   expect(result.code).toBe(0);
   const members = planned(prefix, control).map((p) => {

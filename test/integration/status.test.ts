@@ -11,7 +11,8 @@ import { changeLock, readLock } from "../../src/ops/lock";
 import { acquire, LockRefused, semaphoreKey } from "../../src/ops/semaphore";
 import { operatorTarget, type EtcdTarget } from "../../src/ops/target";
 import { v2CompareAndSwap } from "../../src/ops/v2";
-import type { EtcdMember } from "../../src/plan/plan";
+import { planCluster, type EtcdMember } from "../../src/plan/plan";
+import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { specSchema } from "../../src/spec/schema";
 import { cli, type CliResult } from "../helpers/cli";
 import { renderCluster, startCluster, type Member, type Rendered } from "../helpers/cluster";
@@ -48,12 +49,18 @@ async function run(cluster: Rendered, ...argv: string[]): Promise<CliResult> {
   return { ...result, stderr: result.stderr.replace(LOOPBACK_WARNING, "") };
 }
 
-function targetOf(cluster: Rendered, kind: "none" | "kubernetes" = "none", endpoints?: string): EtcdTarget {
+function targetOf(cluster: Rendered, endpoints?: string): EtcdTarget {
+  const file = join(cluster.dir, "cluster.yaml");
+  return operatorTarget(specFrom(readFileSync(file, "utf8")), file, "test", endpoints);
+}
+
+/** The same cluster seen as a kubernetes one: its secrets gain k3s's (nothing else changes), as `render` would. */
+async function kubernetesTargetOf(cluster: Rendered): Promise<EtcdTarget> {
   const file = join(cluster.dir, "cluster.yaml");
   const doc = yaml.load(readFileSync(file, "utf8")) as Record<string, unknown>;
-  // kubernetes is still refused by the spec rules: build it with the schema alone.
-  const spec = kind === "none" ? specFrom(readFileSync(file, "utf8")) : specSchema.parse({ ...doc, scheduler: { kind } });
-  return operatorTarget(spec, file, "test", endpoints);
+  const spec = specSchema.parse({ ...doc, scheduler: { kind: "kubernetes" } });
+  await ensureSecrets(secretsDir(cluster.dir, "test"), planCluster(spec, "test"));
+  return operatorTarget(spec, file, "test");
 }
 
 const urls = (cluster: Rendered) => cluster.members.map((m) => m.clientUrl);
@@ -187,7 +194,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
   });
 
   test("with the kubernetes scheduler, status says whether k3s has written under /registry/", async () => {
-    const target = targetOf(cluster, "kubernetes");
+    const target = await kubernetesTargetOf(cluster);
     expect(target.plan.scheduler.kind).toBe("kubernetes");
     expect((await probeCluster(target)).datastore).toEqual({ prefix: "/registry/", present: false });
     // A key beside the prefix does not count.
