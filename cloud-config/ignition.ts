@@ -31,7 +31,7 @@ export interface IgnitionConfig {
 
 const toFile = (f: NodeFile): IgnitionFile => ({ path: f.path, mode: f.mode, overwrite: true, contents: toDataUrl(f.contents) });
 // Ignition fetches these itself in the files stage (retrying until the network is up). No
-// verification hash: the sysext-bakery publishes none per release file (see docs/scheduler.md).
+// verification hash: the sysext-bakery publishes none per release file (README, "Scheduler").
 const toDownload = (d: NodeDownload): IgnitionFile => ({ path: d.path, mode: d.mode, overwrite: true, contents: { source: d.source } });
 const isData = (f: IgnitionFile) => f.contents.source.startsWith("data:");
 
