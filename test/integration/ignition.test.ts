@@ -53,6 +53,38 @@ async function applyIgnition(configFile: string): Promise<string> {
 
 const mode = (path: string) => lstatSync(path).mode & 0o777;
 
+/**
+ * The scratch root holds exactly what the node's cloud-config says (parsed back to a NodeConfig, so
+ * both formats are checked): files, downloads, links, SSH keys, units, masks, drop-ins and presets.
+ * Returns the preset lines.
+ */
+function expectApplied(root: string, node: string, cloudConfig: string): string[] {
+  const expected = fromCloudConfig(cloudConfig);
+  expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe(`${node}\n`);
+  for (const f of expected.files) {
+    const onDisk = join(root, f.path);
+    expect({ path: f.path, contents: readFileSync(onDisk, "utf8"), mode: mode(onDisk) }).toEqual({ path: f.path, contents: f.contents, mode: f.mode });
+  }
+  for (const d of expected.downloads) {
+    const onDisk = join(root, d.path);
+    expect({ path: d.path, contents: readFileSync(onDisk, "utf8"), mode: mode(onDisk) }).toEqual({ path: d.path, contents: servedBody(d.source), mode: d.mode });
+  }
+  for (const l of expected.links) expect({ path: l.path, target: readlinkSync(join(root, l.path)) }).toEqual(l);
+  const keys = readFileSync(join(root, "home/core/.ssh/authorized_keys.d/ignition"), "utf8");
+  for (const k of expected.sshAuthorizedKeys) expect(keys).toContain(k);
+
+  const preset = readFileSync(join(root, "etc/systemd/system-preset/20-ignition.preset"), "utf8").trim().split("\n").sort();
+  const enabled = expected.units.filter((u) => u.enabled).map((u) => `enable ${u.name}`).sort();
+  expect(preset).toEqual(enabled);
+  for (const u of expected.units) {
+    const unitFile = join(root, "etc/systemd/system", u.name);
+    if (u.masked) expect(readlinkSync(unitFile)).toBe("/dev/null");
+    else if (u.contents !== undefined) expect(readFileSync(unitFile, "utf8")).toBe(u.contents);
+    for (const d of u.dropins ?? []) expect(readFileSync(join(root, "etc/systemd/system", `${u.name}.d`, d.name), "utf8")).toBe(d.contents);
+  }
+  return preset;
+}
+
 describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition configs and the real Ignition binary", () => {
   let dir: string;
   let configs: { env: string; node: string; ignition: string; cloudConfig: string }[];
@@ -91,30 +123,7 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
   test("Ignition writes exactly the node's files, downloads, links, units, masks and presets", async () => {
     for (const c of configs) {
       const root = await applyIgnition(c.ignition);
-      const expected = fromCloudConfig(readFileSync(c.cloudConfig, "utf8"));
-
-      expect(readFileSync(join(root, "etc/hostname"), "utf8")).toBe(`${c.node}\n`);
-      for (const f of expected.files) {
-        const onDisk = join(root, f.path);
-        expect({ path: f.path, contents: readFileSync(onDisk, "utf8"), mode: mode(onDisk) }).toEqual({ path: f.path, contents: f.contents, mode: f.mode });
-      }
-      for (const d of expected.downloads) {
-        const onDisk = join(root, d.path);
-        expect({ path: d.path, contents: readFileSync(onDisk, "utf8"), mode: mode(onDisk) }).toEqual({ path: d.path, contents: servedBody(d.source), mode: d.mode });
-      }
-      for (const l of expected.links) expect({ path: l.path, target: readlinkSync(join(root, l.path)) }).toEqual(l);
-      const keys = readFileSync(join(root, "home/core/.ssh/authorized_keys.d/ignition"), "utf8");
-      for (const k of expected.sshAuthorizedKeys) expect(keys).toContain(k);
-
-      const preset = readFileSync(join(root, "etc/systemd/system-preset/20-ignition.preset"), "utf8").trim().split("\n").sort();
-      const enabled = expected.units.filter((u) => u.enabled).map((u) => `enable ${u.name}`).sort();
-      expect(preset).toEqual(enabled);
-      for (const u of expected.units) {
-        const unitFile = join(root, "etc/systemd/system", u.name);
-        if (u.masked) expect(readlinkSync(unitFile)).toBe("/dev/null");
-        else if (u.contents !== undefined) expect(readFileSync(unitFile, "utf8")).toBe(u.contents);
-        for (const d of u.dropins ?? []) expect(readFileSync(join(root, "etc/systemd/system", `${u.name}.d`, d.name), "utf8")).toBe(d.contents);
-      }
+      const preset = expectApplied(root, c.node, readFileSync(c.cloudConfig, "utf8"));
 
       // What the roles mean on disk.
       const control = c.node.startsWith("control-");
@@ -141,17 +150,20 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
   });
 
   describe.each([
-    ["kubernetes", ["etc/rancher/k3s/config.yaml", "etc/extensions/k3s.raw", "etc/systemd/system/multi-user.target.wants/k3s.service"], ["etc/fleet"]],
-    ["fleet", ["etc/fleet/fleet.env", "etc/fleet/tls/client.key", "etc/systemd/system/fleet.service"], ["etc/rancher", "opt/extensions", "etc/extensions"]],
-    ["none", [], ["etc/rancher", "opt/extensions", "etc/extensions", "etc/fleet", "etc/sysupdate.d"]],
-  ])("scheduler %s", (kind, present, absent) => {
-    test("passes ignition-validate, and Ignition places its parts and nothing of the other kinds", async () => {
+    ["kubernetes", ["etc/rancher/k3s/config.yaml", "etc/extensions/k3s.raw", "etc/systemd/system/multi-user.target.wants/k3s.service"], ["etc/fleet"], ["enable systemd-sysupdate.timer"]],
+    ["fleet", ["etc/fleet/fleet.env", "etc/fleet/tls/client.key", "etc/systemd/system/fleet.service"], ["etc/rancher", "opt/extensions", "etc/extensions"], ["enable fleet.service"]],
+    ["none", [], ["etc/rancher", "opt/extensions", "etc/extensions", "etc/fleet", "etc/sysupdate.d"], []],
+  ])("scheduler %s", (kind, present, absent, presets) => {
+    test("passes ignition-validate, and Ignition places exactly its node config: its parts, nothing of the other kinds", async () => {
       const p = project(smallSpec({ control: 1, worker: 1 }).replace("updates:", `scheduler: { kind: ${kind} }\nupdates:`));
       expect((await cli(p, "render")).code).toBe(0);
       for (const node of ["control-01", "worker-01"]) {
         const file = join(p, "out/test/ignition", `${node}.json`);
         execFileSync("ignition-validate", [file], { stdio: "pipe" });
         const root = await applyIgnition(file);
+        const preset = expectApplied(root, node, readFileSync(join(p, "out/test/cloud-config", `${node}.yaml`), "utf8"));
+        for (const line of presets) expect(preset).toContain(line);
+        for (const other of ["enable fleet.service", "enable systemd-sysupdate.timer"].filter((l) => !presets.includes(l))) expect(preset).not.toContain(other);
         const wanted = node === "control-01" ? present : present.map((x) => x.replace("k3s.service", "k3s-agent.service"));
         for (const path of wanted) expect({ path, there: existsSync(join(root, path)) || !!lstatSync(join(root, path), { throwIfNoEntry: false }) }).toEqual({ path, there: true });
         for (const path of absent) expect({ path, there: existsSync(join(root, path)) }).toEqual({ path, there: false });
