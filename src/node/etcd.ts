@@ -9,10 +9,13 @@ import { renderTemplate } from "./templates";
 export const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
 export const ETCD_TLS_DIR = "/etc/etcd/tls";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
+/** The environment's etcd CA, on every node: etcd, locksmith and the scheduler all trust it from here. */
+export const ETCD_CA_FILE = `${ETCD_TLS_DIR}/ca.crt`;
 
 export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
+  const trust = { path: ETCD_CA_FILE, mode: PUBLIC, contents: secrets.ca.cert };
   const member = plan.etcd.members.find((m) => m.name === node.name);
-  if (!member) return {};
+  if (!member) return { files: [trust] };
   const tls = secrets.members[member.name];
   const env = renderTemplate("etcd.env", {
     name: member.name,
@@ -32,11 +35,9 @@ export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
   return {
     files: [
       { path: ETCD_ENV_FILE, mode: PUBLIC, contents: env },
-      { path: `${ETCD_TLS_DIR}/ca.crt`, mode: PUBLIC, contents: secrets.ca.cert },
-      { path: `${ETCD_TLS_DIR}/server.crt`, mode: PUBLIC, contents: tls.server.cert },
-      { path: `${ETCD_TLS_DIR}/server.key`, mode: SECRET, contents: tls.server.key },
-      { path: `${ETCD_TLS_DIR}/peer.crt`, mode: PUBLIC, contents: tls.peer.cert },
-      { path: `${ETCD_TLS_DIR}/peer.key`, mode: SECRET, contents: tls.peer.key },
+      trust,
+      { path: `${ETCD_TLS_DIR}/member.crt`, mode: PUBLIC, contents: tls.cert },
+      { path: `${ETCD_TLS_DIR}/member.key`, mode: SECRET, contents: tls.key },
     ],
     units: [{ name: "etcd-member.service", contents: unit, enabled: true }],
   };

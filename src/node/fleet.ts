@@ -1,6 +1,7 @@
 // fleet (legacy): quay.io/coreos/fleet in Docker with host networking on every node, against the
 // cluster's etcd v2 API over TLS with its own client certificate (shared/reference/flatcar.md, "fleet").
 import { PUBLIC, SECRET, type NodeContext } from "./context";
+import { ETCD_CA_FILE } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
@@ -18,6 +19,7 @@ export function fleetPart({ spec, plan, node, secrets }: NodeContext): NodePart 
   const env = renderTemplate("fleet.env", {
     name: node.name,
     endpoints: plan.etcd.clientUrls.join(","),
+    caFile: ETCD_CA_FILE,
     tlsDir: TLS_DIR,
     keyPrefix: FLEET_KEY_PREFIX,
     role: node.role,
@@ -26,14 +28,13 @@ export function fleetPart({ spec, plan, node, secrets }: NodeContext): NodePart 
   return {
     files: [
       { path: ENV_FILE, mode: PUBLIC, contents: env },
-      { path: `${TLS_DIR}/ca.crt`, mode: PUBLIC, contents: secrets.ca.cert },
       { path: `${TLS_DIR}/client.crt`, mode: PUBLIC, contents: client.cert },
       { path: `${TLS_DIR}/client.key`, mode: SECRET, contents: client.key },
     ],
     units: [
       {
         name: "fleet.service",
-        contents: renderTemplate("fleet.service", { image: (spec.scheduler as Fleet).image, envFile: ENV_FILE, tlsDir: TLS_DIR }),
+        contents: renderTemplate("fleet.service", { image: (spec.scheduler as Fleet).image, envFile: ENV_FILE, tlsDir: TLS_DIR, caFile: ETCD_CA_FILE }),
         enabled: true,
       },
     ],

@@ -5,7 +5,7 @@
 // Settings are /etc/rancher/k3s/config.yaml (keys = flag names); the token stays in its own 0600 file.
 import yaml from "js-yaml";
 import { PUBLIC, SECRET, type NodeContext } from "./context";
-import { ETCD_TLS_DIR } from "./etcd";
+import { ETCD_CA_FILE } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
@@ -42,8 +42,7 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
         "tls-san": [node.ip, node.name],
         "token-file": TOKEN_FILE,
         "datastore-endpoint": plan.etcd.clientUrls.join(","),
-        // Control nodes are etcd members: the etcd CA is already on the node.
-        "datastore-cafile": `${ETCD_TLS_DIR}/ca.crt`,
+        "datastore-cafile": ETCD_CA_FILE,
         "datastore-certfile": `${DATASTORE_TLS_DIR}/client.crt`,
         "datastore-keyfile": `${DATASTORE_TLS_DIR}/client.key`,
       }

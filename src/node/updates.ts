@@ -2,6 +2,7 @@
 // etcd-lock, locksmithd takes the reboot lock in etcd (v2 API) over TLS with its own client certificate.
 // Both read /etc/flatcar/update.conf (locksmithd as an EnvironmentFile, so values need no quotes).
 import { PUBLIC, SECRET, type NodeContext } from "./context";
+import { ETCD_CA_FILE } from "./etcd";
 import type { NodePart, NodeFile } from "./model";
 import { renderTemplate } from "./templates";
 
@@ -18,7 +19,7 @@ export function updatesPart({ spec, plan, secrets }: NodeContext): NodePart {
     locksmith: etcdLock
       ? {
           endpoints: plan.etcd.clientUrls.join(","),
-          caFile: `${LOCKSMITH_TLS_DIR}/ca.crt`,
+          caFile: ETCD_CA_FILE,
           certFile: `${LOCKSMITH_TLS_DIR}/client.crt`,
           keyFile: `${LOCKSMITH_TLS_DIR}/client.key`,
         }
@@ -28,7 +29,6 @@ export function updatesPart({ spec, plan, secrets }: NodeContext): NodePart {
   const files: NodeFile[] = [{ path: UPDATE_CONF, mode: PUBLIC, contents: conf }];
   if (etcdLock) {
     files.push(
-      { path: `${LOCKSMITH_TLS_DIR}/ca.crt`, mode: PUBLIC, contents: secrets.ca.cert },
       { path: `${LOCKSMITH_TLS_DIR}/client.crt`, mode: PUBLIC, contents: secrets.clients.locksmith.cert },
       { path: `${LOCKSMITH_TLS_DIR}/client.key`, mode: SECRET, contents: secrets.clients.locksmith.key },
     );

@@ -30,8 +30,11 @@ export interface KubernetesSecrets {
 export interface EnvironmentSecrets {
   readonly ca: CertKey;
   readonly clients: Readonly<Record<ClientName, CertKey>> & Readonly<Partial<Record<SchedulerClientName, CertKey>>>;
-  /** Per etcd member: its client-facing (server) and its peer certificate. */
-  readonly members: Readonly<Record<string, { readonly server: CertKey; readonly peer: CertKey }>>;
+  /**
+   * Per etcd member: one certificate for both its client and its peer listener (same names, same
+   * usages: a second one would only cost user data, ~1.1 KB per control node).
+   */
+  readonly members: Readonly<Record<string, CertKey>>;
   readonly kubernetes?: KubernetesSecrets;
 }
 
@@ -80,8 +83,7 @@ function wanted(plan: ClusterPlan): Wanted[] {
     out.push({ id: "kubernetes/admin", issuer: K8S_CLIENT_CA, req: { commonName: "coreform-admin", organization: "system:masters", usage: "client" } });
   for (const m of plan.etcd.members) {
     const names = { dnsNames: [m.name, "localhost"], ips: [m.ip, "127.0.0.1"] };
-    out.push({ id: `members/${m.name}/server`, issuer: ETCD_CA, req: { commonName: m.name, usage: "server-and-client", ...names } });
-    out.push({ id: `members/${m.name}/peer`, issuer: ETCD_CA, req: { commonName: m.name, usage: "server-and-client", ...names } });
+    out.push({ id: `members/${m.name}`, issuer: ETCD_CA, req: { commonName: m.name, usage: "server-and-client", ...names } });
   }
   return out;
 }
@@ -117,7 +119,7 @@ function assemble(pairs: Map<string, CertKey>, token: string | undefined, plan: 
       ...(schedulerClient ? { [schedulerClient]: get(`clients/${schedulerClient}`) } : {}),
     },
     members: Object.fromEntries(
-      plan.etcd.members.map((m) => [m.name, { server: get(`members/${m.name}/server`), peer: get(`members/${m.name}/peer`) }]),
+      plan.etcd.members.map((m) => [m.name, get(`members/${m.name}`)]),
     ),
     ...(isKubernetes(plan)
       ? { kubernetes: { serverCa: get(K8S_SERVER_CA), clientCa: get(K8S_CLIENT_CA), admin: get("kubernetes/admin"), token: token as string } }

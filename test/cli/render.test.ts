@@ -117,13 +117,13 @@ describe("coreform render", () => {
     const dir = project(smallSpec({ control: 1, worker: 0 }));
     expect((await cli(dir, "render")).code).toBe(0);
     const ca = readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8");
-    const server = readFileSync(join(dir, ".coreform/test/members/control-01/server.crt"), "utf8");
+    const server = readFileSync(join(dir, ".coreform/test/members/control-01.crt"), "utf8");
     writeFileSync(join(dir, "cluster.yaml"), smallSpec({ control: 1, worker: 0, cidr: "10.99.0.0/24" }));
     const r = await cli(dir, "render");
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain("reissued members/control-01/server, members/control-01/peer");
+    expect(r.stderr).toContain("reissued members/control-01 (");
     expect(readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8")).toBe(ca);
-    expect(readFileSync(join(dir, ".coreform/test/members/control-01/server.crt"), "utf8")).not.toBe(server);
+    expect(readFileSync(join(dir, ".coreform/test/members/control-01.crt"), "utf8")).not.toBe(server);
   });
 
   test("-f and -o choose the spec and the output directory", async () => {

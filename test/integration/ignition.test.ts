@@ -128,7 +128,7 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
       // What the roles mean on disk.
       const control = c.node.startsWith("control-");
       expect(preset.includes("enable etcd-member.service")).toBe(control);
-      if (control) expect(mode(join(root, "etc/etcd/tls/server.key"))).toBe(0o600);
+      if (control) expect(mode(join(root, "etc/etcd/tls/member.key"))).toBe(0o600);
       expect(readFileSync(join(root, "etc/flatcar/update.conf"), "utf8")).toMatch(/^REBOOT_STRATEGY=etcd-lock$/m);
       expect(mode(join(root, "etc/flatcar/locksmith/client.key"))).toBe(0o600);
       // The default scheduler: k3s, server or agent by role.

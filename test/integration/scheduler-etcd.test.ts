@@ -71,12 +71,12 @@ describeWithTools(["etcd", "etcdctl"])("the schedulers' etcd clients on a real e
 
   test("kubernetes: after switching the spec, k3s's datastore settings put and get under /registry/ (v3)", async () => {
     const specFile = join(cluster.dir, "cluster.yaml");
-    const before = nodeConfig(cluster.dir, "control-01").files.find((f) => f.path === "/etc/etcd/tls/server.crt")!.contents;
+    const before = nodeConfig(cluster.dir, "control-01").files.find((f) => f.path === "/etc/etcd/tls/member.crt")!.contents;
     writeFileSync(specFile, readFileSync(specFile, "utf8").replace("kind: fleet", "kind: kubernetes"));
     expect((await cli(cluster.dir, "render")).code).toBe(0);
     const control = nodeConfig(cluster.dir, "control-01");
     // The running etcd keeps working: its certificates did not change.
-    expect(control.files.find((f) => f.path === "/etc/etcd/tls/server.crt")!.contents).toBe(before);
+    expect(control.files.find((f) => f.path === "/etc/etcd/tls/member.crt")!.contents).toBe(before);
 
     const config = yaml.load(control.files.find((f) => f.path === "/etc/rancher/k3s/config.yaml")!.contents) as Record<string, string>;
     const endpoints = config["datastore-endpoint"]!.split(",");

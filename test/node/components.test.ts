@@ -38,12 +38,12 @@ describe("etcd", () => {
       ETCD_ENABLE_V2: "true",
       ETCD_CLIENT_CERT_AUTH: "true",
       ETCD_TRUSTED_CA_FILE: "/etc/etcd/tls/ca.crt",
-      ETCD_CERT_FILE: "/etc/etcd/tls/server.crt",
-      ETCD_KEY_FILE: "/etc/etcd/tls/server.key",
+      ETCD_CERT_FILE: "/etc/etcd/tls/member.crt",
+      ETCD_KEY_FILE: "/etc/etcd/tls/member.key",
       ETCD_PEER_CLIENT_CERT_AUTH: "true",
       ETCD_PEER_TRUSTED_CA_FILE: "/etc/etcd/tls/ca.crt",
-      ETCD_PEER_CERT_FILE: "/etc/etcd/tls/peer.crt",
-      ETCD_PEER_KEY_FILE: "/etc/etcd/tls/peer.key",
+      ETCD_PEER_CERT_FILE: "/etc/etcd/tls/member.crt",
+      ETCD_PEER_KEY_FILE: "/etc/etcd/tls/member.key",
     });
     const unit = config.units.find((u) => u.name === "etcd-member.service")!;
     expect(unit.enabled).toBe(true);
@@ -54,15 +54,15 @@ describe("etcd", () => {
     expect(unit.contents).toMatch(/^Restart=always$/m);
     expect(unit.contents).toMatch(/^After=network-online\.target/m);
     expect(config.files.filter((f) => f.mode === 0o600).map((f) => f.path)).toEqual([
-      "/etc/etcd/tls/server.key",
-      "/etc/etcd/tls/peer.key",
+      "/etc/etcd/tls/member.key",
       "/etc/flatcar/locksmith/client.key",
     ]);
   });
 
   test("workers run no etcd", async () => {
     const { config } = await node(withScheduler(smallSpec({ control: 1, worker: 1 }), "none"), "worker-01");
-    expect(config.files.some((f) => f.path.startsWith("/etc/etcd"))).toBe(false);
+    // Only the CA every node trusts etcd by: no settings, no member certificate, no unit.
+    expect(config.files.filter((f) => f.path.startsWith("/etc/etcd")).map((f) => f.path)).toEqual(["/etc/etcd/tls/ca.crt"]);
     expect(config.units.map((u) => u.name)).toEqual(["docker.service", "update-engine.service", "locksmithd.service"]);
   });
 });
@@ -76,7 +76,7 @@ describe("updates", () => {
         "SERVER=https://public.update.flatcar-linux.net/v1/update/",
         "REBOOT_STRATEGY=etcd-lock",
         "LOCKSMITHD_ENDPOINT=https://10.42.0.10:2379,https://10.42.0.11:2379,https://10.42.0.12:2379",
-        "LOCKSMITHD_ETCD_CAFILE=/etc/flatcar/locksmith/ca.crt",
+        "LOCKSMITHD_ETCD_CAFILE=/etc/etcd/tls/ca.crt",
         "LOCKSMITHD_ETCD_CERTFILE=/etc/flatcar/locksmith/client.crt",
         "LOCKSMITHD_ETCD_KEYFILE=/etc/flatcar/locksmith/client.key",
         "LOCKSMITHD_REBOOT_WINDOW_START=Thu 04:00",
@@ -157,7 +157,7 @@ describe("kubernetes (k3s from the sysext-bakery)", () => {
     expect(config.links[1]).toEqual({ path: "/etc/systemd/system/multi-user.target.wants/k3s-agent.service", target: "/usr/local/lib/systemd/system/k3s-agent.service" });
     expect(yaml.load(file("/etc/rancher/k3s/config.yaml")!)).toEqual({ server: "https://10.42.0.10:6443", "node-ip": "10.42.0.13", "token-file": "/etc/rancher/k3s/token" });
     expect(file("/etc/rancher/k3s/token")).toBe(`${secrets.kubernetes!.token}\n`);
-    expect(config.files.map((f) => f.path).filter((p) => p.includes("etcd") || p.includes("/server/"))).toEqual([]);
+    expect(config.files.map((f) => f.path).filter((p) => p.startsWith("/etc/rancher/k3s/etcd") || p.includes("/server/"))).toEqual([]);
   });
 
   test("an arm64 environment gets the arm64 image", async () => {
@@ -174,7 +174,7 @@ describe("fleet (legacy)", () => {
       const env = Object.fromEntries(file("/etc/fleet/fleet.env")!.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
       expect(env).toEqual({
         FLEET_ETCD_SERVERS: "https://10.42.0.10:2379,https://10.42.0.11:2379,https://10.42.0.12:2379",
-        FLEET_ETCD_CAFILE: "/etc/fleet/tls/ca.crt",
+        FLEET_ETCD_CAFILE: "/etc/etcd/tls/ca.crt",
         FLEET_ETCD_CERTFILE: "/etc/fleet/tls/client.crt",
         FLEET_ETCD_KEYFILE: "/etc/fleet/tls/client.key",
         FLEET_ETCD_KEY_PREFIX: "/_coreos.com/fleet/",

@@ -21,7 +21,7 @@ async function twoEnvironments(): Promise<[string, string]> {
 describe("secrets", () => {
   test("member certificates carry the planned IP, the hostname, 127.0.0.1 and localhost; clients only their name", async () => {
     const secrets = await ensureSecrets(join(tempDir(), "s"), plan);
-    const server = new X509Certificate(secrets.members["control-02"].server.cert);
+    const server = new X509Certificate(secrets.members["control-02"]!.cert);
     expect(server.subjectAltName?.split(", ").sort()).toEqual(["DNS:control-02", "DNS:localhost", "IP Address:10.42.0.11", "IP Address:127.0.0.1"]);
     expect(server.checkIssued(new X509Certificate(secrets.ca.cert))).toBe(true);
     expect(Object.keys(secrets.members)).toEqual(["control-01", "control-02", "control-03"]);
@@ -37,8 +37,9 @@ describe("secrets", () => {
     await ensureSecrets(dir, plan);
     const verify = (purpose: string, cert: string) =>
       execFileSync("openssl", ["verify", "-purpose", purpose, "-CAfile", join(dir, "ca.crt"), join(dir, cert)], { encoding: "utf8", stdio: "pipe" });
-    expect(verify("sslserver", "members/control-01/server.crt")).toContain(": OK");
-    expect(verify("sslclient", "members/control-01/peer.crt")).toContain(": OK");
+    // One member certificate serves etcd's client and peer listeners, and dials peers as a client.
+    expect(verify("sslserver", "members/control-01.crt")).toContain(": OK");
+    expect(verify("sslclient", "members/control-01.crt")).toContain(": OK");
     expect(verify("sslclient", "clients/locksmith.crt")).toContain(": OK");
     expect(() => verify("sslserver", "clients/operator.crt")).toThrow();
   });
@@ -47,8 +48,8 @@ describe("secrets", () => {
     const dir = join(tempDir(), "s");
     const logs: string[] = [];
     const first = await ensureSecrets(dir, plan, (l) => logs.push(l));
-    // 3 × 2 member certificates, locksmith, operator, k3s, the kubernetes admin, two kubernetes CAs, the token
-    expect(logs).toEqual([`test: created the etcd CA and 13 more secrets in ${dir} (back it up)`]);
+    // 3 member certificates, locksmith, operator, k3s, the kubernetes admin, two kubernetes CAs, the token
+    expect(logs).toEqual([`test: created the etcd CA and 10 more secrets in ${dir} (back it up)`]);
     const second = await ensureSecrets(dir, plan, (l) => logs.push(l));
     expect(logs).toHaveLength(1);
     expect(second).toEqual(first);
@@ -61,7 +62,7 @@ describe("secrets", () => {
     const logs: string[] = [];
     const bigger = planCluster(specFrom(smallSpec({ control: 5, worker: 1 })), "test");
     const second = await ensureSecrets(dir, bigger, (l) => logs.push(l));
-    expect(logs).toEqual([`test: created members/control-04/server, members/control-04/peer, members/control-05/server, members/control-05/peer in ${dir}`]);
+    expect(logs).toEqual([`test: created members/control-04, members/control-05 in ${dir}`]);
     expect(second.clients).toEqual(first.clients);
     expect(second.members["control-01"]).toEqual(first.members["control-01"]);
   });
