@@ -1,6 +1,6 @@
 // `coreform reboot-lock <env> status|unlock <machine-id>|set-max <n>`: locksmith's semaphore, read and
 // changed by compare-and-swap exactly as locksmithd does (see src/ops/semaphore.ts).
-import { changeLock, readLock } from "../ops/lock";
+import { changeLock, keyspaces, readLock, type LockApi } from "../ops/lock";
 import { LockRefused, MACHINE_ID, release, setMax, type Semaphore } from "../ops/semaphore";
 import { operatorTarget, type EtcdTarget } from "../ops/target";
 import { EXIT_OK, InputError } from "./errors";
@@ -19,9 +19,9 @@ const ACTIONS: Readonly<Record<string, number>> = { status: 0, unlock: 1, "set-m
 const summary = (s: Semaphore) => `${s.semaphore} of ${s.max} free, holders: ${s.holders.length ? s.holders.join(", ") : "none"}`;
 
 /** A refused change is the request's fault: exit 2 with locksmith's reason. */
-async function change(target: EtcdTarget, group: string | undefined, fn: (s: Semaphore) => Semaphore) {
+async function change(target: EtcdTarget, group: string | undefined, fn: (s: Semaphore) => Semaphore, only?: readonly LockApi[]) {
   try {
-    return await changeLock(target, group, fn);
+    return await changeLock(target, group, fn, only);
   } catch (e) {
     if (e instanceof LockRefused) throw new InputError(e.message);
     throw e;
@@ -45,14 +45,17 @@ export async function rebootLock(io: Io, positionals: string[], opts: RebootLock
   const group = opts.group;
   if (action === "status") {
     const lock = await readLock(target, group);
-    io.out(`reboot lock ${lock.key}${lock.exists ? "" : " (not created yet: reads as the initial state)"}`);
+    io.out(`reboot lock ${lock.key}${lock.exists ? keyspaces(lock.apis) : " (not created yet: reads as the initial state)"}`);
     io.out(summary(lock.semaphore));
   } else if (action === "unlock") {
-    const { key, after } = await change(target, group, (s) => release(s, arg as string));
-    io.out(`${key}: unlocked ${arg}; ${summary(after)}`);
+    // Only where the machine holds it: a v2 and a v3 locksmith never share a semaphore.
+    const lock = await readLock(target, group);
+    const holding = lock.each.filter((e) => e.semaphore.holders.includes(arg as string)).map((e) => e.api);
+    const { key, apis, after } = await change(target, group, (s) => release(s, arg as string), holding.length ? holding : undefined);
+    io.out(`${key}${keyspaces(apis)}: unlocked ${arg}; ${summary(after)}`);
   } else {
-    const { key, before, after } = await change(target, group, (s) => setMax(s, Number(arg)));
-    io.out(`${key}: max ${before.max} → ${after.max}; ${summary(after)}`);
+    const { key, apis, before, after } = await change(target, group, (s) => setMax(s, Number(arg)));
+    io.out(`${key}${keyspaces(apis)}: max ${before.max} → ${after.max}; ${summary(after)}`);
   }
   return EXIT_OK;
 }

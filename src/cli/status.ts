@@ -1,5 +1,6 @@
 // `coreform status <env>`: the health of the environment's etcd, as a table or one JSON document.
 import { probeCluster, type ClusterStatus, type MemberStatus } from "../ops/health";
+import { keyspaces } from "../ops/lock";
 import { operatorTarget } from "../ops/target";
 import { EXIT_FAILURE, EXIT_OK, InputError } from "./errors";
 import type { Io } from "./io";
@@ -57,7 +58,7 @@ export function formatStatus(s: ClusterStatus): string[] {
   else
     lines.push(
       `reboot lock:  ${lock.free} of ${lock.max} free, holders: ${lock.holders.length ? lock.holders.join(", ") : "none"}` +
-        (lock.exists ? "" : " (not created yet: no machine has asked for it)") +
+        (lock.exists ? keyspaces(lock.apis) : " (not created yet: no machine has asked for it)") +
         (s.quorum.state === "lost" ? " (as a member without quorum last saw it)" : ""),
     );
   if (s.datastore)

@@ -4,9 +4,10 @@
 // reboot lock, and for the Kubernetes scheduler whether k3s has written its datastore prefix.
 // Every member is asked at once and every call has a deadline, so the whole probe takes about one
 // timeout however many members are down.
-import { Etcd3, type IMember, type IStatusResponse } from "etcd3";
-import { readLock } from "./lock";
-import { serverName, type EtcdTarget } from "./target";
+import type { Etcd3, IMember, IStatusResponse } from "etcd3";
+import { readLock, type LockApi } from "./lock";
+import type { EtcdTarget } from "./target";
+import { v3Client, within } from "./v3";
 
 /** Where k3s keeps Kubernetes objects in its external datastore. */
 export const KUBERNETES_PREFIX = "/registry/";
@@ -37,7 +38,15 @@ export interface ClusterStatus {
   readonly members: readonly MemberStatus[];
   readonly quorum: { readonly state: QuorumState; readonly healthy: number; readonly members: number; readonly needed: number };
   readonly rebootLock:
-    | { readonly key: string; readonly exists: boolean; readonly max: number; readonly free: number; readonly holders: readonly string[] }
+    | {
+        readonly key: string;
+        readonly exists: boolean;
+        /** The etcd keyspaces holding the key (see lock.ts). */
+        readonly apis: readonly LockApi[];
+        readonly max: number;
+        readonly free: number;
+        readonly holders: readonly string[];
+      }
     | { readonly key?: string; readonly error: string };
   /** Only when the scheduler is kubernetes. */
   readonly datastore?: { readonly prefix: string; readonly present: boolean } | { readonly prefix: string; readonly error: string };
@@ -62,24 +71,8 @@ function reason(e: unknown, target: EtcdTarget): string {
   return cause ?? text.replace(/^\d+ [A-Z_]+: /, "");
 }
 
-function client(target: EtcdTarget, endpoint: string): Etcd3 {
-  const { tls } = target;
-  return new Etcd3({
-    hosts: [endpoint],
-    credentials: { rootCertificate: Buffer.from(tls.ca), certChain: Buffer.from(tls.cert), privateKey: Buffer.from(tls.key) },
-    grpcOptions: { "grpc.ssl_target_name_override": serverName(target, endpoint) },
-    dialTimeout: target.timeoutMs,
-  });
-}
-
-/**
- * Call options with one absolute deadline: etcd3 retries a failed call on its own, and every retry
- * shares it, so a call never takes longer than the timeout.
- */
-const within = (target: EtcdTarget) => ({ deadline: Date.now() + target.timeoutMs });
-
 async function probe(target: EtcdTarget, endpoint: string): Promise<Probe> {
-  const c = client(target, endpoint);
+  const c = v3Client(target, endpoint);
   const options = within(target);
   const [status, health, list] = await Promise.allSettled([
     c.maintenance.status(options),
@@ -154,7 +147,7 @@ async function rebootLockOf(target: EtcdTarget): Promise<ClusterStatus["rebootLo
   try {
     const lock = await readLock(target);
     const s = lock.semaphore;
-    return { key: lock.key, exists: lock.exists, max: s.max, free: s.semaphore, holders: s.holders };
+    return { key: lock.key, exists: lock.exists, apis: lock.apis, max: s.max, free: s.semaphore, holders: s.holders };
   } catch (e) {
     return { error: message(e) };
   }

@@ -12,8 +12,8 @@
 // - every change is Get, then Set with PrevIndex = the modifiedIndex read: a compare-and-swap.
 // Unlike locksmithctl, set-max below the number of holders is refused here: it would leave
 // `semaphore` negative.
-// Note: flatcar/locksmith's newest sources (2433b1b1) move the same key and JSON to the etcd v3 API;
-// the v2 client above is the one coreform's nodes are configured for.
+// flatcar/locksmith's newer sources (2433b1b1) keep the same key and JSON in the etcd v3 keyspace,
+// compare-and-swap on the key's version: lock.ts reads and changes both.
 
 export const KEY_PREFIX = "coreos.com/updateengine/rebootlock";
 

@@ -146,7 +146,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
         raftIndex: expect.any(Number),
       })),
       quorum: { state: "healthy", healthy: 3, members: 3, needed: 2 },
-      rebootLock: { key: DEFAULT_KEY, exists: false, max: 1, free: 1, holders: [] },
+      rebootLock: { key: DEFAULT_KEY, exists: false, apis: [], max: 1, free: 1, holders: [] },
     });
     // The numbers are etcd's own: the same as etcdctl's within a few raft entries.
     const status = await etcdctl([urls(cluster)[0] as string], cluster.operator, ["endpoint", "status", "-w", "json"]);
@@ -219,14 +219,16 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
 
   test("two machines take the lock at once with the command's compare-and-swap: exactly one holds it", async () => {
     const target = targetOf(cluster);
-    const results = await Promise.allSettled([A, B].map((id) => changeLock(target, undefined, (s) => acquire(s, id))));
+    // Machines of a v2 locksmith (the one flatcar.md names); a v3 one is tested below.
+    const results = await Promise.allSettled([A, B].map((id) => changeLock(target, undefined, (s) => acquire(s, id), ["v2"])));
     const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [[A, B][i]] : []));
     expect(won).toHaveLength(1);
     const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
     expect(lost.reason).toBeInstanceOf(LockRefused);
     expect((lost.reason as Error).message).toMatch(/no free slot/);
     const lock = await readLock(target);
-    expect(lock).toEqual({ key: DEFAULT_KEY, exists: true, semaphore: { semaphore: 0, max: 1, holders: won } });
+    const semaphore = { semaphore: 0, max: 1, holders: won };
+    expect(lock).toEqual({ key: DEFAULT_KEY, exists: true, apis: ["v2"], semaphore, each: [{ api: "v2", semaphore }] });
 
     // What locksmithd reads: exactly its struct's fields, as JSON, under its key.
     const raw = await v2Get(urls(cluster)[2] as string, readTls(cluster.operator), DEFAULT_KEY);
@@ -235,7 +237,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
 
     const status = await run(cluster, "status", "test");
     expect(status.code).toBe(0);
-    expect(status.stdout.split("\n").at(-1)).toBe(`reboot lock:  0 of 1 free, holders: ${won[0]}`);
+    expect(status.stdout.split("\n").at(-1)).toBe(`reboot lock:  0 of 1 free, holders: ${won[0]} (etcd v2)`);
   });
 
   test("a writer that got in first makes the compare-and-swap fail; a change that lost is read again and reapplied", async () => {
@@ -253,7 +255,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
     // Four machines at once with room for four: those whose compare-and-swap lost read again and get in.
     await run(cluster, "reboot-lock", "test", "set-max", "4", "--group", "cas");
     const ids = [A, B, C, "3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c"];
-    const results = await Promise.allSettled(ids.map((id) => changeLock(target, "cas", (s) => acquire(s, id))));
+    const results = await Promise.allSettled(ids.map((id) => changeLock(target, "cas", (s) => acquire(s, id), ["v2"])));
     expect(results.map((r) => r.status)).toEqual(ids.map(() => "fulfilled"));
     expect((await readLock(target, "cas")).semaphore).toEqual({ semaphore: 0, max: 4, holders: [...ids].sort() });
   });
@@ -266,16 +268,16 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
     expect(refused.stderr).toBe(`coreform reboot-lock: ${other} does not hold the lock (holders: ${holder})`);
 
     const freed = await run(cluster, "reboot-lock", "test", "unlock", holder);
-    expect(freed).toEqual({ code: 0, stdout: `${DEFAULT_KEY}: unlocked ${holder}; 1 of 1 free, holders: none`, stderr: "" });
+    expect(freed).toEqual({ code: 0, stdout: `${DEFAULT_KEY} (etcd v2): unlocked ${holder}; 1 of 1 free, holders: none`, stderr: "" });
     expect((await v2Get(urls(cluster)[0] as string, readTls(cluster.operator), DEFAULT_KEY)).node?.value).toBe('{"semaphore":1,"max":1,"holders":[]}');
   });
 
   test("set-max 2 lets two machines hold it at once; set-max below the holders is refused", async () => {
     const set = await run(cluster, "reboot-lock", "test", "set-max", "2");
-    expect(set).toEqual({ code: 0, stdout: `${DEFAULT_KEY}: max 1 → 2; 2 of 2 free, holders: none`, stderr: "" });
+    expect(set).toEqual({ code: 0, stdout: `${DEFAULT_KEY} (etcd v2): max 1 → 2; 2 of 2 free, holders: none`, stderr: "" });
 
     const target = targetOf(cluster);
-    const results = await Promise.allSettled([C, B, A].map((id) => changeLock(target, undefined, (s) => acquire(s, id))));
+    const results = await Promise.allSettled([C, B, A].map((id) => changeLock(target, undefined, (s) => acquire(s, id), ["v2"])));
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(2);
     const lock = await readLock(target);
     expect(lock.semaphore.semaphore).toBe(0);
@@ -319,7 +321,44 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
     // locksmithd's own first write: newSemaphore() marshalled by Go, holders nil → null.
     expect((await v2Set(urls(cluster)[0] as string, tls, semaphoreKey("web"), '{"semaphore":1,"max":1,"holders":null}')).status).toBe(201);
     const web = await run(cluster, "reboot-lock", "test", "status", "--group", "web");
-    expect(web.stdout).toBe(`reboot lock ${semaphoreKey("web")}\n1 of 1 free, holders: none`);
+    expect(web.stdout).toBe(`reboot lock ${semaphoreKey("web")} (etcd v2)\n1 of 1 free, holders: none`);
+  });
+
+  test("a v3 locksmith's semaphore (same key and JSON in the v3 keyspace, compare-and-swap on its version) is read and changed where it lives", async () => {
+    const target = targetOf(cluster);
+    const key = semaphoreKey("v3");
+    const v3get = async () => (await etcdctl(urls(cluster), cluster.operator, ["get", key, "--print-value-only"])).stdout.trim();
+    // Two machines of a v3 locksmith at once: its Init creates the key, then exactly one gets the slot.
+    const results = await Promise.allSettled([A, B].map((id) => changeLock(target, "v3", (s) => acquire(s, id), ["v3"])));
+    const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [[A, B][i]] : []));
+    expect(won).toHaveLength(1);
+    expect(await v3get()).toBe(`{"semaphore":0,"max":1,"holders":["${won[0]}"]}`);
+    expect((await v2Get(urls(cluster)[0] as string, readTls(cluster.operator), key)).status).toBe(404);
+
+    const shown = await run(cluster, "reboot-lock", "test", "status", "--group", "v3");
+    expect(shown.stdout).toBe(`reboot lock ${key} (etcd v3)\n0 of 1 free, holders: ${won[0]}`);
+    const freed = await run(cluster, "reboot-lock", "test", "unlock", won[0] as string, "--group", "v3");
+    expect(freed).toEqual({ code: 0, stdout: `${key} (etcd v3): unlocked ${won[0]}; 1 of 1 free, holders: none`, stderr: "" });
+    expect(await v3get()).toBe('{"semaphore":1,"max":1,"holders":[]}');
+    // Still nothing in v2: a v2 locksmith would never have seen this lock.
+    expect((await v2Get(urls(cluster)[0] as string, readTls(cluster.operator), key)).status).toBe(404);
+  });
+
+  test("set-max on a key no locksmithd has created writes it to both keyspaces; unlock goes only where the machine holds it", async () => {
+    const target = targetOf(cluster);
+    const key = semaphoreKey("both");
+    const set = await run(cluster, "reboot-lock", "test", "set-max", "2", "--group", "both");
+    expect(set.stdout).toBe(`${key} (etcd v3 and v2): max 1 → 2; 2 of 2 free, holders: none`);
+    await changeLock(target, "both", (s) => acquire(s, A), ["v2"]);
+    await changeLock(target, "both", (s) => acquire(s, B), ["v3"]);
+    const lock = await readLock(target, "both");
+    expect(lock.each).toEqual([
+      { api: "v3", semaphore: { semaphore: 1, max: 2, holders: [B] } },
+      { api: "v2", semaphore: { semaphore: 1, max: 2, holders: [A] } },
+    ]);
+    const freed = await run(cluster, "reboot-lock", "test", "unlock", A, "--group", "both");
+    expect(freed.stdout).toBe(`${key} (etcd v2): unlocked ${A}; 2 of 2 free, holders: none`);
+    expect((await readLock(target, "both")).each.map((e) => e.semaphore.holders)).toEqual([[B], []]);
   });
 });
 
