@@ -92,5 +92,7 @@ export async function up(io: Io, args: VagrantArgs): Promise<number> {
   io.out(`coreform up ${env}: ${machines.length} machines running`);
   for (const n of plan.nodes) io.out(`  ${n.name.padEnd(12)} ${n.role.padEnd(8)} ${n.ip}`);
   io.out(`Reach them with \`vagrant ssh ${plan.nodes[0]!.name}\` in ${dir}; \`coreform down ${env}\` removes them.`);
+  io.out(`Check etcd and the reboot lock with \`coreform status ${env}\`.`);
+  if (plan.scheduler.apiServer) io.out(`Kubernetes (k3s) answers at ${plan.scheduler.apiServer} once it has started: \`coreform kubeconfig ${env}\` writes your kubeconfig.`);
   return EXIT_OK;
 }

@@ -58,6 +58,8 @@ describe("coreform up", () => {
     expect(lines).toContain("    control-02: SSH address: 127.0.0.1:2222");
     expect(r.stdout).toContain("coreform up laptop: 3 machines running\n  control-01   control  192.168.56.10\n");
     expect(r.stdout).toContain(`\`vagrant ssh control-01\` in ${join(dir, "out/laptop")}`);
+    // The default scheduler is kubernetes: where its API is, and how to get a kubeconfig.
+    expect(r.stdout).toContain("Kubernetes (k3s) answers at https://192.168.56.10:6443 once it has started: `coreform kubeconfig laptop` writes your kubeconfig.");
   });
 
   test("is idempotent: a second run on the running cluster changes no file and creates nothing", async () => {
