@@ -9,7 +9,12 @@ export interface Command {
   readonly run: (io: Io, args: { positionals: string[]; values: Record<string, string | boolean | undefined> }) => Promise<number>;
 }
 
-/** ENV, --env, --file and --out of `up` and `down`. */
+/** ENV, --env, --file and --out of `up` and `down`: their options, and how they are passed on. */
+const VAGRANT_OPTIONS: Command["options"] = { env: { type: "string", short: "e" }, file: { type: "string", short: "f" }, out: { type: "string", short: "o" } };
+const vagrantHelp = (out: string) => `Options:
+  -e, --env ENV       the vagrant environment (same as the ENV argument)
+  -f, --file FILE     the spec (default: cluster.yaml)
+  -o, --out OUTDIR    where the environment ${out} (default: out/ next to the spec)`;
 const vagrantArgs = (a: Parameters<Command["run"]>[1]) => ({
   positionals: a.positionals,
   env: a.values.env as string | undefined,
@@ -68,11 +73,8 @@ streaming Vagrant's output with a line per machine. Running it again on a runnin
 nothing. ENV defaults to the spec's only vagrant environment. Local Vagrant settings (forwarded
 ports, shared folders) go in OUTDIR/<env>/config.rb: see the Vagrantfile's header.
 
-Options:
-  -e, --env ENV       the vagrant environment (same as the ENV argument)
-  -f, --file FILE     the spec (default: cluster.yaml)
-  -o, --out OUTDIR    where the environment is rendered (default: out/ next to the spec)`,
-    options: { env: { type: "string", short: "e" }, file: { type: "string", short: "f" }, out: { type: "string", short: "o" } },
+${vagrantHelp("is rendered")}`,
+    options: VAGRANT_OPTIONS,
     run: async (io, a) => (await import("./up")).up(io, vagrantArgs(a)),
   },
   down: {
@@ -82,11 +84,8 @@ Options:
 Runs \`vagrant destroy --force\` in OUTDIR/<env>/. Rendered files and secrets stay, so \`coreform up\`
 brings the same cluster back. ENV defaults to the spec's only vagrant environment.
 
-Options:
-  -e, --env ENV       the vagrant environment (same as the ENV argument)
-  -f, --file FILE     the spec (default: cluster.yaml)
-  -o, --out OUTDIR    where the environment was rendered (default: out/ next to the spec)`,
-    options: { env: { type: "string", short: "e" }, file: { type: "string", short: "f" }, out: { type: "string", short: "o" } },
+${vagrantHelp("was rendered")}`,
+    options: VAGRANT_OPTIONS,
     run: async (io, a) => (await import("./down")).down(io, vagrantArgs(a)),
   },
   kubeconfig: {
@@ -140,9 +139,10 @@ Options:
     summary: "show or change locksmith's reboot lock",
     usage: `coreform reboot-lock <ENV> status|unlock <MACHINE-ID>|set-max <N> [--group G] [--endpoints URL,…] [-f FILE]
 
-locksmithd's semaphore in etcd (v2 key coreos.com/updateengine/rebootlock/semaphore, or
-…/groups/<G>/semaphore), read and changed by compare-and-swap as locksmithd does; a missing key
-reads as locksmithd's initial state (1 of 1 free).
+locksmithd's semaphore in etcd (key coreos.com/updateengine/rebootlock/semaphore, or
+…/groups/<G>/semaphore, in the v2 or the v3 keyspace: older and newer locksmiths differ, so both are
+read), changed by compare-and-swap as locksmithd does; a missing key reads as locksmithd's initial
+state (1 of 1 free) and set-max then writes it to both.
   status            free slots, max and holders
   unlock ID         frees the slot machine ID (its /etc/machine-id) holds; refused if it holds none
   set-max N         lets N machines reboot at once; refused below the number of current holders
