@@ -1,11 +1,22 @@
 // Certificate authority and certificates for one environment: ECDSA P-256 keys (small user data),
 // created with @peculiar/x509 on Node's WebCrypto. Checking an existing certificate uses Node's own
 // X509Certificate, which is synchronous (the CDKTF app reads secrets synchronously).
-import "reflect-metadata"; // @peculiar/x509 resolves its services through tsyringe, which needs it
 import { randomBytes, webcrypto, X509Certificate, createPrivateKey } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import type * as X509 from "@peculiar/x509";
 
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+/**
+ * @peculiar/x509 loads ~200 modules (~0.2 s): only creating a certificate needs it, so a render whose
+ * secrets exist, and the CDKTF app, never load it (bench/: `npm run bench`).
+ */
+let loaded: typeof X509 | undefined;
+async function x509Lib(): Promise<typeof X509> {
+  if (!loaded) {
+    await import("reflect-metadata"); // @peculiar/x509 resolves its services through tsyringe, which needs it
+    loaded = await import("@peculiar/x509");
+    loaded.cryptoProvider.set(webcrypto as unknown as Parameters<typeof loaded.cryptoProvider.set>[0]);
+  }
+  return loaded;
+}
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -42,7 +53,7 @@ async function newKeys(): Promise<CryptoKeyPair> {
   return webcrypto.subtle.generateKey(ALG, true, ["sign", "verify"]) as Promise<CryptoKeyPair>;
 }
 
-async function pemKey(key: CryptoKey): Promise<string> {
+async function pemKey(x509: typeof X509, key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey("pkcs8", key);
   return `${x509.PemConverter.encode(der, "PRIVATE KEY")}\n`;
 }
@@ -53,6 +64,7 @@ function validity(days: number) {
 }
 
 export async function createCa(commonName: string): Promise<CertKey> {
+  const x509 = await x509Lib();
   const keys = await newKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -66,12 +78,13 @@ export async function createCa(commonName: string): Promise<CertKey> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { cert: cert.toString("pem") + "\n", key: await pemKey(keys.privateKey) };
+  return { cert: cert.toString("pem") + "\n", key: await pemKey(x509, keys.privateKey) };
 }
 
 const subjectOf = (req: LeafRequest) => [`CN=${req.commonName}`, ...(req.organization ? [`O=${req.organization}`] : [])];
 
 export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey> {
+  const x509 = await x509Lib();
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await webcrypto.subtle.importKey(
     "pkcs8",
@@ -102,7 +115,7 @@ export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey>
       await x509.AuthorityKeyIdentifierExtension.create(caCert, false),
     ],
   });
-  return { cert: cert.toString("pem") + "\n", key: await pemKey(keys.privateKey) };
+  return { cert: cert.toString("pem") + "\n", key: await pemKey(x509, keys.privateKey) };
 }
 
 /** The SANs of a request as Node prints them (`DNS:a, IP Address:1.2.3.4`), in a stable order. */
