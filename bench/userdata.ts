@@ -6,7 +6,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { IGNITION_VERSION, serializeIgnition, toIgnition, type IgnitionConfig } from "../cloud-config/ignition";
-import { renderNodes, type RenderedNode } from "../src/node/render";
+import { inBothFormats, renderNodes, type RenderedNode } from "../src/node/render";
+
+/** A rendered node with its config in both formats (render writes only the platform's). */
+type Both = RenderedNode & { readonly ignition: string; readonly cloudConfig: string };
+const withBoth = (r: RenderedNode): Both => ({ ...r, ...inBothFormats(r.config) });
 import { planCluster } from "../src/plan/plan";
 import { ensureSecrets } from "../src/secrets/store";
 import { parseSpec } from "../src/spec/load";
@@ -28,7 +32,7 @@ interface Largest {
   readonly perPlatform: Partial<Record<Platform, { node: string; bytes: number }>>;
   /** Largest cloud-config (what vagrant gets). */
   readonly cloudConfigBytes: number;
-  readonly node: RenderedNode;
+  readonly node: Both;
 }
 
 const size = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
@@ -44,7 +48,7 @@ interface Part {
 }
 
 /** Every entry of an Ignition config with the bytes it takes; the JSON around them is "skeleton". */
-function breakdown(r: RenderedNode): Part[] {
+function breakdown(r: Both): Part[] {
   const config = JSON.parse(r.ignition) as IgnitionConfig;
   const contents = new Map(r.config.files.map((f) => [f.path, Buffer.byteLength(f.contents)]));
   const parts: Part[] = config.storage.files.map((f) => {
@@ -68,7 +72,7 @@ function breakdown(r: RenderedNode): Part[] {
  * `ignition.config.replace` (spec 3.3.0: coreos.github.io/ignition/configuration-v3_3/); EC2 does not
  * accept a gzipped config as user data itself (shared/reference/flatcar.md).
  */
-function whatIf(r: RenderedNode): { what: string; bytes: number }[] {
+function whatIf(r: Both): { what: string; bytes: number }[] {
   const wrap = (json: string) =>
     JSON.stringify({
       ignition: { version: IGNITION_VERSION, config: { replace: { source: `data:;base64,${gzipSync(json, { level: 9 }).toString("base64")}`, compression: "gzip" } } },
@@ -102,13 +106,13 @@ export async function userDataSection(): Promise<Section> {
     for (const kind of SCHEDULERS) {
       const { spec, issues } = parseSpec(specText({ scheduler: kind }));
       if (!spec) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
-      const byRole = new Map<Role, { perPlatform: Largest["perPlatform"]; cloudConfigBytes: number; node?: RenderedNode }>(
+      const byRole = new Map<Role, { perPlatform: Largest["perPlatform"]; cloudConfigBytes: number; node?: Both }>(
         ROLES.map((r) => [r, { perPlatform: {}, cloudConfigBytes: 0 }]),
       );
       for (const env of Object.keys(spec.environments)) {
         const plan = planCluster(spec, env);
         const secrets = await ensureSecrets(join(secretsRoot, kind, env), plan);
-        for (const r of renderNodes(spec, plan, secrets)) {
+        for (const r of renderNodes(spec, plan, secrets).map(withBoth)) {
           const entry = byRole.get(r.node.role)!;
           const n = Buffer.byteLength(r.ignition);
           const seen = entry.perPlatform[plan.platform];

@@ -106,7 +106,7 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   });
 
   // machines: one per planned node
-  const instances = nodes.map(({ node, ignition }) => {
+  const instances = nodes.map(({ node, userData }) => {
     const size = env[node.role];
     return new Instance(stack, node.name, {
       ami,
@@ -115,7 +115,7 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
       privateIp: node.ip,
       vpcSecurityGroupIds: [group.id],
       ...(internet.length ? { associatePublicIpAddress: true, dependsOn: internet } : {}),
-      userData: literal(ignition),
+      userData: literal(userData),
       // IMDSv2 only; one hop keeps bridged containers away from it.
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeType: "gp3", volumeSize: size.diskGiB, encrypted: true, deleteOnTermination: true },

@@ -48,9 +48,10 @@ Options:
     summary: "write first-boot configs for environments",
     usage: `coreform render [ENV…] [-f FILE] [-o OUTDIR]
 
-Writes, for each environment (default: all of them):
-  OUTDIR/<env>/ignition/<node>.json      Ignition 3.3.0
-  OUTDIR/<env>/cloud-config/<node>.yaml  #cloud-config for coreos-cloudinit
+Writes, for each environment (default: all of them), each node's first-boot config in the format its
+platform takes:
+  OUTDIR/<env>/ignition/<node>.json      Ignition 3.3.0 (every platform but vagrant)
+  OUTDIR/<env>/cloud-config/<node>.yaml  #cloud-config for coreos-cloudinit (vagrant)
   OUTDIR/<env>/plan.json                 nodes, roles, addresses, endpoints (no secrets)
   OUTDIR/<env>/Vagrantfile               vagrant environments only (see \`coreform up\`)
 Secrets are created once under .coreform/<env>/ next to the spec and reused afterwards.

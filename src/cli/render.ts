@@ -2,7 +2,7 @@
 // Every environment is rendered in memory before anything is written to OUTDIR.
 import { dirname, resolve } from "node:path";
 import { PUBLIC, SECRET } from "../node/context";
-import { renderNodes, UserDataBudgetError } from "../node/render";
+import { FORMATS, renderNodes, UserDataBudgetError } from "../node/render";
 import { planCluster } from "../plan/plan";
 import { ensureSecrets, secretsDir } from "../secrets/store";
 import type { Spec } from "../spec/schema";
@@ -22,8 +22,6 @@ function renderNodesOrFail(...args: Parameters<typeof renderNodes>) {
   }
 }
 
-const cloudConfigPath = (node: string) => `cloud-config/${node}.yaml`;
-
 /** Where output goes: OUTDIR from the command line, else out/ next to the spec. */
 export const outDirOf = (io: Io, specFile: string, out: string | undefined) => (out ? resolve(io.cwd, out) : resolve(dirname(specFile), "out"));
 
@@ -40,12 +38,9 @@ export async function renderEnvironments(io: Io, spec: Spec, specFile: string, e
     const nodes = renderNodesOrFail(spec, plan, secrets);
     outputs.set(env, [
       { path: "plan.json", contents: `${JSON.stringify(plan, null, 2)}\n`, mode: PUBLIC },
-      ...nodes.flatMap(({ node, ignition, cloudConfig }) => [
-        { path: `ignition/${node.name}.json`, contents: ignition, mode: SECRET },
-        { path: cloudConfigPath(node.name), contents: cloudConfig, mode: SECRET },
-      ]),
+      ...nodes.map(({ node, format, userData }) => ({ path: FORMATS[format].file(node.name), contents: userData, mode: SECRET })),
       ...(plan.platform === "vagrant"
-        ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec, plan, (n) => cloudConfigPath(n.name))), mode: PUBLIC }]
+        ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec, plan, (n) => FORMATS["cloud-config"].file(n.name))), mode: PUBLIC }]
         : []),
     ]);
     done.push(`rendered ${env} (${plan.platform}): ${nodes.length} nodes → ${resolve(outDir, env)}`);

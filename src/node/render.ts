@@ -1,34 +1,47 @@
-// A planned environment → its nodes' first-boot configs in both formats, with the platform's
-// user-data budget checked. Pure: the caller reads secrets and writes files.
+// A planned environment → its nodes' first-boot configs in the platform's format (Ignition, or
+// cloud-config for Vagrant), with the platform's user-data budget checked. Only that format is made:
+// the other would be one more file of TLS keys that nothing reads. Pure: the caller reads secrets and
+// writes files.
 import { serializeCloudConfig, toCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { serializeIgnition, toIgnition } from "../../cloud-config/ignition";
 import type { ClusterPlan, PlannedNode } from "../plan/plan";
 import type { EnvironmentSecrets } from "../secrets/store";
-import { USER_DATA } from "../spec/platforms";
+import { USER_DATA, type UserDataLimit } from "../spec/platforms";
 import type { Spec } from "../spec/schema";
 import { buildNodeConfig } from "./build";
 import type { NodeConfig } from "./model";
 
+export type UserDataFormat = UserDataLimit["format"];
+
+/** Each first-boot format: how a NodeConfig is written in it, and where its file goes below out/<env>/. */
+export const FORMATS: Record<UserDataFormat, { readonly serialize: (config: NodeConfig) => string; readonly file: (node: string) => string }> = {
+  ignition: { serialize: (c) => serializeIgnition(toIgnition(c)), file: (n) => `ignition/${n}.json` },
+  "cloud-config": { serialize: (c) => serializeCloudConfig(toCloudConfig(c)), file: (n) => `cloud-config/${n}.yaml` },
+};
+
+/** A node config in both formats: for cross-checks and measurements, never written together. */
+export const inBothFormats = (config: NodeConfig) => ({ ignition: FORMATS.ignition.serialize(config), cloudConfig: FORMATS["cloud-config"].serialize(config) });
+
 export interface RenderedNode {
   readonly node: PlannedNode;
   readonly config: NodeConfig;
-  /** Ignition 3.3.0 JSON, exactly as written to out/<env>/ignition/<node>.json. */
-  readonly ignition: string;
-  /** `#cloud-config` YAML, exactly as written to out/<env>/cloud-config/<node>.yaml. */
-  readonly cloudConfig: string;
+  /** The platform's first-boot format. */
+  readonly format: UserDataFormat;
+  /** The user data in that format, exactly as written to out/<env>/ (FORMATS[format].file). */
+  readonly userData: string;
 }
 
 export class UserDataBudgetError extends Error {}
 
 export function renderNodes(spec: Spec, plan: ClusterPlan, secrets: EnvironmentSecrets): RenderedNode[] {
+  const limit = USER_DATA[plan.platform];
   const rendered = plan.nodes.map((node) => {
     const config = buildNodeConfig({ spec, plan, node, secrets });
-    return { node, config, ignition: serializeIgnition(toIgnition(config)), cloudConfig: serializeCloudConfig(toCloudConfig(config)) };
+    return { node, config, format: limit.format, userData: FORMATS[limit.format].serialize(config) };
   });
-  const limit = USER_DATA[plan.platform];
   if (limit.maxBytes !== undefined) {
     const over = rendered
-      .map((r) => ({ name: r.node.name, bytes: Buffer.byteLength(limit.format === "ignition" ? r.ignition : r.cloudConfig) }))
+      .map((r) => ({ name: r.node.name, bytes: Buffer.byteLength(r.userData) }))
       .filter((r) => r.bytes > (limit.maxBytes as number));
     if (over.length)
       throw new UserDataBudgetError(

@@ -45,9 +45,12 @@ describe("file contents as data URLs", () => {
 describe("cloud-config ≡ Ignition", () => {
   test.each(Object.keys(defaultSpec.environments))("every node of %s parses back to the same NodeConfig from both formats", async (env) => {
     const { nodes } = await renderEnv(defaultSpec, env);
-    for (const { config, ignition, cloudConfig } of nodes) {
+    for (const { config, ignition, cloudConfig, format, userData } of nodes) {
       expect(fromIgnition(ignition)).toEqual(config);
       expect(fromCloudConfig(cloudConfig)).toEqual(config);
+      // What render makes is the platform's format, byte for byte.
+      expect(userData).toBe(format === "ignition" ? ignition : cloudConfig);
+      expect(format).toBe(env === "laptop" ? "cloud-config" : "ignition");
     }
   });
 

@@ -1,6 +1,6 @@
 // Renders a spec's environment in memory, with real secrets in a temporary directory.
 import { join } from "node:path";
-import { renderNodes } from "../../src/node/render";
+import { inBothFormats, renderNodes } from "../../src/node/render";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, type EnvironmentSecrets } from "../../src/secrets/store";
 import { parseSpec } from "../../src/spec/load";
@@ -13,8 +13,9 @@ export function specFrom(text: string): Spec {
   return spec;
 }
 
+/** Each node as `render` makes it (`userData` in the platform's format), and in both formats for cross-checks. */
 export async function renderEnv(spec: Spec, env: string, secrets?: EnvironmentSecrets) {
   const plan = planCluster(spec, env);
   const s = secrets ?? (await ensureSecrets(join(tempDir(), env), plan));
-  return { plan, secrets: s, nodes: renderNodes(spec, plan, s) };
+  return { plan, secrets: s, nodes: renderNodes(spec, plan, s).map((n) => ({ ...n, ...inBothFormats(n.config) })) };
 }
