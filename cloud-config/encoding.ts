@@ -42,12 +42,14 @@ function once<R extends object>(encode: (text: string) => R): (text: string) => 
 }
 
 /** The smallest of `data:,<percent-encoded>`, `data:;base64,…` and gzip + base64. */
+// gzip's header and trailer alone are 18 bytes: its data URL is never shorter than this.
+const SHORTEST_GZIP_URL = "data:;base64,".length + Math.ceil(18 / 3) * 4;
+
 export const toDataUrl = once((text: string): IgnitionContents => {
-  const candidates: IgnitionContents[] = [
-    { source: `data:,${percentEncode(text)}` },
-    { source: `data:;base64,${Buffer.from(text, "utf8").toString("base64")}` },
-    { source: `data:;base64,${gzip(text).toString("base64")}`, compression: "gzip" },
-  ];
+  const plain = { source: `data:,${percentEncode(text)}` };
+  const candidates: IgnitionContents[] = [plain, { source: `data:;base64,${Buffer.from(text, "utf8").toString("base64")}` }];
+  // A hostname, a token: gzip cannot beat a form this short, so it is not tried.
+  if (plain.source.length > SHORTEST_GZIP_URL) candidates.push({ source: `data:;base64,${gzip(text).toString("base64")}`, compression: "gzip" });
   return candidates.reduce((best, c) => (c.source.length < best.source.length ? c : best));
 });
 

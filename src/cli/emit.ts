@@ -2,7 +2,7 @@
 // then moved into place by rename, so a failing run leaves the previous output as it was. Only what
 // coreform owns is replaced: other files in out/<env>/ (Vagrant's .vagrant/ state, a local config.rb)
 // stay untouched.
-import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fchmodSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 export interface OutputFile {
@@ -17,9 +17,15 @@ interface Staged {
   readonly final: string;
 }
 
+/** A new file with exactly `mode` (fchmod: the umask may have narrowed it), through one descriptor. */
 function writeFile(file: string, contents: string, mode: number): void {
-  writeFileSync(file, contents, { mode });
-  chmodSync(file, mode);
+  const fd = openSync(file, "wx", mode);
+  try {
+    fchmodSync(fd, mode);
+    writeFileSync(fd, contents);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Writes each environment's files below `outDir/<env>/`, replacing what an earlier run wrote there. */
@@ -31,6 +37,7 @@ export function emit(outDir: string, environments: ReadonlyMap<string, readonly 
       const envDir = join(outDir, env);
       mkdirSync(envDir, { recursive: true });
       const dirs = new Map<string, string>();
+      const made = new Set<string>();
       for (const file of files) {
         const [top, ...rest] = file.path.split("/");
         if (rest.length === 0) {
@@ -47,7 +54,10 @@ export function emit(outDir: string, environments: ReadonlyMap<string, readonly 
           staged.push({ tmp: tmpDir, final: join(envDir, top) });
         }
         const target = join(tmpDir, ...rest);
-        mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+        if (!made.has(dirname(target))) {
+          mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+          made.add(dirname(target));
+        }
         writeFile(target, file.contents, file.mode);
       }
     }
