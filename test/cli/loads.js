@@ -1,19 +1,9 @@
 // A child process for loads.test.ts: runs one entry point from the TypeScript sources (compiled by swc
-// when required, as in test/vagrant/coreform-from-sources.js) and prints the node_modules packages it
+// when required, by test/helpers/register-ts.js) and prints the node_modules packages it
 // loaded, one per line, after its own output on stderr.
 "use strict";
-const { readFileSync } = require("node:fs");
 const { join } = require("node:path");
-const { transformSync } = require("@swc/core");
-
-require.extensions[".ts"] = (module, filename) => {
-  const { code } = transformSync(readFileSync(filename, "utf8"), {
-    filename,
-    jsc: { parser: { syntax: "typescript", decorators: true }, target: "es2022" },
-    module: { type: "commonjs" },
-  });
-  module._compile(code, filename);
-};
+require("../helpers/register-ts");
 
 const ROOT = join(__dirname, "../..");
 const before = new Set(Object.keys(require.cache));

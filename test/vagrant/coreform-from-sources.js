@@ -2,17 +2,7 @@
 // by swc when required, with the options jest uses. Tests run it with their own PATH (a recording
 // `vagrant` in front), and the real execa runs inside it (jest itself cannot load ESM-only execa).
 "use strict";
-const { readFileSync } = require("node:fs");
-const { transformSync } = require("@swc/core");
-
-require.extensions[".ts"] = (module, filename) => {
-  const { code } = transformSync(readFileSync(filename, "utf8"), {
-    filename,
-    jsc: { parser: { syntax: "typescript", decorators: true }, target: "es2022" },
-    module: { type: "commonjs" },
-  });
-  module._compile(code, filename);
-};
+require("../helpers/register-ts");
 
 require("../../src/cli/main.ts")
   .run(process.argv.slice(2))
