@@ -1,5 +1,7 @@
 // fleet (legacy): quay.io/coreos/fleet in Docker with host networking on every node, against the
-// cluster's etcd v2 API over TLS with its own client certificate (shared/reference/flatcar.md, "fleet").
+// cluster's etcd v2 API over TLS with its own client certificate (FLEET_* settings: coreos/fleet
+// Documentation/deployment-and-configuration.md).
+import { membersInOrderFor } from "../plan/plan";
 import { PUBLIC, SECRET, type NodeContext } from "./context";
 import { ETCD_CA_FILE } from "./etcd";
 import type { NodePart } from "./model";
@@ -18,7 +20,7 @@ export function fleetPart({ spec, plan, node, secrets }: NodeContext): NodePart 
   if (!client) throw new Error(`fleet's client certificate is missing for ${node.name}`);
   const env = renderTemplate("fleet.env", {
     name: node.name,
-    endpoints: plan.etcd.clientUrls.join(","),
+    endpoints: membersInOrderFor(plan, node).map((m) => m.clientUrl).join(","),
     caFile: ETCD_CA_FILE,
     tlsDir: TLS_DIR,
     keyPrefix: FLEET_KEY_PREFIX,

@@ -1,6 +1,7 @@
 // updates on every node: update_engine's group and server, and locksmithd's reboot strategy. With
 // etcd-lock, locksmithd takes the reboot lock in etcd (v2 API) over TLS with its own client certificate.
 // Both read /etc/flatcar/update.conf (locksmithd as an EnvironmentFile, so values need no quotes).
+import { membersInOrderFor } from "../plan/plan";
 import { PUBLIC, SECRET, type NodeContext } from "./context";
 import { ETCD_CA_FILE } from "./etcd";
 import type { NodePart, NodeFile } from "./model";
@@ -9,7 +10,7 @@ import { renderTemplate } from "./templates";
 export const UPDATE_CONF = "/etc/flatcar/update.conf";
 export const LOCKSMITH_TLS_DIR = "/etc/flatcar/locksmith";
 
-export function updatesPart({ spec, plan, secrets }: NodeContext): NodePart {
+export function updatesPart({ spec, plan, node, secrets }: NodeContext): NodePart {
   const { rebootStrategy, window } = spec.updates;
   const etcdLock = rebootStrategy === "etcd-lock";
   const conf = renderTemplate("update.conf", {
@@ -18,7 +19,7 @@ export function updatesPart({ spec, plan, secrets }: NodeContext): NodePart {
     rebootStrategy,
     locksmith: etcdLock
       ? {
-          endpoints: plan.etcd.clientUrls.join(","),
+          endpoints: membersInOrderFor(plan, node).map((m) => m.clientUrl).join(","),
           caFile: ETCD_CA_FILE,
           certFile: `${LOCKSMITH_TLS_DIR}/client.crt`,
           keyFile: `${LOCKSMITH_TLS_DIR}/client.key`,

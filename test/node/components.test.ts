@@ -87,6 +87,15 @@ describe("updates", () => {
     expect(file("/etc/flatcar/locksmith/client.key")).toBe(secrets.clients.locksmith.key);
   });
 
+  test("every node lists every endpoint, in its own order: a control node's member first, workers rotated", async () => {
+    const endpoints = async (name: string) => /^LOCKSMITHD_ENDPOINT=(.*)$/m.exec((await node(smallSpec({ control: 3, worker: 2 }), name)).file("/etc/flatcar/update.conf")!)![1];
+    const url = (n: number) => `https://10.42.0.${n}:2379`;
+    expect(await endpoints("control-02")).toBe([url(11), url(12), url(10)].join(","));
+    expect(await endpoints("control-03")).toBe([url(12), url(10), url(11)].join(","));
+    expect(await endpoints("worker-01")).toBe([url(10), url(11), url(12)].join(",")); // node index 3
+    expect(await endpoints("worker-02")).toBe([url(11), url(12), url(10)].join(","));
+  });
+
   test("reboot strategy without etcd: no locksmith endpoint; own server and group", async () => {
     const text = smallSpec()
       .replace("rebootStrategy: etcd-lock", "rebootStrategy: reboot\n  server: http://nebraska.internal:8000/v1/update/\n  group: canary")
