@@ -48,6 +48,9 @@ describe("etcd", () => {
     const unit = config.units.find((u) => u.name === "etcd-member.service")!;
     expect(unit.enabled).toBe(true);
     expect(unit.contents).toContain("--network host");
+    // A LimitNOFILE= of the unit would bind the docker client only: the limit is the container's.
+    expect(unit.contents).toContain("--ulimit nofile=40000:40000");
+    expect(unit.contents).not.toMatch(/^Limit/m);
     expect(unit.contents).toContain("--env-file /etc/etcd/etcd.env");
     expect(unit.contents).toContain("--volume /etc/etcd/tls:/etc/etcd/tls:ro");
     expect(unit.contents).toContain("quay.io/coreos/etcd:v3.5.16 /usr/local/bin/etcd");
