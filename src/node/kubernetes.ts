@@ -1,7 +1,7 @@
 // Kubernetes: k3s from the Flatcar sysext-bakery on every node (flatcar/sysext-bakery docs/k3s.md).
 // Control nodes run `k3s server` on the cluster's own etcd (the node's member certificate, every
-// member's client URL, its own member first); workers run `k3s agent`. The extension ships both units unenabled: a
-// multi-user.target.wants link enables the one the role needs. Settings are
+// member's client URL, its own member first); workers run `k3s agent`. The extension ships both units
+// unenabled: a multi-user.target.wants link enables the one the role needs. Settings are
 // /etc/rancher/k3s/config.yaml (keys = flag names); the token stays in its own 0600 file.
 import yaml from "js-yaml";
 import { KUBERNETES_API_PORT, membersInOrderFor } from "../plan/plan";
@@ -22,7 +22,7 @@ export const K3S_SERVER_TLS_DIR = `${K3S_SERVER_DIR}/tls`;
  * The agent's load balancer for the supervisor and API: the default server (`server`) and the servers
  * it learned, read at start (pkg/agent/loadbalancer/config.go, updateConfig; pkg/agent/proxy/apiproxy.go).
  */
-export const K3S_AGENT_LB_STATE = "/var/lib/rancher/k3s/agent/etc/k3s-agent-load-balancer.json";
+const K3S_AGENT_LB_STATE = "/var/lib/rancher/k3s/agent/etc/k3s-agent-load-balancer.json";
 const EXTENSION_LINK = "/etc/extensions/k3s.raw";
 const SHIPPED_UNITS = "/usr/local/lib/systemd/system";
 
@@ -69,6 +69,7 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
   const server = node.role === "control";
   const unit = server ? "k3s.service" : "k3s-agent.service";
   const members = membersInOrderFor(plan, node);
+  const firstServer = `https://${members[0]!.ip}:${KUBERNETES_API_PORT}`;
 
   const config = server
     ? {
@@ -81,7 +82,7 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
         "datastore-certfile": MEMBER_CERT,
         "datastore-keyfile": MEMBER_KEY,
       }
-    : { server: `https://${members[0]!.ip}:${KUBERNETES_API_PORT}`, "node-ip": node.ip, "token-file": TOKEN_FILE };
+    : { server: firstServer, "node-ip": node.ip, "token-file": TOKEN_FILE };
   const bootstrap = server ? bootstrapFiles(k8s) : { files: [], links: [] };
   const roleFiles: NodeFile[] = server
     ? bootstrap.files
@@ -91,7 +92,7 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
         {
           path: K3S_AGENT_LB_STATE,
           mode: PUBLIC,
-          contents: `${JSON.stringify({ ServerURL: config.server, ServerAddresses: members.map((m) => `${m.ip}:${KUBERNETES_API_PORT}`) })}\n`,
+          contents: `${JSON.stringify({ ServerURL: firstServer, ServerAddresses: members.map((m) => `${m.ip}:${KUBERNETES_API_PORT}`) })}\n`,
         },
       ];
   const flannel = renderTemplate("k3s-flannel-iface.conf", { dir: CONFIG_DROPIN_DIR, ip: node.ip, file: `${CONFIG_DROPIN_DIR}/50-coreform-flannel-iface.yaml` });

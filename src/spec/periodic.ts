@@ -50,7 +50,7 @@ export function formatWindowStart(start: WindowStart): string {
 
 const NS: Record<string, bigint> = { ns: 1n, us: 1_000n, "µs": 1_000n, "μs": 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
 const MAX = 1n << 63n;
-export const HOUR_NS = NS.h!;
+const HOUR_NS = NS.h!;
 
 /**
  * Go's time.ParseDuration (src/time/format.go), in nanoseconds; undefined where Go returns an error.
