@@ -21,6 +21,11 @@ import { bytes, pct, type Section } from "./report";
 
 /** Half of EC2's 16 KiB: room for the scheduler and TLS material still to come. */
 const TARGET_BYTES = 8 * 1024;
+/** Three quarters of EC2's 16 KiB: the most a control node may carry (k3s's bootstrap secrets included). */
+const CEILING_BYTES = 12 * 1024;
+const EC2_BYTES = USER_DATA.aws.maxBytes!;
+/** What k3s's bootstrap data (CAs, keys, their links) takes on a control node. */
+const K3S_BOOTSTRAP = "/var/lib/rancher/k3s/server/";
 const LIMITED = PLATFORMS.filter((p) => USER_DATA[p].maxBytes !== undefined);
 
 type Kind = (typeof SCHEDULERS)[number];
@@ -137,6 +142,11 @@ export async function userDataSection(): Promise<Section> {
     const of = parts.get(kind)!.filter((p) => p.category === category);
     return of.length ? `${of.length} × ${bytes(of.reduce((s, p) => s + p.bytes, 0))}` : "-";
   };
+  const bootstrap = (kind: Kind) => {
+    const of = parts.get(kind)!.filter((p) => p.part.startsWith(K3S_BOOTSTRAP));
+    const sum = of.reduce((s, p) => s + p.bytes, 0);
+    return of.length ? `${of.length} × ${bytes(sum)} = ${pct(sum, EC2_BYTES)}` : "-";
+  };
   const avg = (category: string) => {
     const of = detailed.filter((p) => p.category === category);
     return of.length ? Math.round(of.reduce((s, p) => s + p.bytes, 0) / of.length) : 0;
@@ -166,6 +176,8 @@ export async function userDataSection(): Promise<Section> {
         rows: [
           ...categories.map((c) => [c, ...SCHEDULERS.map((k) => perCategory(k, c))]),
           ["total", ...SCHEDULERS.map((k) => bytes(parts.get(k)!.reduce((s, p) => s + p.bytes, 0)))],
+          [`total, of EC2's ${bytes(EC2_BYTES)}`, ...SCHEDULERS.map((k) => pct(parts.get(k)!.reduce((s, p) => s + p.bytes, 0), EC2_BYTES))],
+          [`of it, k3s's bootstrap data (${K3S_BOOTSTRAP})`, ...SCHEDULERS.map((k) => bootstrap(k))],
         ],
         notes: [`one certificate costs about ${avg("certificate")} B, one private key ${avg("private key")} B (PEM, ECDSA P-256, percent-encoded).`],
       },
@@ -183,7 +195,7 @@ export async function userDataSection(): Promise<Section> {
             }),
           ]),
         ],
-        notes: ["duplicates are counted per scheduler kind (fleet carries the etcd CA three times on control nodes)."],
+        notes: ["duplicates are counted per scheduler kind (every etcd client on a node reads its one etcd CA file)."],
       },
       {
         title: `kubernetes control node ${controls.find((l) => l.kind === "kubernetes")!.node.node.name}, every entry`,
@@ -196,11 +208,13 @@ export async function userDataSection(): Promise<Section> {
       breakdown: Object.fromEntries(parts),
       reductions: Object.fromEntries(reductions),
     },
-    targets: controls.map((l) => ({
-      name: `largest control config, ${l.kind}`,
-      target: `≤ ${bytes(TARGET_BYTES)}`,
-      measured: bytes(maxIgnition(l)),
-      met: maxIgnition(l) <= TARGET_BYTES,
-    })),
+    targets: controls.flatMap((l) =>
+      [TARGET_BYTES, CEILING_BYTES].map((limit) => ({
+        name: `largest control config, ${l.kind}`,
+        target: `≤ ${bytes(limit)}`,
+        measured: bytes(maxIgnition(l)),
+        met: maxIgnition(l) <= limit,
+      })),
+    ),
   };
 }

@@ -3,12 +3,14 @@
 #   etcd-server, etcd-client  real etcd processes for the loopback cluster test
 #   ignition                  ignition-validate and the Ignition binary (dracut module)
 #   openssl                   verifies the certificates coreform creates
+#   systemd                   `systemd-analyze verify` on every unit and drop-in a node gets
+#   iproute2                  `ip` in a network namespace (unshare, util-linux) for flannel's interface
 #   vagrant                   `vagrant validate` on the rendered Vagrantfiles (no VirtualBox: provider
 #                             settings are not checked by it, see test/integration/vagrant.test.ts)
 # Debian's etcd-server package enables a system etcd unit; where systemd runs it, it listens on
 # 127.0.0.1:2379 only, which the tests never use (they take 127.0.X.10 and up).
 set -euo pipefail
-packages=(etcd-server etcd-client ignition openssl vagrant)
+packages=(etcd-server etcd-client ignition openssl systemd iproute2 vagrant)
 missing=()
 for p in "${packages[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")

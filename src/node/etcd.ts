@@ -2,8 +2,9 @@
 // mutual TLS for clients and peers, the v2 API on for locksmith. The unit replaces Flatcar's own
 // etcd-member.service (as Typhoon does) so that certificate paths read the same inside and outside the
 // container: /etc/etcd/tls is mounted at the same path.
+import type { CertKey } from "../secrets/pki";
 import { PUBLIC, SECRET, type NodeContext } from "./context";
-import type { NodePart } from "./model";
+import type { NodeFile, NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
 export const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
@@ -11,6 +12,28 @@ export const ETCD_TLS_DIR = "/etc/etcd/tls";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
 /** The environment's etcd CA, on every node: etcd, locksmith and the scheduler all trust it from here. */
 export const ETCD_CA_FILE = `${ETCD_TLS_DIR}/ca.crt`;
+
+/** A control node's member certificate, for etcd's listeners and for every etcd client on the node. */
+export const MEMBER_CERT = `${ETCD_TLS_DIR}/member.crt`;
+export const MEMBER_KEY = `${ETCD_TLS_DIR}/member.key`;
+
+/**
+ * The certificate an etcd client on this node presents: on a control node its member's (made for
+ * client use too), else the client's own, placed in `dir`. etcd here has no roles, so a certificate
+ * per client would narrow no access, and cost ~1.1 KB of user data each on the nodes with the least.
+ */
+export function etcdClientCert({ plan, node }: NodeContext, own: CertKey, dir: string): { certFile: string; keyFile: string; files: NodeFile[] } {
+  if (plan.etcd.members.some((m) => m.name === node.name)) return { certFile: MEMBER_CERT, keyFile: MEMBER_KEY, files: [] };
+  const [certFile, keyFile] = [`${dir}/client.crt`, `${dir}/client.key`];
+  return {
+    certFile,
+    keyFile,
+    files: [
+      { path: certFile, mode: PUBLIC, contents: own.cert },
+      { path: keyFile, mode: SECRET, contents: own.key },
+    ],
+  };
+}
 
 export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
   const trust = { path: ETCD_CA_FILE, mode: PUBLIC, contents: secrets.ca.cert };
@@ -36,8 +59,8 @@ export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
     files: [
       { path: ETCD_ENV_FILE, mode: PUBLIC, contents: env },
       trust,
-      { path: `${ETCD_TLS_DIR}/member.crt`, mode: PUBLIC, contents: tls.cert },
-      { path: `${ETCD_TLS_DIR}/member.key`, mode: SECRET, contents: tls.key },
+      { path: MEMBER_CERT, mode: PUBLIC, contents: tls.cert },
+      { path: MEMBER_KEY, mode: SECRET, contents: tls.key },
     ],
     units: [{ name: "etcd-member.service", contents: unit, enabled: true }],
   };

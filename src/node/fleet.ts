@@ -1,7 +1,10 @@
 // fleet (legacy): quay.io/coreos/fleet in Docker with host networking on every node, against the
-// cluster's etcd v2 API over TLS with its own client certificate (shared/reference/flatcar.md, "fleet").
-import { PUBLIC, SECRET, type NodeContext } from "./context";
-import { ETCD_CA_FILE } from "./etcd";
+// cluster's etcd v2 API over TLS (etcdClientCert: which certificate; FLEET_* settings: coreos/fleet
+// Documentation/deployment-and-configuration.md).
+import { membersInOrderFor } from "../plan/plan";
+import { dirname } from "node:path";
+import { PUBLIC, type NodeContext } from "./context";
+import { ETCD_CA_FILE, etcdClientCert } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
@@ -13,28 +16,27 @@ export const FLEET_KEY_PREFIX = "/_coreos.com/fleet/";
 
 type Fleet = Extract<NodeContext["spec"]["scheduler"], { kind: "fleet" }>;
 
-export function fleetPart({ spec, plan, node, secrets }: NodeContext): NodePart {
+export function fleetPart(ctx: NodeContext): NodePart {
+  const { spec, plan, node, secrets } = ctx;
   const client = secrets.clients.fleet;
   if (!client) throw new Error(`fleet's client certificate is missing for ${node.name}`);
+  const tls = etcdClientCert(ctx, client, TLS_DIR);
   const env = renderTemplate("fleet.env", {
     name: node.name,
-    endpoints: plan.etcd.clientUrls.join(","),
+    endpoints: membersInOrderFor(plan, node).map((m) => m.clientUrl).join(","),
     caFile: ETCD_CA_FILE,
-    tlsDir: TLS_DIR,
+    certFile: tls.certFile,
+    keyFile: tls.keyFile,
     keyPrefix: FLEET_KEY_PREFIX,
     role: node.role,
     ip: node.ip,
   });
   return {
-    files: [
-      { path: ENV_FILE, mode: PUBLIC, contents: env },
-      { path: `${TLS_DIR}/client.crt`, mode: PUBLIC, contents: client.cert },
-      { path: `${TLS_DIR}/client.key`, mode: SECRET, contents: client.key },
-    ],
+    files: [{ path: ENV_FILE, mode: PUBLIC, contents: env }, ...tls.files],
     units: [
       {
         name: "fleet.service",
-        contents: renderTemplate("fleet.service", { image: (spec.scheduler as Fleet).image, envFile: ENV_FILE, tlsDir: TLS_DIR, caFile: ETCD_CA_FILE }),
+        contents: renderTemplate("fleet.service", { image: (spec.scheduler as Fleet).image, envFile: ENV_FILE, tlsDir: dirname(tls.certFile), caFile: ETCD_CA_FILE }),
         enabled: true,
       },
     ],

@@ -1,40 +1,31 @@
 // updates on every node: update_engine's group and server, and locksmithd's reboot strategy. With
-// etcd-lock, locksmithd takes the reboot lock in etcd (v2 API) over TLS with its own client certificate.
+// etcd-lock, locksmithd takes the reboot lock in etcd (v2 API) over TLS (etcdClientCert: which certificate).
 // Both read /etc/flatcar/update.conf (locksmithd as an EnvironmentFile, so values need no quotes).
-import { PUBLIC, SECRET, type NodeContext } from "./context";
-import { ETCD_CA_FILE } from "./etcd";
-import type { NodePart, NodeFile } from "./model";
+import { membersInOrderFor } from "../plan/plan";
+import { PUBLIC, type NodeContext } from "./context";
+import { ETCD_CA_FILE, etcdClientCert } from "./etcd";
+import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
 export const UPDATE_CONF = "/etc/flatcar/update.conf";
 export const LOCKSMITH_TLS_DIR = "/etc/flatcar/locksmith";
 
-export function updatesPart({ spec, plan, secrets }: NodeContext): NodePart {
+export function updatesPart(ctx: NodeContext): NodePart {
+  const { spec, plan, node, secrets } = ctx;
   const { rebootStrategy, window } = spec.updates;
   const etcdLock = rebootStrategy === "etcd-lock";
+  const tls = etcdLock ? etcdClientCert(ctx, secrets.clients.locksmith, LOCKSMITH_TLS_DIR) : undefined;
   const conf = renderTemplate("update.conf", {
     group: spec.updates.group ?? spec.os.channel,
     server: spec.updates.server,
     rebootStrategy,
-    locksmith: etcdLock
-      ? {
-          endpoints: plan.etcd.clientUrls.join(","),
-          caFile: ETCD_CA_FILE,
-          certFile: `${LOCKSMITH_TLS_DIR}/client.crt`,
-          keyFile: `${LOCKSMITH_TLS_DIR}/client.key`,
-        }
+    locksmith: tls
+      ? { endpoints: membersInOrderFor(plan, node).map((m) => m.clientUrl).join(","), caFile: ETCD_CA_FILE, certFile: tls.certFile, keyFile: tls.keyFile }
       : false,
     window: window && rebootStrategy !== "off" ? window : false,
   });
-  const files: NodeFile[] = [{ path: UPDATE_CONF, mode: PUBLIC, contents: conf }];
-  if (etcdLock) {
-    files.push(
-      { path: `${LOCKSMITH_TLS_DIR}/client.crt`, mode: PUBLIC, contents: secrets.clients.locksmith.cert },
-      { path: `${LOCKSMITH_TLS_DIR}/client.key`, mode: SECRET, contents: secrets.clients.locksmith.key },
-    );
-  }
   return {
-    files,
+    files: [{ path: UPDATE_CONF, mode: PUBLIC, contents: conf }, ...(tls?.files ?? [])],
     units: [
       { name: "update-engine.service", enabled: true },
       // "off" means no reboots at all: nothing for locksmithd to do.

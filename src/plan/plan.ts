@@ -54,7 +54,7 @@ export interface ClusterPlan {
   readonly adminPorts: readonly ClusterPort[];
   readonly scheduler: {
     readonly kind: Spec["scheduler"]["kind"];
-    /** `https://<first control node>:6443` for kubernetes: agents join it, kubeconfig points at it. */
+    /** `https://<first control node>:6443` for kubernetes: the kubeconfig points at it (agents: membersInOrderFor). */
     readonly apiServer?: string;
   };
 }
@@ -137,4 +137,21 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
       ...(kind === "kubernetes" && members.length > 0 ? { apiServer: `https://${members[0]!.ip}:${KUBERNETES_API_PORT}` } : {}),
     },
   };
+}
+
+/**
+ * Every etcd member, in the order this node's clients try them: a control node's own member first, a
+ * worker's from member `index mod members`, then the rest in turn. Complete on every node, so any live
+ * member serves; rotated, so one hung member is not the first try of every node. locksmith walks its
+ * endpoints in order and moves on only when a connection is refused, not when one hangs
+ * (flatcar/locksmith locksmithctl/locksmithctl.go, getClient): with the same first member everywhere,
+ * one frozen member stalls every node's reboot lock. Also the order of k3s's datastore endpoints,
+ * fleet's etcd servers and an agent's servers.
+ */
+export function membersInOrderFor(plan: ClusterPlan, node: PlannedNode): readonly EtcdMember[] {
+  const members = plan.etcd.members;
+  if (members.length === 0) return members;
+  const own = members.findIndex((m) => m.name === node.name);
+  const start = own >= 0 ? own : node.index % members.length;
+  return [...members.slice(start), ...members.slice(0, start)];
 }

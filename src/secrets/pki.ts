@@ -81,6 +81,11 @@ export async function createCa(commonName: string): Promise<CertKey> {
   return { cert: cert.toString("pem") + "\n", key: await pemKey(x509, keys.privateKey) };
 }
 
+/** A private key on its own (PEM, PKCS #8), e.g. the one that signs Kubernetes service-account tokens. */
+export async function createKey(): Promise<string> {
+  return pemKey(await x509Lib(), (await newKeys()).privateKey);
+}
+
 const subjectOf = (req: LeafRequest) => [`CN=${req.commonName}`, ...(req.organization ? [`O=${req.organization}`] : [])];
 
 export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey> {

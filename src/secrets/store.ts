@@ -5,23 +5,39 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ClusterPlan } from "../plan/plan";
-import { caIsUsable, createCa, issueLeaf, leafFits, type CertKey, type LeafRequest } from "./pki";
+import { caIsUsable, createCa, createKey, issueLeaf, leafFits, type CertKey, type LeafRequest } from "./pki";
 
 export type ClientName = "locksmith" | "operator";
 export const CLIENTS: readonly ClientName[] = ["locksmith", "operator"];
-/** The scheduler's own etcd client: k3s's datastore, or fleet. */
-export type SchedulerClientName = "k3s" | "fleet";
-const SCHEDULER_CLIENT: Record<ClusterPlan["scheduler"]["kind"], SchedulerClientName | undefined> = { kubernetes: "k3s", fleet: "fleet", none: undefined };
+/**
+ * The scheduler's own etcd client, for nodes without an etcd member: fleet's. (Control nodes present
+ * their member certificate to etcd, and k3s's servers run only there.)
+ */
+export type SchedulerClientName = "fleet";
+const SCHEDULER_CLIENT: Record<ClusterPlan["scheduler"]["kind"], SchedulerClientName | undefined> = { kubernetes: undefined, fleet: "fleet", none: undefined };
 
 /**
- * Kubernetes: coreform makes k3s's server and client CAs itself (k3s uses CA files it finds at first
- * start instead of generating them), so that the operator's admin certificate, signed by the client
- * CA, works the moment the API server is up: no copying k3s.yaml off a node. The join token is
- * shared by servers and agents.
+ * Kubernetes: coreform makes every CA and key of k3s's bootstrap data itself (k3s uses the files it finds
+ * at first start instead of generating them: pkg/daemons/control/deps/deps.go, createSigningCertKey,
+ * genServiceAccount, genEncryptedNetworkInfo), so that all servers hold the same ones whichever starts
+ * first. k3s itself serializes a first start with an empty lock key in the datastore, but a server that
+ * has waited five seconds takes the lock over and generates its own (pkg/cluster/storage.go,
+ * storageBootstrap); files that then differ from the datastore's are overwritten, or stop k3s when
+ * newer (pkg/cluster/bootstrap.go, ReconcileBootstrapData). The client CA also signs the operator's
+ * admin certificate, which works the moment the API server is up: no copying k3s.yaml off a node. The
+ * join token is shared by servers and agents.
  */
 export interface KubernetesSecrets {
   readonly serverCa: CertKey;
   readonly clientCa: CertKey;
+  /** Signs the API server's front-proxy client certificate (aggregated APIs). */
+  readonly requestHeaderCa: CertKey;
+  /** k3s's CA for an embedded etcd: unused with the cluster's own etcd, but in k3s's bootstrap data. */
+  readonly etcdCa: CertKey;
+  /** Signs service-account tokens (PEM): one key for all servers, or tokens fail on the others. */
+  readonly serviceAccountKey: string;
+  /** flannel's IPsec pre-shared key, unused with the default VXLAN backend; in k3s's bootstrap data. */
+  readonly ipsecPsk: string;
   /** The operator's client certificate (O=system:masters), only in the kubeconfig, never on a node. */
   readonly admin: CertKey;
   readonly token: string;
@@ -46,7 +62,11 @@ export const secretsDir = (baseDir: string, environment: string) => join(baseDir
 const ETCD_CA = "ca";
 const K8S_SERVER_CA = "kubernetes/server-ca";
 const K8S_CLIENT_CA = "kubernetes/client-ca";
+const K8S_REQUEST_HEADER_CA = "kubernetes/request-header-ca";
+const K8S_ETCD_CA = "kubernetes/etcd-ca";
 const K8S_TOKEN = "kubernetes/token";
+const K8S_SERVICE_KEY = "kubernetes/service.key";
+const K8S_IPSEC_PSK = "kubernetes/ipsec.psk";
 const isKubernetes = (plan: ClusterPlan) => plan.scheduler.kind === "kubernetes";
 
 /** Every CA the plan needs: id (path below the environment's directory) and common name. */
@@ -58,6 +78,8 @@ function wantedCas(plan: ClusterPlan): { id: string; commonName: string }[] {
       ? [
           { id: K8S_SERVER_CA, commonName: `${name} kubernetes server CA` },
           { id: K8S_CLIENT_CA, commonName: `${name} kubernetes client CA` },
+          { id: K8S_REQUEST_HEADER_CA, commonName: `${name} kubernetes request-header CA` },
+          { id: K8S_ETCD_CA, commonName: `${name} k3s etcd CA (unused)` },
         ]
       : []),
   ];
@@ -88,6 +110,30 @@ function wanted(plan: ClusterPlan): Wanted[] {
   return out;
 }
 
+/** A secret that is one file of text, not a certificate and its key. */
+interface WantedFile {
+  /** Path below the environment's directory. */
+  readonly id: string;
+  readonly create: () => Promise<string>;
+}
+
+/** Every such file the plan needs: k3s's join token, service-account key and IPsec key. */
+function wantedFiles(plan: ClusterPlan): WantedFile[] {
+  if (!isKubernetes(plan)) return [];
+  return [
+    { id: K8S_TOKEN, create: async () => `${randomBytes(32).toString("hex")}\n` },
+    { id: K8S_SERVICE_KEY, create: createKey },
+    // As k3s makes it: 48 random bytes, hex (deps.go, genEncryptedNetworkInfo).
+    { id: K8S_IPSEC_PSK, create: async () => `${randomBytes(48).toString("hex")}\n` },
+  ];
+}
+
+const readSecretFile = (dir: string, id: string): string | undefined => {
+  const file = join(dir, id);
+  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+  return text.trim() ? text : undefined;
+};
+
 function readPair(dir: string, id: string): CertKey | undefined {
   const crt = join(dir, `${id}.crt`);
   const key = join(dir, `${id}.key`);
@@ -108,8 +154,9 @@ function writePair(dir: string, id: string, pair: CertKey): void {
   writeSecretFile(join(dir, `${id}.key`), pair.key);
 }
 
-function assemble(pairs: Map<string, CertKey>, token: string | undefined, plan: ClusterPlan): EnvironmentSecrets {
+function assemble(pairs: Map<string, CertKey>, texts: Map<string, string>, plan: ClusterPlan): EnvironmentSecrets {
   const get = (id: string) => pairs.get(id) as CertKey;
+  const text = (id: string) => texts.get(id) as string;
   const schedulerClient = SCHEDULER_CLIENT[plan.scheduler.kind];
   return {
     ca: get(ETCD_CA),
@@ -122,7 +169,18 @@ function assemble(pairs: Map<string, CertKey>, token: string | undefined, plan: 
       plan.etcd.members.map((m) => [m.name, get(`members/${m.name}`)]),
     ),
     ...(isKubernetes(plan)
-      ? { kubernetes: { serverCa: get(K8S_SERVER_CA), clientCa: get(K8S_CLIENT_CA), admin: get("kubernetes/admin"), token: token as string } }
+      ? {
+          kubernetes: {
+            serverCa: get(K8S_SERVER_CA),
+            clientCa: get(K8S_CLIENT_CA),
+            requestHeaderCa: get(K8S_REQUEST_HEADER_CA),
+            etcdCa: get(K8S_ETCD_CA),
+            serviceAccountKey: text(K8S_SERVICE_KEY),
+            ipsecPsk: text(K8S_IPSEC_PSK).trim(),
+            admin: get("kubernetes/admin"),
+            token: text(K8S_TOKEN).trim(),
+          },
+        }
       : {}),
   };
 }
@@ -137,11 +195,6 @@ function loadCa(dir: string, id: string): CertKey | undefined {
     );
   return ca;
 }
-
-const readToken = (dir: string): string | undefined => {
-  const file = join(dir, K8S_TOKEN);
-  return existsSync(file) ? readFileSync(file, "utf8").trim() || undefined : undefined;
-};
 
 /**
  * Loads the environment's secrets, creating what is missing. `log` hears what was created or
@@ -174,16 +227,20 @@ export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: 
     pairs.set(id, pair);
     (existing ? reissued : created).push(id);
   }
-  let token = readToken(dir);
-  if (isKubernetes(plan) && !token) {
-    token = randomBytes(32).toString("hex");
-    writeSecretFile(join(dir, K8S_TOKEN), `${token}\n`);
-    created.push(K8S_TOKEN);
+  const texts = new Map<string, string>();
+  for (const { id, create } of wantedFiles(plan)) {
+    let text = readSecretFile(dir, id);
+    if (text === undefined) {
+      text = await create();
+      writeSecretFile(join(dir, id), text);
+      created.push(id);
+    }
+    texts.set(id, text);
   }
   if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
   else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
   if (reissued.length) log(`${plan.environment}: reissued ${reissued.join(", ")} (addresses, CA or validity changed)`);
-  return assemble(pairs, token, plan);
+  return assemble(pairs, texts, plan);
 }
 
 /** Loads the environment's secrets without creating anything; missing or stale ones are an error. */
@@ -201,7 +258,11 @@ export function readSecrets(dir: string, plan: ClusterPlan): EnvironmentSecrets 
       throw new MissingSecretsError(`certificate ${id} of ${plan.environment} is missing or out of date: ${hint}`);
     pairs.set(id, pair);
   }
-  const token = readToken(dir);
-  if (isKubernetes(plan) && !token) throw new MissingSecretsError(`the join token of ${plan.environment} is missing: ${hint}`);
-  return assemble(pairs, token, plan);
+  const texts = new Map<string, string>();
+  for (const { id } of wantedFiles(plan)) {
+    const text = readSecretFile(dir, id);
+    if (text === undefined) throw new MissingSecretsError(`${id} of ${plan.environment} is missing: ${hint}`);
+    texts.set(id, text);
+  }
+  return assemble(pairs, texts, plan);
 }

@@ -2,6 +2,7 @@
 // throws; `checkRules` runs them all so that every problem is reported at once.
 import { contains, formatCidr, formatIp, nodeCapacity, parseCidr } from "./ipv4";
 import type { SpecIssue } from "./issues";
+import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
 import { awsInstanceArch, environmentArch } from "./platforms";
 import type { Spec } from "./schema";
 
@@ -70,16 +71,31 @@ export function namesAreUnique(spec: Spec, push: Push): void {
   });
 }
 
-const WEEKDAY_TIME = /^((Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?([01]\d|2[0-3]):[0-5]\d$/;
-const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+const START_HINT = 'use "HH:MM" or "Thu 04:00" (24-hour, optional weekday)';
+// update.conf is a systemd EnvironmentFile: a line break ends the value, a backslash escapes.
+const NOT_IN_ENV_FILE = /[\n\r\\]/;
 
+/** Exactly what locksmithd takes (src/spec/periodic.ts, a port of flatcar/locksmith's ParsePeriodic). */
 export function rebootWindowSyntax(spec: Spec, push: Push): void {
   const window = spec.updates.window;
   if (!window) return;
-  if (!WEEKDAY_TIME.test(window.start))
-    push("error", "updates.window.start", `"${window.start}" is not a start time: use "HH:MM" or "Thu 04:00" (24-hour, optional weekday)`);
-  if (!GO_DURATION.test(window.length) || !/[1-9]/.test(window.length))
-    push("error", "updates.window.length", `"${window.length}" is not a duration: use a positive Go duration like 1h or 1h30m`);
+  for (const key of ["start", "length"] as const)
+    if (NOT_IN_ENV_FILE.test(window[key]))
+      push("error", `updates.window.${key}`, `contains a line break or a backslash, which /etc/flatcar/update.conf cannot carry as written: remove it`);
+  const start = parseWindowStart(window.start);
+  if ("error" in start) push("error", "updates.window.start", `"${window.start}" is not a start time (${start.error}): ${START_HINT}`);
+  else if (start.ignored)
+    push("warning", "updates.window.start", `"${window.start}": locksmithd reads it as ${formatWindowStart(start)} and ignores "${start.ignored}"`);
+  const length = parseGoDuration(window.length);
+  if (length === undefined) push("error", "updates.window.length", `"${window.length}" is not a duration: use a Go duration like 1h or 1h30m`);
+  else if (length < 0n) push("error", "updates.window.length", `"${window.length}" is negative: use a duration like 1h`);
+  else if (!("error" in start) && length >= periodNs(start)) {
+    const [period, fix] =
+      start.weekday === undefined
+        ? ["a day (24h), the period of a daily window", "less than 24h, or a weekday in start for a weekly window"]
+        : ["a week (168h), the period of a weekly window", "less than 168h"];
+    push("error", "updates.window.length", `${window.length} is not shorter than ${period}, and locksmithd refuses it: use ${fix}`);
+  }
   if (spec.updates.rebootStrategy === "off")
     push("warning", "updates.window", "has no effect with rebootStrategy off");
 }

@@ -1,59 +1,17 @@
 // Every rendered Ignition config passes Debian's ignition-validate, and the real Ignition binary
 // applies it into a scratch root where the files, modes, units, masks and presets are as the node's
 // config says (the expected config is read from the *cloud-config* output, so both formats are checked).
-import { execFile, execFileSync } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { promisify } from "node:util";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { inBothFormats, renderNodes } from "../../src/node/render";
 import { planCluster } from "../../src/plan/plan";
 import { readSecrets, secretsDir } from "../../src/secrets/store";
 import { cli, project, smallSpec, tempDir } from "../helpers/cli";
+import { applyIgnition, servedBody } from "../helpers/ignition";
 import { specFrom } from "../helpers/render";
 import { describeWithTools, IGNITION_BIN } from "../helpers/tools";
-
-// No network here: downloads (the k3s extension, its feeds) are served by a local HTTP server that
-// answers every path with a body naming it; the config's bakery URLs are pointed at it.
-const BAKERY = "https://extensions.flatcar.org/";
-let server: Server;
-let mirror = "";
-beforeAll(async () => {
-  server = createServer((req, res) => res.end(`served ${req.url}\n`));
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-});
-afterAll(() => server?.close());
-const servedBody = (source: string) => `served /${source.slice(BAKERY.length)}\n`;
-
-async function applyIgnition(configFile: string): Promise<string> {
-  const work = tempDir("coreform-ignition-");
-  // Ignition writes the core user's SSH keys as that user: it must be able to reach its home.
-  chmodSync(work, 0o755);
-  const root = join(work, "root");
-  // The files stage ends with a SELinux relabel: give it a policy name and a setfiles that does nothing.
-  mkdirSync(join(root, "etc/selinux/targeted/contexts/files"), { recursive: true });
-  writeFileSync(join(root, "etc/selinux/config"), "SELINUX=disabled\nSELINUXTYPE=targeted\n");
-  writeFileSync(join(root, "etc/selinux/targeted/contexts/files/file_contexts"), "");
-  mkdirSync(join(work, "bin"));
-  writeFileSync(join(work, "bin/setfiles"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-  const local = join(work, "config.json");
-  writeFileSync(local, readFileSync(configFile, "utf8").replaceAll(BAKERY, mirror));
-  const env = { ...process.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, IGNITION_CONFIG_FILE: local };
-  const common = ["-platform", "file", "-root", root, "-config-cache", join(work, "cache.json"), "-state-file", join(work, "state"), "-log-to-stdout"];
-  for (const stage of ["fetch-offline", "files"]) {
-    const extra = stage === "fetch-offline" ? ["-neednet", join(work, "neednet")] : [];
-    try {
-      // Asynchronous, so the mirror in this process can answer; a timeout, so a fetch that retries forever fails.
-      await promisify(execFile)(IGNITION_BIN, ["-stage", stage, ...common, ...extra], { env, timeout: 60_000, encoding: "buffer" });
-    } catch (e) {
-      throw new Error(`ignition ${stage} failed on ${configFile}:\n${String((e as { stdout?: Buffer }).stdout).split("\n").filter((l) => /CRITICAL|ERROR/.test(l)).join("\n")}`);
-    }
-  }
-  return root;
-}
 
 const mode = (path: string) => lstatSync(path).mode & 0o777;
 
@@ -144,12 +102,16 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
       expect(preset.includes("enable etcd-member.service")).toBe(control);
       if (control) expect(mode(join(root, "etc/etcd/tls/member.key"))).toBe(0o600);
       expect(readFileSync(join(root, "etc/flatcar/update.conf"), "utf8")).toMatch(/^REBOOT_STRATEGY=etcd-lock$/m);
-      expect(mode(join(root, "etc/flatcar/locksmith/client.key"))).toBe(0o600);
+      // locksmith's own key on workers; control nodes present their member's (etcdClientCert).
+      expect(existsSync(join(root, "etc/flatcar/locksmith/client.key"))).toBe(!control);
+      if (!control) expect(mode(join(root, "etc/flatcar/locksmith/client.key"))).toBe(0o600);
       // The default scheduler: k3s, server or agent by role.
       expect(readlinkSync(join(root, "etc/extensions/k3s.raw"))).toMatch(/^\/opt\/extensions\/k3s\/k3s-v1\.\d+\.\d+\+k3s\d+-x86-64\.raw$/);
       const unit = control ? "k3s.service" : "k3s-agent.service";
       expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants", unit))).toBe(`/usr/local/lib/systemd/system/${unit}`);
       expect(mode(join(root, "etc/rancher/k3s/token"))).toBe(0o600);
+      if (control) for (const key of ["server-ca", "client-ca", "request-header-ca", "etcd/server-ca", "service"]) expect(mode(join(root, `var/lib/rancher/k3s/server/tls/${key}.key`))).toBe(0o600);
+      if (control) expect(readlinkSync(join(root, "var/lib/rancher/k3s/server/tls/etcd/peer-ca.key"))).toBe("/var/lib/rancher/k3s/server/tls/etcd/server-ca.key");
       expect(existsSync(join(root, "etc/fleet"))).toBe(false);
     }
   });
@@ -165,7 +127,7 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
 
   describe.each([
     ["kubernetes", ["etc/rancher/k3s/config.yaml", "etc/extensions/k3s.raw", "etc/systemd/system/multi-user.target.wants/k3s.service"], ["etc/fleet"], ["enable systemd-sysupdate.timer"]],
-    ["fleet", ["etc/fleet/fleet.env", "etc/fleet/tls/client.key", "etc/systemd/system/fleet.service"], ["etc/rancher", "opt/extensions", "etc/extensions"], ["enable fleet.service"]],
+    ["fleet", ["etc/fleet/fleet.env", "etc/systemd/system/fleet.service"], ["etc/rancher", "opt/extensions", "etc/extensions"], ["enable fleet.service"]],
     ["none", [], ["etc/rancher", "opt/extensions", "etc/extensions", "etc/fleet", "etc/sysupdate.d"], []],
   ])("scheduler %s", (kind, present, absent, presets) => {
     test("passes ignition-validate, and Ignition places exactly its node config: its parts, nothing of the other kinds", async () => {
@@ -181,7 +143,9 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
         const wanted = node === "control-01" ? present : present.map((x) => x.replace("k3s.service", "k3s-agent.service"));
         for (const path of wanted) expect({ path, there: existsSync(join(root, path)) || !!lstatSync(join(root, path), { throwIfNoEntry: false }) }).toEqual({ path, there: true });
         for (const path of absent) expect({ path, there: existsSync(join(root, path)) }).toEqual({ path, there: false });
-        if (kind === "fleet") expect(mode(join(root, "etc/fleet/tls/client.key"))).toBe(0o600);
+        // fleet's own key on the worker; the control node's fleet presents the member's.
+        if (kind === "fleet" && node === "worker-01") expect(mode(join(root, "etc/fleet/tls/client.key"))).toBe(0o600);
+        if (kind === "fleet" && node === "control-01") expect(existsSync(join(root, "etc/fleet/tls"))).toBe(false);
       }
     });
   });

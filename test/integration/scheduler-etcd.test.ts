@@ -1,7 +1,7 @@
 // The schedulers' own etcd clients against a real etcd started from the rendered configs (127.0.82.0/24):
 // fleet's certificate reads and writes under fleet's v2 prefix, one from another environment is refused;
-// k3s's datastore settings (endpoints, CA, client certificate, exactly as its config.yaml names them)
-// put and get under /registry/ with the v3 API — the check k3s makes at start.
+// k3s's datastore settings (endpoints, CA, the control node's member certificate, exactly as its
+// config.yaml names them) put and get under /registry/ with the v3 API — the check k3s makes at start.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";

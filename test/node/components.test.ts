@@ -48,15 +48,16 @@ describe("etcd", () => {
     const unit = config.units.find((u) => u.name === "etcd-member.service")!;
     expect(unit.enabled).toBe(true);
     expect(unit.contents).toContain("--network host");
+    // A LimitNOFILE= of the unit would bind the docker client only: the limit is the container's.
+    expect(unit.contents).toContain("--ulimit nofile=40000:40000");
+    expect(unit.contents).not.toMatch(/^Limit/m);
     expect(unit.contents).toContain("--env-file /etc/etcd/etcd.env");
     expect(unit.contents).toContain("--volume /etc/etcd/tls:/etc/etcd/tls:ro");
     expect(unit.contents).toContain("quay.io/coreos/etcd:v3.5.16 /usr/local/bin/etcd");
     expect(unit.contents).toMatch(/^Restart=always$/m);
     expect(unit.contents).toMatch(/^After=network-online\.target/m);
-    expect(config.files.filter((f) => f.mode === 0o600).map((f) => f.path)).toEqual([
-      "/etc/etcd/tls/member.key",
-      "/etc/flatcar/locksmith/client.key",
-    ]);
+    // Its only key: locksmith presents the member certificate too (etcdClientCert).
+    expect(config.files.filter((f) => f.mode === 0o600).map((f) => f.path)).toEqual(["/etc/etcd/tls/member.key"]);
   });
 
   test("workers run no etcd", async () => {
@@ -85,6 +86,21 @@ describe("updates", () => {
       ].join("\n"),
     );
     expect(file("/etc/flatcar/locksmith/client.key")).toBe(secrets.clients.locksmith.key);
+  });
+
+  test("a control node's locksmith presents the node's member certificate and carries none of its own", async () => {
+    const { file } = await node(smallSpec({ control: 3, worker: 1 }), "control-01");
+    expect(file("/etc/flatcar/update.conf")).toContain("LOCKSMITHD_ETCD_CERTFILE=/etc/etcd/tls/member.crt\nLOCKSMITHD_ETCD_KEYFILE=/etc/etcd/tls/member.key\n");
+    expect(file("/etc/flatcar/locksmith/client.crt")).toBeUndefined();
+  });
+
+  test("every node lists every endpoint, in its own order: a control node's member first, workers rotated", async () => {
+    const endpoints = async (name: string) => /^LOCKSMITHD_ENDPOINT=(.*)$/m.exec((await node(smallSpec({ control: 3, worker: 2 }), name)).file("/etc/flatcar/update.conf")!)![1];
+    const url = (n: number) => `https://10.42.0.${n}:2379`;
+    expect(await endpoints("control-02")).toBe([url(11), url(12), url(10)].join(","));
+    expect(await endpoints("control-03")).toBe([url(12), url(10), url(11)].join(","));
+    expect(await endpoints("worker-01")).toBe([url(10), url(11), url(12)].join(",")); // node index 3
+    expect(await endpoints("worker-02")).toBe([url(11), url(12), url(10)].join(","));
   });
 
   test("reboot strategy without etcd: no locksmith endpoint; own server and group", async () => {
@@ -129,35 +145,82 @@ describe("kubernetes (k3s from the sysext-bakery)", () => {
     }
   });
 
-  test("control nodes: k3s.service on the cluster's etcd with its own client certificate, tls-san, the shared token", async () => {
+  test("control nodes: k3s.service on the cluster's etcd (own member first, the member's certificate), tls-san, the shared token", async () => {
     const { config, file, secrets } = await node(spec(), "control-02");
     expect(config.links[1]).toEqual({ path: "/etc/systemd/system/multi-user.target.wants/k3s.service", target: "/usr/local/lib/systemd/system/k3s.service" });
     expect(yaml.load(file("/etc/rancher/k3s/config.yaml")!)).toEqual({
       "node-ip": "10.42.0.11",
       "tls-san": ["10.42.0.11", "control-02"],
       "token-file": "/etc/rancher/k3s/token",
-      "datastore-endpoint": "https://10.42.0.10:2379,https://10.42.0.11:2379,https://10.42.0.12:2379",
+      "datastore-endpoint": "https://10.42.0.11:2379,https://10.42.0.12:2379,https://10.42.0.10:2379",
       "datastore-cafile": "/etc/etcd/tls/ca.crt",
-      "datastore-certfile": "/etc/rancher/k3s/etcd/client.crt",
-      "datastore-keyfile": "/etc/rancher/k3s/etcd/client.key",
+      "datastore-certfile": "/etc/etcd/tls/member.crt",
+      "datastore-keyfile": "/etc/etcd/tls/member.key",
     });
     expect(file("/etc/etcd/tls/ca.crt")).toBe(secrets.ca.cert); // the datastore CA is etcd's own, already on the node
-    expect(file("/etc/rancher/k3s/etcd/client.crt")).toBe(secrets.clients.k3s!.cert);
+    expect(file("/etc/etcd/tls/member.crt")).toBe(secrets.members["control-02"]!.cert);
+    expect(config.files.filter((f) => f.path.startsWith("/etc/rancher/k3s/etcd"))).toEqual([]);
     expect(file("/etc/rancher/k3s/token")).toBe(`${secrets.kubernetes!.token}\n`);
-    expect(file("/var/lib/rancher/k3s/server/tls/server-ca.crt")).toBe(secrets.kubernetes!.serverCa.cert);
-    expect(file("/var/lib/rancher/k3s/server/tls/client-ca.key")).toBe(secrets.kubernetes!.clientCa.key);
-    expect(config.files.filter((f) => f.mode === 0o600).map((f) => f.path)).toEqual(
-      expect.arrayContaining(["/etc/rancher/k3s/token", "/etc/rancher/k3s/etcd/client.key", "/var/lib/rancher/k3s/server/tls/server-ca.key", "/var/lib/rancher/k3s/server/tls/client-ca.key"]),
-    );
     expect(file("/etc/rancher/k3s/config.yaml")).not.toContain(secrets.kubernetes!.token);
   });
 
-  test("workers: k3s-agent.service against the first control node's API with the same token, and no server secrets", async () => {
-    const { config, file, secrets } = await node(spec(), "worker-01");
-    expect(config.links[1]).toEqual({ path: "/etc/systemd/system/multi-user.target.wants/k3s-agent.service", target: "/usr/local/lib/systemd/system/k3s-agent.service" });
-    expect(yaml.load(file("/etc/rancher/k3s/config.yaml")!)).toEqual({ server: "https://10.42.0.10:6443", "node-ip": "10.42.0.13", "token-file": "/etc/rancher/k3s/token" });
-    expect(file("/etc/rancher/k3s/token")).toBe(`${secrets.kubernetes!.token}\n`);
-    expect(config.files.map((f) => f.path).filter((p) => p.startsWith("/etc/rancher/k3s/etcd") || p.includes("/server/"))).toEqual([]);
+  test("control nodes: every CA and key of k3s's bootstrap data at k3s's own paths, keys 0600; its unused etcd CAs are one", async () => {
+    const { config, secrets } = await node(spec(), "control-01");
+    const k8s = secrets.kubernetes!;
+    const tls = "/var/lib/rancher/k3s/server/tls";
+    const server = config.files.filter((f) => f.path.startsWith("/var/lib/rancher/k3s/server/")).map((f) => [f.path, f.mode.toString(8), f.contents]);
+    expect(server).toEqual([
+      [`${tls}/server-ca.crt`, "644", k8s.serverCa.cert],
+      [`${tls}/server-ca.key`, "600", k8s.serverCa.key],
+      [`${tls}/client-ca.crt`, "644", k8s.clientCa.cert],
+      [`${tls}/client-ca.key`, "600", k8s.clientCa.key],
+      [`${tls}/request-header-ca.crt`, "644", k8s.requestHeaderCa.cert],
+      [`${tls}/request-header-ca.key`, "600", k8s.requestHeaderCa.key],
+      [`${tls}/etcd/server-ca.crt`, "644", k8s.etcdCa.cert],
+      [`${tls}/etcd/server-ca.key`, "600", k8s.etcdCa.key],
+      [`${tls}/service.key`, "600", k8s.serviceAccountKey],
+      ["/var/lib/rancher/k3s/server/cred/ipsec.psk", "600", `${k8s.ipsecPsk}\n`],
+    ]);
+    expect(config.links.slice(2)).toEqual([
+      { path: `${tls}/etcd/peer-ca.crt`, target: `${tls}/etcd/server-ca.crt` },
+      { path: `${tls}/etcd/peer-ca.key`, target: `${tls}/etcd/server-ca.key` },
+    ]);
+  });
+
+  test("workers: k3s-agent.service with the same token, rotated first server, a load balancer that knows every server, no server secrets", async () => {
+    for (const [name, ip, order] of [
+      ["worker-01", "10.42.0.13", ["10.42.0.10", "10.42.0.11", "10.42.0.12"]], // node index 3
+      ["worker-02", "10.42.0.14", ["10.42.0.11", "10.42.0.12", "10.42.0.10"]],
+    ] as const) {
+      const { config, file, secrets } = await node(spec(), name);
+      expect(config.links[1]).toEqual({ path: "/etc/systemd/system/multi-user.target.wants/k3s-agent.service", target: "/usr/local/lib/systemd/system/k3s-agent.service" });
+      expect(yaml.load(file("/etc/rancher/k3s/config.yaml")!)).toEqual({ server: `https://${order[0]}:6443`, "node-ip": ip, "token-file": "/etc/rancher/k3s/token" });
+      expect(JSON.parse(file("/var/lib/rancher/k3s/agent/etc/k3s-agent-load-balancer.json")!)).toEqual({
+        ServerURL: `https://${order[0]}:6443`,
+        ServerAddresses: order.map((a) => `${a}:6443`),
+      });
+      expect(file("/etc/rancher/k3s/token")).toBe(`${secrets.kubernetes!.token}\n`);
+      const serverOnly = config.files.map((f) => f.path).filter((p) => p.startsWith("/etc/rancher/k3s/etcd") || p.includes("/server/") || p.startsWith("/etc/etcd/tls/member"));
+      expect(serverOnly).toEqual([]);
+    }
+  });
+
+  test("every node: flannel gets the interface holding the planned address, found before each start", async () => {
+    for (const [name, unit, ip] of [["control-01", "k3s.service", "10.42.0.10"], ["worker-02", "k3s-agent.service", "10.42.0.14"]] as const) {
+      const { config } = await node(spec(), name);
+      const dropins = config.units.find((u) => u.name === unit)!.dropins!;
+      expect(dropins.map((d) => d.name)).toEqual(["coreform-flannel-iface.conf"]);
+      expect(dropins[0]!.contents).toBe(
+        [
+          "[Service]",
+          "ExecStartPre=/usr/bin/mkdir -p /etc/rancher/k3s/config.yaml.d",
+          `ExecStartPre=/usr/bin/sh -c 'set -- $$(ip -o -4 addr show to ${ip}/32) && test -n "$$2" && echo "flannel-iface: $$2" > /etc/rancher/k3s/config.yaml.d/50-coreform-flannel-iface.yaml'`,
+          "",
+        ].join("\n"),
+      );
+      // The unit stays the extension's: enabled by its link (above), neither replaced nor preset.
+      expect(config.units.find((u) => u.name === unit)).toEqual({ name: unit, dropins });
+    }
   });
 
   test("an arm64 environment gets the arm64 image", async () => {
@@ -168,25 +231,29 @@ describe("kubernetes (k3s from the sysext-bakery)", () => {
 });
 
 describe("fleet (legacy)", () => {
-  test("every node runs fleet in Docker against etcd v2 over TLS with its own certificate, role and planned IP", async () => {
+  test("every node runs fleet in Docker against etcd v2 over TLS, with its role and planned IP; a worker with fleet's own certificate", async () => {
     for (const [name, role, ip] of [["control-01", "control", "10.42.0.10"], ["worker-01", "worker", "10.42.0.13"]] as const) {
       const { config, file, secrets } = await node(withScheduler(smallSpec({ control: 3, worker: 1 }), "fleet"), name);
+      const control = role === "control";
+      const [certFile, keyFile] = control ? ["/etc/etcd/tls/member.crt", "/etc/etcd/tls/member.key"] : ["/etc/fleet/tls/client.crt", "/etc/fleet/tls/client.key"];
       const env = Object.fromEntries(file("/etc/fleet/fleet.env")!.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
       expect(env).toEqual({
         FLEET_ETCD_SERVERS: "https://10.42.0.10:2379,https://10.42.0.11:2379,https://10.42.0.12:2379",
         FLEET_ETCD_CAFILE: "/etc/etcd/tls/ca.crt",
-        FLEET_ETCD_CERTFILE: "/etc/fleet/tls/client.crt",
-        FLEET_ETCD_KEYFILE: "/etc/fleet/tls/client.key",
+        FLEET_ETCD_CERTFILE: certFile,
+        FLEET_ETCD_KEYFILE: keyFile,
         FLEET_ETCD_KEY_PREFIX: "/_coreos.com/fleet/",
         FLEET_METADATA: `role=${role}`,
         FLEET_PUBLIC_IP: ip,
       });
-      expect(file("/etc/fleet/tls/client.crt")).toBe(secrets.clients.fleet!.cert);
-      expect(config.files.find((f) => f.path === "/etc/fleet/tls/client.key")!.mode).toBe(0o600);
+      expect(file(certFile)).toBe(control ? secrets.members["control-01"]!.cert : secrets.clients.fleet!.cert);
+      expect(config.files.find((f) => f.path === keyFile)!.mode).toBe(0o600);
+      if (control) expect(config.files.filter((f) => f.path.startsWith("/etc/fleet/tls"))).toEqual([]);
       const unit = config.units.find((u) => u.name === "fleet.service")!;
       expect(unit.enabled).toBe(true);
       expect(unit.contents).toMatch(/--network host/);
       expect(unit.contents).toMatch(/--env-file \/etc\/fleet\/fleet.env/);
+      expect(unit.contents).toContain(control ? "--volume /etc/etcd/tls:/etc/etcd/tls:ro" : "--volume /etc/fleet/tls:/etc/fleet/tls:ro");
       expect(unit.contents).toMatch(/ quay\.io\/coreos\/fleet:v1\.0\.0$/m);
       expect(config.downloads).toEqual([]);
       expect(config.links).toEqual([]);

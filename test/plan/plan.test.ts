@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";
-import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, planCluster } from "../../src/plan/plan";
+import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, membersInOrderFor, planCluster } from "../../src/plan/plan";
 import { parseSpec } from "../../src/spec/load";
 import { specSchema, type Spec, type SpecInput } from "../../src/spec/schema";
 import { smallSpec } from "../helpers/cli";
@@ -186,6 +186,51 @@ describe("etcd", () => {
     const s = spec((d) => ((d.name = "demo"), (d.environments.laptop = { platform: "vagrant" })));
     expect(planCluster(s, "test").etcd.token).toBe("demo");
     expect(planCluster(s, "laptop").etcd.token).toBe("demo");
+  });
+});
+
+describe("membersInOrderFor: the order a node's etcd clients try the members in", () => {
+  const order = (s: Spec) => {
+    const plan = planCluster(s, "test");
+    return Object.fromEntries(plan.nodes.map((n) => [n.name, membersInOrderFor(plan, n).map((m) => m.name).join(" ")]));
+  };
+
+  it.each([
+    [
+      "3 control nodes, 4 workers: own member first, workers rotated by their index",
+      groups({ name: "control", role: "control", count: 3 }, { name: "worker", role: "worker", count: 4 }),
+      {
+        "control-01": "control-01 control-02 control-03",
+        "control-02": "control-02 control-03 control-01",
+        "control-03": "control-03 control-01 control-02",
+        "worker-01": "control-01 control-02 control-03", // index 3
+        "worker-02": "control-02 control-03 control-01",
+        "worker-03": "control-03 control-01 control-02",
+        "worker-04": "control-01 control-02 control-03",
+      },
+    ],
+    [
+      "control nodes after the workers: still own member first",
+      groups({ name: "worker", role: "worker", count: 2 }, { name: "control", role: "control", count: 3 }),
+      {
+        "worker-01": "control-01 control-02 control-03", // index 0
+        "worker-02": "control-02 control-03 control-01",
+        "control-01": "control-01 control-02 control-03",
+        "control-02": "control-02 control-03 control-01",
+        "control-03": "control-03 control-01 control-02",
+      },
+    ],
+    ["one control node: the only member, everywhere", groups({ role: "control", count: 1 }, { role: "worker", count: 2 }), { "control-01": "control-01", "worker-01": "control-01", "worker-02": "control-01" }],
+  ])("%s", (_name, edit, expected) => expect(order(spec(edit))).toEqual(expected));
+
+  it("lists every member exactly once on every node, and the same for the same input", () => {
+    const s = spec(groups({ role: "control", count: 5 }, { role: "worker", count: 9 }));
+    const plan = planCluster(s, "test");
+    const all = plan.etcd.members.map((m) => m.name).sort();
+    for (const n of plan.nodes) expect([...membersInOrderFor(plan, n)].map((m) => m.name).sort()).toEqual(all);
+    expect(order(s)).toEqual(order(s));
+    // The first try is spread: each member comes first on some node.
+    expect(new Set(plan.nodes.map((n) => membersInOrderFor(plan, n)[0]!.name))).toEqual(new Set(all));
   });
 });
 

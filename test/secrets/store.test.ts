@@ -1,7 +1,7 @@
 // The environment's secrets: created once, reused, checked with openssl, never replaced silently.
 import { execFileSync } from "node:child_process";
-import { X509Certificate } from "node:crypto";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { createPrivateKey, X509Certificate } from "node:crypto";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, MissingSecretsError, readSecrets } from "../../src/secrets/store";
@@ -48,8 +48,8 @@ describe("secrets", () => {
     const dir = join(tempDir(), "s");
     const logs: string[] = [];
     const first = await ensureSecrets(dir, plan, (l) => logs.push(l));
-    // 3 member certificates, locksmith, operator, k3s, the kubernetes admin, two kubernetes CAs, the token
-    expect(logs).toEqual([`test: created the etcd CA and 10 more secrets in ${dir} (back it up)`]);
+    // 3 member certificates, locksmith, operator, the kubernetes admin, four k3s CAs, its token, service-account key and IPsec key
+    expect(logs).toEqual([`test: created the etcd CA and 13 more secrets in ${dir} (back it up)`]);
     const second = await ensureSecrets(dir, plan, (l) => logs.push(l));
     expect(logs).toHaveLength(1);
     expect(second).toEqual(first);
@@ -94,19 +94,24 @@ describe("secrets", () => {
 describe("scheduler secrets", () => {
   const planFor = (kind: string) => planCluster(specFrom(smallSpec().replace("updates:", `scheduler: { kind: ${kind} }\nupdates:`)), "test");
 
-  test("kubernetes: its own etcd client, k3s's server and client CAs, an admin certificate and a join token, all 0600", async () => {
+  test("kubernetes: every CA and key of k3s's bootstrap data, an admin certificate and a join token, all 0600", async () => {
     const dir = join(tempDir(), "s");
     const secrets = await ensureSecrets(dir, planFor("kubernetes"));
     const k8s = secrets.kubernetes!;
     expect(k8s.token).toMatch(/^[0-9a-f]{64}$/);
     expect(readFileSync(join(dir, "kubernetes/token"), "utf8")).toBe(`${k8s.token}\n`);
-    for (const f of ["kubernetes/token", "kubernetes/server-ca.key", "kubernetes/client-ca.key", "kubernetes/admin.key", "clients/k3s.key"])
-      expect((statSync(join(dir, f)).mode & 0o777).toString(8)).toBe("600");
+    expect(k8s.ipsecPsk).toMatch(/^[0-9a-f]{96}$/);
+    expect(readFileSync(join(dir, "kubernetes/ipsec.psk"), "utf8")).toBe(`${k8s.ipsecPsk}\n`);
+    expect(createPrivateKey(k8s.serviceAccountKey).asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
+    const files = ["token", "service.key", "ipsec.psk", "admin.key", ...["server", "client", "request-header", "etcd"].map((ca) => `${ca}-ca.key`)];
+    for (const f of files) expect({ f, mode: (statSync(join(dir, "kubernetes", f)).mode & 0o777).toString(8) }).toEqual({ f, mode: "600" });
     expect(new X509Certificate(k8s.admin.cert).subject).toBe("CN=coreform-admin\nO=system:masters");
     expect(new X509Certificate(k8s.admin.cert).checkIssued(new X509Certificate(k8s.clientCa.cert))).toBe(true);
-    expect(new X509Certificate(secrets.clients.k3s!.cert).checkIssued(new X509Certificate(secrets.ca.cert))).toBe(true);
-    expect(new X509Certificate(k8s.serverCa.cert).ca).toBe(true);
-    expect(secrets.clients.fleet).toBeUndefined();
+    const cas = [k8s.serverCa, k8s.clientCa, k8s.requestHeaderCa, k8s.etcdCa].map((c) => new X509Certificate(c.cert));
+    expect(cas.map((c) => c.ca)).toEqual([true, true, true, true]);
+    expect(new Set(cas.map((c) => c.fingerprint256)).size).toBe(4);
+    // k3s's servers present their node's etcd member certificate: no client certificate of their own.
+    expect(Object.keys(secrets.clients).sort()).toEqual(["locksmith", "operator"]);
     expect(readSecrets(dir, planFor("kubernetes"))).toEqual(secrets);
   });
 
@@ -118,7 +123,6 @@ describe("scheduler secrets", () => {
     expect(verify("sslclient", "kubernetes/client-ca.crt", "kubernetes/admin.crt")).toContain(": OK");
     expect(() => verify("sslclient", "kubernetes/server-ca.crt", "kubernetes/admin.crt")).toThrow();
     expect(() => verify("sslserver", "kubernetes/client-ca.crt", "kubernetes/admin.crt")).toThrow();
-    expect(verify("sslclient", "ca.crt", "clients/k3s.crt")).toContain(": OK");
   });
 
   test("fleet: its own etcd client and nothing of kubernetes; none: neither", async () => {
@@ -137,8 +141,22 @@ describe("scheduler secrets", () => {
     const after = await ensureSecrets(dir, planFor("kubernetes"), (l) => logs.push(l));
     expect(after.ca).toEqual(before.ca);
     expect(after.members).toEqual(before.members);
-    expect(logs).toEqual([`test: created kubernetes/server-ca, kubernetes/client-ca, clients/k3s, kubernetes/admin, kubernetes/token in ${dir}`]);
-    expect(logs.join("")).not.toContain(after.kubernetes!.token);
+    expect(logs).toEqual([
+      `test: created kubernetes/server-ca, kubernetes/client-ca, kubernetes/request-header-ca, kubernetes/etcd-ca, kubernetes/admin, kubernetes/token, kubernetes/service.key, kubernetes/ipsec.psk in ${dir}`,
+    ]);
+    for (const secret of [after.kubernetes!.token, after.kubernetes!.ipsecPsk, after.kubernetes!.serviceAccountKey]) expect(logs.join("")).not.toContain(secret);
+  });
+
+  test("a missing key file is named by readSecrets, and made again by ensureSecrets alone", async () => {
+    const dir = join(tempDir(), "s");
+    const before = await ensureSecrets(dir, planFor("kubernetes"));
+    rmSync(join(dir, "kubernetes/service.key"));
+    expect(() => readSecrets(dir, planFor("kubernetes"))).toThrow(/kubernetes\/service\.key of test is missing: run `coreform render test` first/);
+    const logs: string[] = [];
+    const after = await ensureSecrets(dir, planFor("kubernetes"), (l) => logs.push(l));
+    expect(logs).toEqual([`test: created kubernetes/service.key in ${dir}`]);
+    expect({ ...after.kubernetes, serviceAccountKey: "" }).toEqual({ ...before.kubernetes, serviceAccountKey: "" });
+    expect(after.kubernetes!.serviceAccountKey).not.toBe(before.kubernetes!.serviceAccountKey);
   });
 
   test("readSecrets without the token names the fix", async () => {

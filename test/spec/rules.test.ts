@@ -131,7 +131,7 @@ describe("namesAreUnique", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.namesAreUnique, edit, expected));
 });
 
-describe("rebootWindowSyntax", () => {
+describe("rebootWindowSyntax: exactly what flatcar/locksmith's ParsePeriodic takes", () => {
   const window = (start: string, length: string): Edit => (d) => (d.updates = { rebootStrategy: "etcd-lock", window: { start, length } });
   it("no window", () => expectRule(rules.rebootWindowSyntax, (d) => (d.updates = {}), []));
   it.each<Row>([
@@ -140,19 +140,53 @@ describe("rebootWindowSyntax", () => {
     ["Sun 23:59 for 90m", window("Sun 23:59", "90m"), []],
     ["00:00 for 0.5h", window("00:00", "0.5h"), []],
     ["Mon 00:00 for 45s", window("Mon 00:00", "45s"), []],
-    ["hour 24", window("24:00", "1h"), [["error", "updates.window.start", '"24:00" is not a start time: use "HH:MM" or "Thu 04:00" (24-hour, optional weekday)']]],
-    ["minute 60", window("04:60", "1h"), [["error", "updates.window.start", "is not a start time"]]],
-    ["one-digit hour", window("4:00", "1h"), [["error", "updates.window.start", "is not a start time"]]],
-    ["lowercase weekday", window("thu 04:00", "1h"), [["error", "updates.window.start", "is not a start time"]]],
-    ["full weekday", window("Thursday 04:00", "1h"), [["error", "updates.window.start", "is not a start time"]]],
-    ["12-hour clock", window("4:00 AM", "1h"), [["error", "updates.window.start", "is not a start time"]]],
-    ["empty start", window("", "1h"), [["error", "updates.window.start", "is not a start time"]]],
-    ["zero length", window("04:00", "0h"), [["error", "updates.window.length", '"0h" is not a duration: use a positive Go duration like 1h or 1h30m']]],
-    ["zero length in two units", window("04:00", "0h0m"), [["error", "updates.window.length", "is not a duration"]]],
-    ["length without unit", window("04:00", "60"), [["error", "updates.window.length", "is not a duration"]]],
+    // The bounds: shorter than the period, a day or a week.
+    ["daily 23h59m", window("04:00", "23h59m"), []],
+    ["daily 23h59m59.999999999s", window("04:00", "23h59m59.999999999s"), []],
+    ["daily 24h", window("04:00", "24h"), [["error", "updates.window.length", "24h is not shorter than a day (24h), the period of a daily window, and locksmithd refuses it: use less than 24h, or a weekday in start for a weekly window"]]],
+    ["daily 23.99999999999999999h: Go rounds the fraction to a whole day", window("04:00", "23.99999999999999999h"), [["error", "updates.window.length", "not shorter than a day"]]],
+    ["daily 1440m", window("04:00", "1440m"), [["error", "updates.window.length", "not shorter than a day"]]],
+    ["daily 23h60m", window("04:00", "23h60m"), [["error", "updates.window.length", "not shorter than a day"]]],
+    ["daily 1000h", window("04:00", "1000h"), [["error", "updates.window.length", "not shorter than a day"]]],
+    ["weekly 24h", window("Thu 04:00", "24h"), []],
+    ["weekly 167h", window("Thu 04:00", "167h"), []],
+    ["weekly 167h59m", window("Thu 04:00", "167h59m"), []],
+    ["weekly 168h", window("Thu 04:00", "168h"), [["error", "updates.window.length", "168h is not shorter than a week (168h), the period of a weekly window, and locksmithd refuses it: use less than 168h"]]],
+    ["weekly 1000h", window("Thu 04:00", "1000h"), [["error", "updates.window.length", "not shorter than a week"]]],
+    // Start: what Sscanf("%d:%d") and the weekday table take.
+    ["one-digit hour and minute", window("4:0", "1h"), []],
+    ["lowercase weekday", window("thu 04:00", "1h"), []],
+    ["uppercase weekday", window("THU 04:00", "1h"), []],
+    ["tab and spaces around", window("\tThu   04:00 ", "1h"), []],
+    ["signed hour", window("+4:00", "1h"), []],
+    ["hour 24", window("24:00", "1h"), [["error", "updates.window.start", '"24:00" is not a start time (hour 24 is not 0 to 23): use "HH:MM" or "Thu 04:00" (24-hour, optional weekday)']]],
+    ["minute 60", window("04:60", "1h"), [["error", "updates.window.start", "(minute 60 is not 0 to 59)"]]],
+    ["negative minute", window("04:-1", "1h"), [["error", "updates.window.start", "(minute -1 is not 0 to 59)"]]],
+    ["full weekday", window("Thursday 04:00", "1h"), [["error", "updates.window.start", '(unknown weekday "Thursday")']]],
+    ["12-hour clock", window("4:00 AM", "1h"), [["error", "updates.window.start", '(unknown weekday "4:00")']]],
+    ["weekday, time and zone", window("Thu 04:00 UTC", "1h"), [["error", "updates.window.start", "(more than a weekday and a time)"]]],
+    ["weekday only", window("Thu", "1h"), [["error", "updates.window.start", '("Thu" is not HH:MM)']]],
+    ["hour only", window("4", "1h"), [["error", "updates.window.start", '("4" is not HH:MM)']]],
+    ["empty start", window("", "1h"), [["error", "updates.window.start", "(no time of day)"]]],
+    ["blank start", window("  ", "1h"), [["error", "updates.window.start", "(no time of day)"]]],
+    ["seconds: locksmith ignores them", window("04:00:30", "1h"), [["warning", "updates.window.start", '"04:00:30": locksmithd reads it as 04:00 and ignores ":30"']]],
+    ["text after the minutes", window("thu 4:05pm", "1h"), [["warning", "updates.window.start", 'reads it as Thu 04:05 and ignores "pm"']]],
+    ["a line break", window("04:00\nREBOOT_STRATEGY=off", "1h"), [["error", "updates.window.start", "contains a line break or a backslash"], ["error", "updates.window.start", '(unknown weekday "04:00")']]],
+    ["a backslash after the time", window("04:00\\", "1h"), [["error", "updates.window.start", "contains a line break or a backslash"], ["warning", "updates.window.start", "ignores"]]],
+    // Length: Go's time.ParseDuration.
+    ["zero length", window("04:00", "0"), []],
+    ["zero length with a unit", window("04:00", "0h0m"), []],
+    ["minus zero", window("04:00", "-0s"), []],
+    ["fractions and every unit", window("04:00", "1.5h2m3s4ms5us6µs7ns"), []],
+    ["leading dot", window("04:00", ".5h"), []],
+    ["length without unit", window("04:00", "60"), [["error", "updates.window.length", '"60" is not a duration: use a Go duration like 1h or 1h30m']]],
     ["length in days", window("04:00", "1d"), [["error", "updates.window.length", "is not a duration"]]],
-    ["negative length", window("04:00", "-1h"), [["error", "updates.window.length", "is not a duration"]]],
+    ["uppercase unit", window("04:00", "1H"), [["error", "updates.window.length", "is not a duration"]]],
+    ["a dot only", window("04:00", ".h"), [["error", "updates.window.length", "is not a duration"]]],
+    ["empty length", window("04:00", ""), [["error", "updates.window.length", "is not a duration"]]],
+    ["negative length", window("04:00", "-1h"), [["error", "updates.window.length", '"-1h" is negative: use a duration like 1h']]],
     ["length with a space", window("04:00", "1h 30m"), [["error", "updates.window.length", "is not a duration"]]],
+    ["past int64", window("04:00", "2562048h"), [["error", "updates.window.length", "is not a duration"]]],
     [
       "both wrong",
       window("noon", "long"),
@@ -161,6 +195,7 @@ describe("rebootWindowSyntax", () => {
         ["error", "updates.window.length", '"long"'],
       ],
     ],
+    ["a bad start hides no bad length", window("25:00", "-1h"), [["error", "updates.window.start", "hour 25"], ["error", "updates.window.length", "negative"]]],
     ["with rebootStrategy off", (d) => (d.updates = { rebootStrategy: "off", window: { start: "04:00", length: "1h" } }), [["warning", "updates.window", "has no effect with rebootStrategy off"]]],
   ])("%s", (_n, edit, expected) => expectRule(rules.rebootWindowSyntax, edit, expected));
 });

@@ -142,7 +142,9 @@ const BAD: readonly Bad[] = [
   { name: "window start long weekday", text: spec((d) => (d.updates.window.start = "Thursday 04:00")), path: "updates.window.start", message: "is not a start time" },
   { name: "window start without minutes", text: spec((d) => (d.updates.window.start = "4")), path: "updates.window.start", message: "is not a start time" },
   { name: "window length a word", text: spec((d) => (d.updates.window.length = "forever")), path: "updates.window.length", message: '"forever" is not a duration' },
-  { name: "window length zero", text: spec((d) => (d.updates.window.length = "0h")), path: "updates.window.length", message: "is not a duration" },
+  { name: "window of a whole day", text: spec((d) => (d.updates.window = { start: "04:00", length: "24h" })), path: "updates.window.length", message: "24h is not shorter than a day (24h)" },
+  { name: "window of a whole week", text: spec((d) => (d.updates.window = { start: "Thu 04:00", length: "168h" })), path: "updates.window.length", message: "168h is not shorter than a week (168h)" },
+  { name: "window length negative", text: spec((d) => (d.updates.window.length = "-1h")), path: "updates.window.length", message: '"-1h" is negative' },
   { name: "window length without unit", text: spec((d) => (d.updates.window.length = "90")), path: "updates.window.length", message: "is not a duration" },
   // etcd, updates, scheduler, os, ssh
   {
@@ -415,6 +417,9 @@ describe("a good spec", () => {
     ["a pinned Flatcar release", spec((d) => (d.os = { version: "4593.2.5" }))],
     ["etcd 3.6 without the etcd lock", spec((d) => ((d.etcd = { version: "v3.6.0" }), (d.updates.rebootStrategy = "reboot")))],
     ["a window without a weekday", spec((d) => (d.updates.window = { start: "04:00", length: "1h30m" }))],
+    ["the longest daily window locksmith takes", spec((d) => (d.updates.window = { start: "04:00", length: "23h59m" }))],
+    ["the longest weekly window in hours", spec((d) => (d.updates.window = { start: "Thu 04:00", length: "167h" }))],
+    ["a zero-length window (locksmithd reboots at its start)", spec((d) => (d.updates.window = { start: "thu 4:00", length: "0s" }))],
     ["an update server of one's own", spec((d) => (d.updates.server = "http://nebraska.local:8000/v1/update/"))],
     ["updates disabled", spec((d) => (d.updates.server = "disabled"))],
     ["a count of 1.0 is whole", spec((d) => (d.nodes[1].count = 1.0))],

@@ -36,7 +36,7 @@ describe("coreform up", () => {
     const host = fakeHost();
     const dir = project(specWith(LAPTOP + KVM));
     const r = await coreform(host, dir, "up");
-    expect(r.stderr).toBe(`laptop: created the etcd CA and 10 more secrets in ${join(dir, ".coreform/laptop")} (back it up)\n`);
+    expect(r.stderr).toBe(`laptop: created the etcd CA and 13 more secrets in ${join(dir, ".coreform/laptop")} (back it up)\n`);
     expect(r.code).toBe(0);
     expect(sequence(host.calls())).toEqual(UP_SEQUENCE("laptop"));
 
