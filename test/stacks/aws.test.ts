@@ -2,7 +2,7 @@
 // real CLI rendered: user data byte for byte as `coreform render` writes it, the planned addresses,
 // IMDSv2, encryption, ignore_changes, exactly the plan's ports, the AMI lookup and the state backend.
 import "cdktf/lib/testing/adapters/jest";
-import { cpSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -16,18 +16,15 @@ import yaml from "js-yaml";
 import { planCluster } from "../../src/plan/plan";
 import { renderNodes } from "../../src/node/render";
 import { ensureSecrets, readSecrets, secretsDir } from "../../src/secrets/store";
-import { loadSpec } from "../../src/spec/load";
-import { specSchema, type Spec } from "../../src/spec/schema";
+import { specSchema } from "../../src/spec/schema";
 import { awsInstanceArch } from "../../src/spec/platforms";
 import { awsStack, FLATCAR_AMI_OWNER } from "../../stacks/aws";
 import { unliteral } from "../../stacks/literal";
 import { planStacks, StackInputError, type StackInput } from "../../stacks/registry";
-import { cli, project, smallSpec } from "../helpers/cli";
+import { project, smallSpec } from "../helpers/cli";
+import { loaded, renderedProject, resources, synthesize, type Doc, type Tf } from "../helpers/stacks";
 
 const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
-
-type Doc = Record<string, any>;
-type Tf = { resource: Record<string, Record<string, Doc>>; data?: Record<string, Record<string, Doc>>; terraform: Doc; output: Doc; provider: Doc };
 
 /** smallSpec() with one aws environment `prod`, changed by `edit`. */
 function awsSpec(env: Doc = {}, edit: (doc: Doc) => void = () => {}): string {
@@ -37,38 +34,6 @@ function awsSpec(env: Doc = {}, edit: (doc: Doc) => void = () => {}): string {
   return yaml.dump(doc);
 }
 
-/**
- * A project holding `text` as cluster.yaml, rendered by the real CLI (secrets and out/<env>/). Specs of
- * the same plan may share `secretsFrom`'s secrets (the render then reuses them instead of making keys).
- */
-async function renderedProject(text: string, secretsFrom?: string): Promise<string> {
-  const dir = project(text);
-  if (secretsFrom) cpSync(join(secretsFrom, ".coreform"), join(dir, ".coreform"), { recursive: true });
-  const r = await cli(dir, "render", "prod");
-  expect(r.stderr).not.toMatch(/^coreform render:/m);
-  expect(r.code).toBe(0);
-  return dir;
-}
-
-function loaded(dir: string): Spec {
-  const { spec, issues } = loadSpec(join(dir, "cluster.yaml"));
-  if (!spec) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
-  return spec;
-}
-
-/** The stack the app builds for `env`, synthesized as cdktf would into dir/cdktf.out. */
-function synthesize(dir: string, env = "prod") {
-  const warnings: string[] = [];
-  const planned = planStacks(loaded(dir), dir, (line) => warnings.push(line));
-  const wanted = planned.find((p) => p.name === env);
-  if (!wanted) throw new Error(`no stack ${env}`);
-  const stack = new TerraformStack(Testing.app({ outdir: join(dir, "cdktf.out") }), env);
-  wanted.build(stack, wanted.input);
-  const synth = Testing.synth(stack);
-  return { synth, tf: JSON.parse(synth) as Tf, warnings, planned, input: wanted.input };
-}
-
-const resources = (tf: Tf, type: string) => Object.entries(tf.resource[type] ?? {});
 const ingressRules = (tf: Tf) => resources(tf, "aws_vpc_security_group_ingress_rule").map(([, r]) => r);
 const sorted = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
 /** Rules as protocol and port range, order-free (synthesized resources come sorted by name). */
