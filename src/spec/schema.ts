@@ -11,6 +11,8 @@ const dnsLabel = (max: number) =>
 
 const cidr = z.cidrv4({ error: "must be an IPv4 CIDR like 10.42.0.0/24" });
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1");
+const azureResourceGroup = z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, "must be an Azure resource group name (letters, digits, '_', '-', '.', '(', ')'; not ending in '.')");
+const stateKey = z.string().regex(/^[^/].*$/, "must be an object key like demo/prod/terraform.tfstate");
 const sshKey = z
   .string()
   .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
@@ -88,7 +90,8 @@ const openstack = z.strictObject({
 
 /**
  * Where Terraform keeps an environment's state. State holds every node's user data, TLS keys included:
- * S3 state is always encrypted; local state sits with the secrets under `.coreform/<env>/` by default.
+ * S3 state is always encrypted (GCS and Azure Storage encrypt every object at rest anyway); local state
+ * sits with the secrets under `.coreform/<env>/` by default. Every remote backend locks the state.
  */
 const stateBackend = z.discriminatedUnion("type", [
   z.strictObject({
@@ -103,10 +106,31 @@ const stateBackend = z.discriminatedUnion("type", [
     type: z.literal("s3"),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3–63 lowercase letters, digits, '.', '-')"),
     /** @default "<cluster>/<env>/terraform.tfstate" */
-    key: z.string().regex(/^[^/].*$/, "must be an object key like demo/prod/terraform.tfstate").optional(),
+    key: stateKey.optional(),
     region: awsRegion,
     /** S3-native state locking (Terraform and OpenTofu ≥ 1.10). @default true */
     useLockfile: z.boolean().default(true),
+  }),
+  z.strictObject({
+    type: z.literal("gcs"),
+    // cloud.google.com/storage/docs/buckets#naming (names with dots, up to 222 characters, need a verified domain)
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/, "must be a Cloud Storage bucket name (3–63 lowercase letters, digits, '.', '_', '-')"),
+    /** Folder of the state object, which is `<prefix>/default.tfstate`. @default "<cluster>/<env>" */
+    prefix: z.string().regex(/^[^/](.*[^/])?$/, "must be a folder like demo/gce, without a leading or trailing '/'").optional(),
+  }),
+  z.strictObject({
+    type: z.literal("azurerm"),
+    // learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (Microsoft.Storage)
+    storageAccount: z.string().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3–24 lowercase letters and digits)"),
+    container: z
+      .string()
+      .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "must be a blob container name (3–63 lowercase letters, digits and single '-')"),
+    /** @default "<cluster>/<env>/terraform.tfstate" */
+    key: stateKey.optional(),
+    /** The storage account's resource group. */
+    resourceGroup: azureResourceGroup,
+    /** Authenticate to the container with Microsoft Entra ID (a Storage Blob Data role) instead of the account's access key. @default false */
+    useAzureadAuth: z.boolean().default(false),
   }),
 ]);
 

@@ -230,7 +230,7 @@ const BAD: readonly Bad[] = [
     message: "AWS subnets are /16 to /28, not 10.32.0.0/12 (from network.cidr): set environments.prod.network.cidr",
   },
   { name: "backend without type", text: withEnv("prod", aws({ backend: { bucket: "demo-state" } })), path: "environments.prod.backend.type", message: "required: one of local, s3" },
-  { name: "backend type unknown", text: withEnv("prod", aws({ backend: { type: "gcs" } })), path: "environments.prod.backend.type", message: "must be one of local, s3" },
+  { name: "backend type unknown", text: withEnv("prod", aws({ backend: { type: "consul" } })), path: "environments.prod.backend.type", message: "must be one of local, s3, gcs, azurerm" },
   {
     name: "backend local absolute path",
     text: withEnv("prod", aws({ backend: { type: "local", path: "/var/lib/state/prod.tfstate" } })),
@@ -260,6 +260,35 @@ const BAD: readonly Bad[] = [
   { name: "openstack control missing", text: withEnv("os", without(openstack(), "control")), path: "environments.os.control", message: "required" },
   { name: "openstack adminCidrs missing", text: withEnv("os", without(openstack(), "adminCidrs")), path: "environments.os.adminCidrs", message: "required" },
   { name: "azure adminCidrs missing", text: withEnv("az", { platform: "azure", location: "westeurope" }), path: "environments.az.adminCidrs", message: "required" },
+  // state backends: gcs and azurerm
+  { name: "backend gcs bucket missing", text: withEnv("prod", aws({ backend: { type: "gcs" } })), path: "environments.prod.backend.bucket", message: "required" },
+  { name: "backend gcs bucket with capitals", text: withEnv("prod", aws({ backend: { type: "gcs", bucket: "Demo-State" } })), path: "environments.prod.backend.bucket", message: "must be a Cloud Storage bucket name" },
+  { name: "backend gcs prefix with a leading /", text: withEnv("prod", aws({ backend: { type: "gcs", bucket: "demo-state", prefix: "/demo/gce" } })), path: "environments.prod.backend.prefix", message: "without a leading or trailing '/'" },
+  { name: "backend gcs with an s3 key", text: withEnv("prod", aws({ backend: { type: "gcs", bucket: "demo-state", key: "demo.tfstate" } })), path: "environments.prod.backend.key", message: "unknown key" },
+  {
+    name: "backend azurerm container missing",
+    text: withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", resourceGroup: "state" } })),
+    path: "environments.prod.backend.container",
+    message: "required",
+  },
+  {
+    name: "backend azurerm resource group missing",
+    text: withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", container: "tfstate" } })),
+    path: "environments.prod.backend.resourceGroup",
+    message: "required",
+  },
+  {
+    name: "backend azurerm storage account with a dash",
+    text: withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demo-state", container: "tfstate", resourceGroup: "state" } })),
+    path: "environments.prod.backend.storageAccount",
+    message: "must be a storage account name (3–24 lowercase letters and digits)",
+  },
+  {
+    name: "backend azurerm container with a double dash",
+    text: withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", container: "tf--state", resourceGroup: "state" } })),
+    path: "environments.prod.backend.container",
+    message: "must be a blob container name",
+  },
   // the file itself
   { name: "YAML: bad indentation", text: "apiVersion: coreform/v1\nname: t\n  bad: indent\n", path: "{file}:3:6", message: "YAML syntax error: bad indentation of a mapping entry" },
   { name: "YAML: unclosed flow list", text: "apiVersion: coreform/v1\nnodes: [\n", path: "{file}:3:1", message: "YAML syntax error: unexpected end of the stream" },
@@ -424,6 +453,8 @@ describe("a good spec", () => {
     ["aws on a /16 network", withEnv("prod", aws({ network: { cidr: "10.50.0.0/16" } }))],
     ["openstack with every required field", withEnv("os", openstack())],
     ["gce with every required field", withEnv("gce", gce())],
+    ["state in GCS", withEnv("prod", aws({ backend: { type: "gcs", bucket: "demo-state", prefix: "demo/prod" } }))],
+    ["state in Azure Storage", withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state", useAzureadAuth: true } }))],
   ])("%s passes", async (_name, text) => {
     const r = await cli(project(text), "validate");
     expect(r.stderr).toBe("");

@@ -259,6 +259,22 @@ describe("aws settings", () => {
     });
   });
 
+  it.each([
+    [{ type: "gcs", bucket: "demo-state" }, { gcs: { bucket: "demo-state", prefix: "t/prod" } }],
+    [{ type: "gcs", bucket: "demo-state", prefix: "states/prod" }, { gcs: { bucket: "demo-state", prefix: "states/prod" } }],
+    [
+      { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state" },
+      { azurerm: { storage_account_name: "demostate", container_name: "tfstate", key: "t/prod/terraform.tfstate", resource_group_name: "state" } },
+    ],
+    [
+      { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state", key: "prod.tfstate", useAzureadAuth: true },
+      { azurerm: { storage_account_name: "demostate", container_name: "tfstate", key: "prod.tfstate", resource_group_name: "state", use_azuread_auth: true } },
+    ],
+  ])("state in %j goes to that bucket or container, keyed by cluster and environment by default", async (backend, expected) => {
+    const dir = await variant({ backend });
+    expect(synthesize(dir).tf.terraform.backend).toEqual(expected);
+  });
+
   it("local state goes where the spec says, relative to the project", async () => {
     const dir = await variant({ backend: { type: "local", path: "state/prod.tfstate" } });
     expect(synthesize(dir).tf.terraform.backend).toEqual({ local: { path: "../../../state/prod.tfstate" } });
