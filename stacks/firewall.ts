@@ -18,7 +18,15 @@ export interface FirewallRule {
 /** What the outbound rule is for (nodes pull images and extensions, update, keep time). */
 export const EGRESS_DESCRIPTION = "images, updates and time";
 
-/** The inbound rules of an environment: between nodes first (in plan order), then the admin rules. */
+/** `203.0.113.0/24` → `203-0-113-0-24`: a CIDR as part of an id or a cloud name. */
+const cidrId = (cidr: string) => cidr.replace(/[./]/g, "-");
+
+/**
+ * The inbound rules of an environment: between nodes first (in plan order), then the admin rules per
+ * admin port and CIDR. Ids come from a rule's content (port and CIDR), never from a position in
+ * `adminCidrs`: reordering the list, or adding a CIDR, leaves every other rule as it is. A CIDR listed
+ * twice gives one rule.
+ */
 export function firewallRules(plan: ClusterPlan, env: { readonly adminCidrs: readonly string[] }): FirewallRule[] {
   const cluster = plan.ports.map((port) => ({
     id: `cluster-${port.name}`,
@@ -26,8 +34,9 @@ export function firewallRules(plan: ClusterPlan, env: { readonly adminCidrs: rea
     source: { nodes: true } as const,
     description: `${port.name} between cluster nodes`,
   }));
+  const cidrs = [...new Set(env.adminCidrs)];
   const admin = plan.adminPorts.flatMap((port) =>
-    env.adminCidrs.map((cidr, i) => ({ id: `admin-${port.name}-${i}`, port, source: { cidr }, description: `${port.name} from adminCidrs[${i}]` })),
+    cidrs.map((cidr) => ({ id: `admin-${port.name}-${cidrId(cidr)}`, port, source: { cidr }, description: `${port.name} from ${cidr}` })),
   );
   return [...cluster, ...admin];
 }

@@ -200,6 +200,22 @@ describe("aws settings", () => {
     ]);
   });
 
+  it("admin rules are named by port and CIDR: reordering adminCidrs changes no rule, a repeated CIDR gives one", async () => {
+    const rules = async (adminCidrs: string[]) => {
+      const tf = synthesize(await variant({ adminCidrs })).tf;
+      return Object.fromEntries(resources(tf, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.cidr_ipv4));
+    };
+    const forward = await rules(["198.51.100.0/24", "203.0.113.7/32"]);
+    expect(Object.keys(forward).sort()).toEqual([
+      "admin-kubernetes-api-198-51-100-0-24",
+      "admin-kubernetes-api-203-0-113-7-32",
+      "admin-ssh-198-51-100-0-24",
+      "admin-ssh-203-0-113-7-32",
+    ]);
+    expect(forward["admin-ssh-203-0-113-7-32"]).toMatchObject({ cidr_ipv4: "203.0.113.7/32", from_port: 22, description: "ssh from 203.0.113.7/32" });
+    expect(await rules(["203.0.113.7/32", "198.51.100.0/24", "203.0.113.7/32"])).toEqual(forward);
+  });
+
   it("a pinned Flatcar release narrows the AMI name; Graviton types look up arm64", async () => {
     const dir = await variant({ control: { instanceType: "t4g.small" }, worker: { instanceType: "m7g.large" } }, (d) => (d.os = { version: "4593.2.5" }));
     const { synth, tf } = synthesize(dir);
