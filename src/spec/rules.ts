@@ -2,7 +2,7 @@
 // throws; `checkRules` runs them all so that every problem is reported at once.
 import { contains, formatCidr, formatIp, nodeCapacity, parseCidr } from "./ipv4";
 import type { SpecIssue } from "./issues";
-import { awsInstanceArch, environmentArch } from "./platforms";
+import { environmentArch, factsOf } from "./platforms";
 import type { Spec } from "./schema";
 
 type Push = (severity: SpecIssue["severity"], path: string, message: string) => void;
@@ -117,15 +117,16 @@ export function worldAccessIsExplicit(spec: Spec, push: Push): void {
   }
 }
 
-/** Images and system extensions are per architecture: one per environment. */
+/** Images and system extensions are per architecture: one per environment, whatever the platform. */
 export function oneArchPerEnvironment(spec: Spec, push: Push): void {
   for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "aws") continue;
+    const { size, explicitArch } = factsOf(env);
+    if (!size) continue;
     const arch = environmentArch(env);
     for (const role of ["control", "worker"] as const) {
-      const type = env[role].instanceType;
-      if (awsInstanceArch(type) !== arch)
-        push("error", `environments.${name}.${role}.instanceType`, `${type} is ${awsInstanceArch(type)} but this environment's nodes are ${arch}: use one architecture${env.arch ? " (arch is set)" : ""}`);
+      const type = size.of(env, role);
+      if (size.arch(type) !== arch)
+        push("error", `environments.${name}.${role}.${size.key}`, `${type} is ${size.arch(type)} but this environment's nodes are ${arch}: use one architecture${explicitArch?.(env) ? " (arch is set)" : ""}`);
     }
   }
 }

@@ -310,3 +310,18 @@ describe("checkRules", () => {
     expect(checkRules(broken).map((i) => i.path)).toEqual(expect.arrayContaining(["nodes", "environments", "updates.window.start", "updates.window.length"]));
   });
 });
+
+describe("oneArchPerEnvironment on every cloud", () => {
+  const gce = (control: string, worker: string): Edit => (d) =>
+    (d.environments.gce = { platform: "gce", project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ADMIN, control: { machineType: control }, worker: { machineType: worker } });
+  const azure = (control: string, worker: string): Edit => (d) =>
+    (d.environments.az = { platform: "azure", location: "westeurope", adminCidrs: ADMIN, control: { vmSize: control }, worker: { vmSize: worker } });
+  it.each<Row>([
+    ["gce x86 everywhere", gce("e2-standard-2", "n2-standard-4"), []],
+    ["gce Axion everywhere", gce("c4a-standard-2", "c4a-standard-4"), []],
+    ["gce Tau T2A workers with x86 control nodes", gce("e2-standard-2", "t2a-standard-4"), [["error", "environments.gce.worker.machineType", "t2a-standard-4 is arm64 but this environment's nodes are x86_64: use one architecture"]]],
+    ["azure x86 everywhere", azure("Standard_B2s", "Standard_D4s_v5"), []],
+    ["azure Cobalt everywhere", azure("Standard_D2ps_v6", "Standard_D4ps_v6"), []],
+    ["azure Cobalt control nodes, x86 workers", azure("Standard_D2ps_v6", "Standard_B2ms"), [["error", "environments.az.worker.vmSize", "Standard_B2ms is x86_64 but this environment's nodes are arm64"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.oneArchPerEnvironment, edit, expected));
+});

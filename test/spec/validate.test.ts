@@ -289,6 +289,19 @@ const BAD: readonly Bad[] = [
     path: "environments.prod.backend.container",
     message: "must be a blob container name",
   },
+  // architectures per platform
+  {
+    name: "gce Arm workers with x86 control nodes",
+    text: withEnv("gce", gce({ worker: { machineType: "t2a-standard-4" } })),
+    path: "environments.gce.worker.machineType",
+    message: "t2a-standard-4 is arm64 but this environment's nodes are x86_64: use one architecture",
+  },
+  {
+    name: "azure Arm control nodes with x86 workers",
+    text: withEnv("az", { platform: "azure", location: "westeurope", adminCidrs: ADMIN, control: { vmSize: "Standard_D2ps_v5" } }),
+    path: "environments.az.worker.vmSize",
+    message: "Standard_B2s is x86_64 but this environment's nodes are arm64",
+  },
   // the file itself
   { name: "YAML: bad indentation", text: "apiVersion: coreform/v1\nname: t\n  bad: indent\n", path: "{file}:3:6", message: "YAML syntax error: bad indentation of a mapping entry" },
   { name: "YAML: unclosed flow list", text: "apiVersion: coreform/v1\nnodes: [\n", path: "{file}:3:1", message: "YAML syntax error: unexpected end of the stream" },
