@@ -48,13 +48,19 @@ export interface PlannedStack {
 }
 
 /**
- * Plans and renders every environment that gets a stack, reading (never creating) its secrets. Problems
- * a user must fix — secrets not rendered yet, user data over the platform's budget — are collected for
- * all environments and thrown together, one line each, before any stack exists.
+ * Plans and renders every environment that gets a stack, reading (never creating) its secrets.
+ *
+ * `cdktf deploy prod` synthesizes every stack of the app (the CLI does not tell the app which one it
+ * wants), so an environment whose secrets were never rendered is skipped with a warning: deploying
+ * `prod` after `coreform render prod` alone must work. When no environment has its secrets, nothing
+ * could be deployed: that is an error naming each one. User data over the platform's budget is an
+ * error in any case. Errors are collected for all environments and thrown together, one line each,
+ * before any stack exists.
  */
 export function planStacks(spec: Spec, projectDir: string, warn: (line: string) => void): PlannedStack[] {
   const stacks: PlannedStack[] = [];
-  const problems: string[] = [];
+  /** In the spec's order: secrets not rendered yet, or user data over budget. */
+  const problems: { name: string; message: string; unrendered: boolean }[] = [];
   for (const [name, env] of Object.entries(spec.environments)) {
     const builder = STACKS[env.platform];
     if (builder === VAGRANT) continue;
@@ -69,10 +75,13 @@ export function planStacks(spec: Spec, projectDir: string, warn: (line: string) 
       stacks.push({ name, build: builder as StackBuilder<Platform>, input: { spec, plan, env, nodes, projectDir } });
     } catch (e) {
       if (!(e instanceof MissingSecretsError || e instanceof UserDataBudgetError)) throw e;
-      problems.push(e.message);
+      problems.push({ name, message: e.message, unrendered: e instanceof MissingSecretsError });
     }
   }
-  if (problems.length) throw new StackInputError(problems.join("\n"));
+  const skip = stacks.length > 0 ? problems.filter((p) => p.unrendered) : [];
+  for (const { name } of skip) warn(`warning: environments.${name}: no stack until its secrets exist: run \`coreform render ${name}\` to deploy it`);
+  const errors = problems.filter((p) => !skip.includes(p));
+  if (errors.length) throw new StackInputError(errors.map((p) => p.message).join("\n"));
   return stacks;
 }
 

@@ -100,3 +100,31 @@ describe("the app never creates secrets", () => {
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
   });
 });
+
+describe("environments whose secrets were never rendered", () => {
+  const TWO = AWS_ONLY.replace(/\n$/, "\n  staging: { platform: aws, region: eu-west-1, adminCidrs: [203.0.113.0/24] }\n");
+
+  it("are skipped with a warning on stdout while another environment has its stack: `cdktf deploy prod` works", async () => {
+    const dir = project(TWO);
+    expect((await cli(dir, "render", "prod")).code).toBe(0);
+    const run = app(dir);
+    expect(run).toMatchObject({ code: 0, err: [] });
+    expect(run.out).toEqual(["warning: environments.staging: no stack until its secrets exist: run `coreform render staging` to deploy it", "coreform: synthesized prod"]);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, "cdktf.out", "manifest.json"), "utf8")).stacks)).toEqual(["prod"]);
+    expect(existsSync(join(dir, ".coreform", "staging"))).toBe(false);
+
+    expect((await cli(dir, "render", "staging")).code).toBe(0);
+    expect(app(dir, { outdir: join(dir, "both.out") })).toMatchObject({ code: 0, err: [], out: ["coreform: synthesized prod, staging"] });
+  });
+
+  it("fail, each in one line, when no environment has its secrets: nothing could be deployed", () => {
+    const dir = project(TWO);
+    const run = app(dir);
+    expect(run.code).toBe(2);
+    expect(run.err).toEqual([
+      expect.stringMatching(/^coreform: no secrets for environment prod in .*: run `coreform render prod` first/),
+      expect.stringMatching(/^coreform: no secrets for environment staging in .*: run `coreform render staging` first/),
+    ]);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
+});
