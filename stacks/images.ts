@@ -19,3 +19,23 @@ export function awsImage(spec: Spec, plan: ClusterPlan, env: Env<"aws">): AwsIma
   const version = spec.os.version === "current" ? "*" : spec.os.version;
   return { lookup: { owner: FLATCAR_AMI_OWNER, name: `Flatcar-${spec.os.channel}-${version}-hvm`, arch: plan.arch } };
 }
+
+/** Flatcar's GCE images live in this project, one family per channel (flatcar.org docs, "Running on Google Compute Engine"). */
+export const FLATCAR_GCE_PROJECT = "kinvolk-public";
+
+/** An image of the user's own, or Flatcar's image to look up: the newest of a family, or one release by name. */
+export type GceImage =
+  | { readonly image: string }
+  | { readonly lookup: { readonly project: string; readonly family: string } | { readonly project: string; readonly name: string } };
+
+/**
+ * A pinned release is the image `flatcar-<channel>-<version with dashes>`, e.g. flatcar-stable-4593-2-5
+ * (GCE image names allow no dots; the pattern is the one cluster-api-provider-gcp's Flatcar docs use:
+ * docs/book/src/topics/flatcar.md).
+ */
+export function gceImage(spec: Spec, env: Env<"gce">): GceImage {
+  if (env.image) return { image: env.image };
+  const { channel, version } = spec.os;
+  if (version === "current") return { lookup: { project: FLATCAR_GCE_PROJECT, family: `flatcar-${channel}` } };
+  return { lookup: { project: FLATCAR_GCE_PROJECT, name: `flatcar-${channel}-${version.replace(/\./g, "-")}` } };
+}

@@ -36,10 +36,11 @@ export function fitName(name: string, max: number): string {
 /**
  * GCE labels: keys and values of lowercase letters, digits, `_` and `-`, at most 63 characters, keys
  * starting with a letter (cloud.google.com/compute/docs/labeling-resources, "Requirements for labels"):
- * `coreform:cluster` becomes `coreform-cluster`. Cluster, environment and node names are DNS labels
+ * `coreform:cluster` becomes `coreform_cluster` (`_`, because CDKTF writes provider settings with
+ * snake_case keys, default labels included). Cluster, environment and node names are DNS labels
  * already, so values pass unchanged.
  */
 export function gceLabels(labels: Labels): Labels {
-  const fit = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
+  const fit = (s: string) => s.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);
   return Object.fromEntries(Object.entries(labels).map(([k, v]) => [fit(k), fit(v)]));
 }

@@ -1,7 +1,7 @@
 // The outputs of every stack, with the same keys on every platform, so that scripts reading
 // `cdktf output <env>` do not care where the cluster runs. Only addresses and endpoints: never user data,
 // which holds TLS keys.
-import { TerraformOutput, type TerraformStack } from "cdktf";
+import { TerraformOutput, Token, type TerraformStack } from "cdktf";
 import type { ClusterPlan, PlannedNode } from "../src/plan/plan";
 
 /** A machine's addresses as Terraform references; `publicIp` null where the node has none. */
@@ -16,7 +16,8 @@ export function clusterOutputs(stack: TerraformStack, plan: ClusterPlan, nodes: 
     value: Object.fromEntries(
       nodes.map((node, i) => {
         const { privateIp, publicIp } = addresses(i);
-        return [node.name, { private_ip: privateIp, public_ip: publicIp, role: node.role }];
+        // Terraform's null: the key is there on every platform, its value says the node has no public address.
+        return [node.name, { private_ip: privateIp, public_ip: publicIp ?? Token.nullValue(), role: node.role }];
       }),
     ),
   });

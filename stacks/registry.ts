@@ -7,6 +7,7 @@ import { planCluster, type ClusterPlan } from "../src/plan/plan";
 import { MissingSecretsError, readSecrets, secretsDir } from "../src/secrets/store";
 import type { Environment, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
+import { gceStack } from "./gce";
 
 export interface StackInput<P extends Platform = Platform> {
   readonly spec: Spec;
@@ -36,7 +37,7 @@ export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRAN
   libvirt: NOT_YET,
   openstack: NOT_YET,
   aws: awsStack,
-  gce: NOT_YET,
+  gce: gceStack,
   azure: NOT_YET,
 };
 
@@ -59,13 +60,13 @@ export interface PlannedStack {
  */
 export function planStacks(spec: Spec, projectDir: string, warn: (line: string) => void): PlannedStack[] {
   const stacks: PlannedStack[] = [];
-  /** In the spec's order: secrets not rendered yet, or user data over budget. */
-  const problems: { name: string; message: string; unrendered: boolean }[] = [];
+  /** Per environment without a stack, in the spec's order: a warning, or a problem (unrendered: a warning while others have stacks). */
+  const notes: { warning?: string; problem?: string; unrendered?: string }[] = [];
   for (const [name, env] of Object.entries(spec.environments)) {
     const builder = STACKS[env.platform];
     if (builder === VAGRANT) continue;
     if (builder === NOT_YET) {
-      warn(`warning: environments.${name}: coreform has no ${env.platform} stack yet: no stack for ${name}`);
+      notes.push({ warning: `warning: environments.${name}: coreform has no ${env.platform} stack yet: no stack for ${name}` });
       continue;
     }
     const plan = planCluster(spec, name);
@@ -74,14 +75,18 @@ export function planStacks(spec: Spec, projectDir: string, warn: (line: string) 
       // The registry is keyed by platform, so this builder is the one for env's platform.
       stacks.push({ name, build: builder as StackBuilder<Platform>, input: { spec, plan, env, nodes, projectDir } });
     } catch (e) {
-      if (!(e instanceof MissingSecretsError || e instanceof UserDataBudgetError)) throw e;
-      problems.push({ name, message: e.message, unrendered: e instanceof MissingSecretsError });
+      if (e instanceof MissingSecretsError) notes.push({ problem: e.message, unrendered: name });
+      else if (e instanceof UserDataBudgetError) notes.push({ problem: e.message });
+      else throw e;
     }
   }
-  const skip = stacks.length > 0 ? problems.filter((p) => p.unrendered) : [];
-  for (const { name } of skip) warn(`warning: environments.${name}: no stack until its secrets exist: run \`coreform render ${name}\` to deploy it`);
-  const errors = problems.filter((p) => !skip.includes(p));
-  if (errors.length) throw new StackInputError(errors.map((p) => p.message).join("\n"));
+  const problems: string[] = [];
+  for (const { warning, problem, unrendered } of notes) {
+    if (warning) warn(warning);
+    else if (unrendered && stacks.length > 0) warn(`warning: environments.${unrendered}: no stack until its secrets exist: run \`coreform render ${unrendered}\` to deploy it`);
+    else if (problem) problems.push(problem);
+  }
+  if (problems.length) throw new StackInputError(problems.join("\n"));
   return stacks;
 }
 

@@ -155,6 +155,37 @@ export function awsNetworkFitsVpc(spec: Spec, push: Push): void {
   }
 }
 
+/** The stack lists each admin CIDR once: a repeated one is left out, which the user should know. */
+export function adminCidrsAreUnique(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (!("adminCidrs" in env)) continue;
+    env.adminCidrs.forEach((cidr, i) => {
+      const first = env.adminCidrs.indexOf(cidr);
+      if (first !== i) push("warning", `environments.${name}.adminCidrs[${i}]`, `repeats adminCidrs[${first}]: remove it`);
+    });
+  }
+}
+
+/** Flatcar does not publish every architecture everywhere: on GCE only amd64 images. */
+export function flatcarHasImageForArch(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    const { size, imageArchs } = factsOf(env);
+    const arch = environmentArch(env);
+    if (imageArchs(env).includes(arch) || ("image" in env && env.image)) continue;
+    const path = size ? `environments.${name}.control.${size.key}` : `environments.${name}`;
+    const what = size ? `${size.of(env, "control")} is ${arch}, but ` : "";
+    push("error", path, `${what}Flatcar publishes no ${arch} images for ${env.platform}: use an x86_64 ${size?.key ?? "size"}, or an image of your own (image)`);
+  }
+}
+
+/** A GCE zone is `<region>-<letter>`: the nodes run in `zone`, their subnetwork is in `region`. */
+export function gceZoneInRegion(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "gce" || env.zone.startsWith(`${env.region}-`)) continue;
+    push("error", `environments.${name}.zone`, `${env.zone} is not in region ${env.region}: use a zone like ${env.region}-b`);
+  }
+}
+
 export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
   adminCidrsAreNetworks,
@@ -171,6 +202,9 @@ export const RULES: readonly Rule[] = [
   oneArchPerEnvironment,
   awsVpcAndSubnetTogether,
   awsNetworkFitsVpc,
+  adminCidrsAreUnique,
+  flatcarHasImageForArch,
+  gceZoneInRegion,
 ];
 
 export function checkRules(spec: Spec): SpecIssue[] {

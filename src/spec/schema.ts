@@ -160,18 +160,37 @@ const aws = z.strictObject({
   ),
 });
 
+/** Whether each node gets a public address; without, the stack gives the network a NAT for the way out. */
+const publicAddresses = z.boolean().default(true);
+
 const gce = z.strictObject({
   platform: z.literal("gce"),
   ...environmentBase,
   ...firewall,
+  /** @default local state in `.coreform/<env>/terraform.tfstate` */
+  backend: stateBackend.optional(),
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
   region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a GCE region like europe-west1"),
+  /** Where every node runs (in `region`). */
   zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCE zone like europe-west1-b"),
+  /** An image of your own. @default Flatcar's image of os.channel (at os.version, if pinned) from project kinvolk-public */
+  image: z
+    .string()
+    .regex(
+      /^projects\/[a-z][-a-z0-9.:]*[a-z0-9]\/global\/images\/(family\/)?[a-z]([-a-z0-9]*[a-z0-9])?$/,
+      "must be an image like projects/my-project/global/images/my-image, or .../images/family/my-family",
+    )
+    .optional(),
+  /** An ephemeral external IP per node; without, a Cloud NAT for the way out. @default true */
+  publicAddresses,
+  /** UEFI Secure Boot, for an image signed for it: Flatcar's are not yet (flatcar/Flatcar#501). @default false */
+  secureBoot: z.boolean().default(false),
   ...perRole(
     z
       .strictObject({
         /** @default "e2-standard-2" */
         machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, "must be a GCE machine type like e2-standard-2").default("e2-standard-2"),
+        /** Boot disk (pd-balanced). @default 30 */
         diskGiB: diskGiB.default(30),
       })
       .prefault({}),

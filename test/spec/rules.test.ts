@@ -325,3 +325,33 @@ describe("oneArchPerEnvironment on every cloud", () => {
     ["azure Cobalt control nodes, x86 workers", azure("Standard_D2ps_v6", "Standard_B2ms"), [["error", "environments.az.worker.vmSize", "Standard_B2ms is x86_64 but this environment's nodes are arm64"]]],
   ])("%s", (_n, edit, expected) => expectRule(rules.oneArchPerEnvironment, edit, expected));
 });
+
+const gceEnv = (extra: object = {}) => ({ platform: "gce" as const, project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ADMIN, ...extra });
+
+describe("adminCidrsAreUnique", () => {
+  it.each<Row>([
+    ["different networks", (d) => (d.environments.prod = awsEnv([...ADMIN, "198.51.100.0/24"])), []],
+    ["a platform without adminCidrs", () => {}, []],
+    ["a CIDR twice", (d) => (d.environments.prod = awsEnv([...ADMIN, "198.51.100.0/24", ...ADMIN])), [["warning", "environments.prod.adminCidrs[2]", "repeats adminCidrs[0]: remove it"]]],
+    ["three times on gce", (d) => (d.environments.gce = gceEnv({ adminCidrs: [...ADMIN, ...ADMIN, ...ADMIN] })), [["warning", "environments.gce.adminCidrs[1]", "repeats adminCidrs[0]"], ["warning", "environments.gce.adminCidrs[2]", "repeats adminCidrs[0]"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.adminCidrsAreUnique, edit, expected));
+});
+
+describe("flatcarHasImageForArch", () => {
+  const gceTypes = (control: string, extra: object = {}): Edit => (d) => (d.environments.gce = gceEnv({ control: { machineType: control }, worker: { machineType: control }, ...extra }));
+  it.each<Row>([
+    ["gce on x86", gceTypes("e2-standard-2"), []],
+    ["gce on Tau T2A", gceTypes("t2a-standard-1"), [["error", "environments.gce.control.machineType", "t2a-standard-1 is arm64, but Flatcar publishes no arm64 images for gce: use an x86_64 machineType, or an image of your own (image)"]]],
+    ["gce on Axion with an image of one's own", gceTypes("c4a-standard-2", { image: "projects/my-project/global/images/flatcar-arm64" }), []],
+    ["aws on Graviton", (d) => (d.environments.prod = { ...awsEnv(ADMIN), control: { instanceType: "t4g.small" }, worker: { instanceType: "t4g.small" } }), []],
+    ["libvirt", () => {}, []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.flatcarHasImageForArch, edit, expected));
+});
+
+describe("gceZoneInRegion", () => {
+  it.each<Row>([
+    ["a zone of the region", (d) => (d.environments.gce = gceEnv()), []],
+    ["a zone of another region", (d) => (d.environments.gce = gceEnv({ zone: "europe-west4-a" })), [["error", "environments.gce.zone", "europe-west4-a is not in region europe-west1: use a zone like europe-west1-b"]]],
+    ["a zone of a region with the same start", (d) => (d.environments.gce = gceEnv({ region: "us-east1", zone: "us-east11-a" })), [["error", "environments.gce.zone", "us-east11-a is not in region us-east1"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.gceZoneInRegion, edit, expected));
+});

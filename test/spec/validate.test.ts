@@ -302,6 +302,15 @@ const BAD: readonly Bad[] = [
     path: "environments.az.worker.vmSize",
     message: "Standard_B2s is x86_64 but this environment's nodes are arm64",
   },
+  // gce
+  { name: "gce Arm machine type (no Flatcar images)", text: withEnv("gce", gce({ control: { machineType: "c4a-standard-2" }, worker: { machineType: "c4a-standard-2" } })), path: "environments.gce.control.machineType", message: "c4a-standard-2 is arm64, but Flatcar publishes no arm64 images for gce" },
+  { name: "gce zone of another region", text: withEnv("gce", gce({ zone: "us-central1-a" })), path: "environments.gce.zone", message: "us-central1-a is not in region europe-west1: use a zone like europe-west1-b" },
+  { name: "gce image not an image path", text: withEnv("gce", gce({ image: "flatcar-stable" })), path: "environments.gce.image", message: "must be an image like projects/my-project/global/images/my-image" },
+  { name: "gce publicAddresses a string", text: withEnv("gce", gce({ publicAddresses: "no" })), path: "environments.gce.publicAddresses", message: "must be true or false, not a string" },
+  { name: "gce secureBoot a number", text: withEnv("gce", gce({ secureBoot: 1 })), path: "environments.gce.secureBoot", message: "must be true or false, not a number" },
+  { name: "gce machine type with a dot", text: withEnv("gce", gce({ worker: { machineType: "t3.small" } })), path: "environments.gce.worker.machineType", message: "must be a GCE machine type like e2-standard-2" },
+  { name: "gce an AWS setting", text: withEnv("gce", gce({ ami: "ami-0123456789abcdef0" })), path: "environments.gce.ami", message: "unknown key" },
+  { name: "gce backend gcs without bucket", text: withEnv("gce", gce({ backend: { type: "gcs" } })), path: "environments.gce.backend.bucket", message: "required" },
   // the file itself
   { name: "YAML: bad indentation", text: "apiVersion: coreform/v1\nname: t\n  bad: indent\n", path: "{file}:3:6", message: "YAML syntax error: bad indentation of a mapping entry" },
   { name: "YAML: unclosed flow list", text: "apiVersion: coreform/v1\nnodes: [\n", path: "{file}:3:1", message: "YAML syntax error: unexpected end of the stream" },
@@ -411,6 +420,7 @@ describe("warnings", () => {
       message: "is a loopback network",
     },
     { name: "window with rebootStrategy off", text: spec((d) => (d.updates.rebootStrategy = "off")), path: "updates.window", message: "has no effect with rebootStrategy off" },
+    { name: "a repeated admin CIDR", text: withEnv("gce", gce({ adminCidrs: [...ADMIN, "198.51.100.0/24", ...ADMIN] })), path: "environments.gce.adminCidrs[2]", message: "repeats adminCidrs[0]: remove it" },
   ];
 
   it.each(WARNINGS)("$name: exit 0 with `warning: $path: …`", async (w) => {
@@ -466,6 +476,8 @@ describe("a good spec", () => {
     ["aws on a /16 network", withEnv("prod", aws({ network: { cidr: "10.50.0.0/16" } }))],
     ["openstack with every required field", withEnv("os", openstack())],
     ["gce with every required field", withEnv("gce", gce())],
+    ["gce with an image of one's own, private nodes, Secure Boot and state in GCS", withEnv("gce", gce({ image: "projects/my-project/global/images/family/my-flatcar", publicAddresses: false, secureBoot: true, backend: { type: "gcs", bucket: "demo-state" } }))],
+    ["gce on an Axion machine type with an image of one's own", withEnv("gce", gce({ image: "projects/my-project/global/images/flatcar-arm64", control: { machineType: "c4a-standard-2" }, worker: { machineType: "c4a-standard-4" } }))],
     ["state in GCS", withEnv("prod", aws({ backend: { type: "gcs", bucket: "demo-state", prefix: "demo/prod" } }))],
     ["state in Azure Storage", withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state", useAzureadAuth: true } }))],
   ])("%s passes", async (_name, text) => {

@@ -40,7 +40,7 @@ describe("cdktf synth on the default cluster.yaml", () => {
     expect(run.out).toEqual([
       expect.stringMatching(/^warning: environments\.kvm: coreform has no libvirt stack yet/),
       expect.stringMatching(/^warning: environments\.openstack: coreform has no openstack stack yet/),
-      expect.stringMatching(/^warning: environments\.gce: coreform has no gce stack yet/),
+      "warning: environments.gce: no stack until its secrets exist: run `coreform render gce` to deploy it",
       expect.stringMatching(/^warning: environments\.azure: coreform has no azure stack yet/),
       "coreform: synthesized prod",
     ]);

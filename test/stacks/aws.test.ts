@@ -12,7 +12,6 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { TerraformStack, Testing } from "cdktf";
-import yaml from "js-yaml";
 import { planCluster } from "../../src/plan/plan";
 import { renderNodes } from "../../src/node/render";
 import { ensureSecrets, readSecrets, secretsDir } from "../../src/secrets/store";
@@ -22,18 +21,17 @@ import { awsStack } from "../../stacks/aws";
 import { FLATCAR_AMI_OWNER } from "../../stacks/images";
 import { unliteral } from "../../stacks/literal";
 import { planStacks, StackInputError, type StackInput } from "../../stacks/registry";
-import { project, smallSpec } from "../helpers/cli";
-import { loaded, renderedProject, resources, synthesize, type Doc, type Tf } from "../helpers/stacks";
+import { project } from "../helpers/cli";
+import { cloudSpec, loaded, renderedIgnition, renderedProject, resources, synthesize, type Doc, type Tf } from "../helpers/stacks";
 
 const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
 
-/** smallSpec() with one aws environment `prod`, changed by `edit`. */
-function awsSpec(env: Doc = {}, edit: (doc: Doc) => void = () => {}): string {
-  const doc = yaml.load(smallSpec()) as Doc;
-  doc.environments = { prod: { platform: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.0/24"], ...env } };
-  edit(doc);
-  return yaml.dump(doc);
-}
+/** The fixture with its aws environment alone, changed by `settings` and `edit`. */
+const awsOnly = (settings: Doc = {}, edit: (doc: Doc) => void = () => {}) =>
+  cloudSpec({ aws: settings }, (d) => {
+    d.environments = { aws: d.environments.aws };
+    edit(d);
+  });
 
 const ingressRules = (tf: Tf) => resources(tf, "aws_vpc_security_group_ingress_rule").map(([, r]) => r);
 const sorted = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
@@ -45,7 +43,7 @@ describe("the default cluster.yaml's prod stack", () => {
   let result: ReturnType<typeof synthesize>;
   beforeAll(async () => {
     dir = await renderedProject(DEFAULT_SPEC);
-    result = synthesize(dir);
+    result = synthesize(dir, "prod");
   });
 
   it("matches the reviewed snapshot (user data stands in by name: it holds fresh keys)", () => {
@@ -54,10 +52,10 @@ describe("the default cluster.yaml's prod stack", () => {
     expect(JSON.stringify(tf, null, 2)).toMatchSnapshot();
   });
 
-  it("is the only stack: vagrant gets none, platforms without a stack file are skipped with a warning", () => {
-    expect(result.planned.map((p) => p.name)).toEqual(["prod"]);
+  it("is one of the default spec's stacks: vagrant gets none, platforms without a stack file are skipped with a warning", () => {
+    expect(result.planned.map((p) => p.name)).toEqual(["prod", "gce"]);
     expect(result.warnings).toEqual(
-      ["kvm", "openstack", "gce", "azure"].map((env) => expect.stringMatching(new RegExp(`^warning: environments\\.${env}: coreform has no \\w+ stack yet`))),
+      ["kvm", "openstack", "azure"].map((env) => expect.stringMatching(new RegExp(`^warning: environments\\.${env}: coreform has no \\w+ stack yet`))),
     );
   });
 
@@ -65,7 +63,7 @@ describe("the default cluster.yaml's prod stack", () => {
     const instances = resources(result.tf, "aws_instance");
     expect(instances.map(([name]) => name)).toEqual(["control-01", "control-02", "control-03", "worker-01", "worker-02"]);
     for (const [name, instance] of instances) {
-      const written = readFileSync(join(dir, "out", "prod", "ignition", `${name}.json`), "utf8");
+      const written = renderedIgnition(dir, "prod", name);
       expect(unliteral(instance.user_data)).toBe(written);
       expect(JSON.parse(written).ignition.version).toBe("3.3.0");
     }
@@ -156,22 +154,23 @@ describe("the default cluster.yaml's prod stack", () => {
 });
 
 describe("aws settings", () => {
-  /** Every spec below plans the same nodes as awsSpec(): they share its secrets. */
+  /** Every spec below plans the same nodes as the fixture: they share its secrets. */
   let base: string;
-  const variant = (env: Doc = {}, edit?: (doc: Doc) => void) => renderedProject(awsSpec(env, edit), base);
+  const variant = (env: Doc = {}, edit?: (doc: Doc) => void) => renderedProject(cloudSpec({ aws: env }, edit), { secretsFrom: base, only: "aws" });
+  const stackOf = (dir: string) => synthesize(dir, "aws");
   beforeAll(async () => {
-    base = await renderedProject(awsSpec());
+    base = await renderedProject(cloudSpec());
   });
 
   it("a Kubernetes scheduler adds its ports between nodes and its API from adminCidrs only", async () => {
     const dir = base;
     const none = loaded(dir);
     const kubernetes = specSchema.parse({ ...none, scheduler: { kind: "kubernetes" } });
-    const plan = planCluster(kubernetes, "prod");
+    const plan = planCluster(kubernetes, "aws");
     // User data is not what this test is about (the kubernetes kind renders in a later version).
-    const nodes = renderNodes(none, planCluster(none, "prod"), readSecrets(secretsDir(dir, "prod"), plan));
-    const input = { spec: kubernetes, plan, env: kubernetes.environments.prod, nodes, projectDir: dir } as StackInput<"aws">;
-    const stack = new TerraformStack(Testing.app({ outdir: join(dir, "k8s.out") }), "prod");
+    const nodes = renderNodes(none, planCluster(none, "aws"), readSecrets(secretsDir(dir, "aws"), plan));
+    const input = { spec: kubernetes, plan, env: kubernetes.environments.aws, nodes, projectDir: dir } as StackInput<"aws">;
+    const stack = new TerraformStack(Testing.app({ outdir: join(dir, "k8s.out") }), "aws");
     awsStack(stack, input);
     const tf = JSON.parse(Testing.synth(stack)) as Tf;
     const rules = ingressRules(tf);
@@ -191,7 +190,7 @@ describe("aws settings", () => {
 
   it("one rule per admin CIDR and port; 0.0.0.0/0 only when the spec allows world access", async () => {
     const dir = await variant({ adminCidrs: ["198.51.100.0/24", "0.0.0.0/0"], allowWorldAccess: true });
-    const rules = ingressRules(synthesize(dir).tf).filter((r) => r.cidr_ipv4);
+    const rules = ingressRules(stackOf(dir).tf).filter((r) => r.cidr_ipv4);
     expect(rules.map((r) => [r.cidr_ipv4, r.from_port]).sort()).toEqual([
       ["0.0.0.0/0", 22],
       ["0.0.0.0/0", 6443],
@@ -202,7 +201,7 @@ describe("aws settings", () => {
 
   it("admin rules are named by port and CIDR: reordering adminCidrs changes no rule, a repeated CIDR gives one", async () => {
     const rules = async (adminCidrs: string[]) => {
-      const tf = synthesize(await variant({ adminCidrs })).tf;
+      const tf = stackOf(await variant({ adminCidrs })).tf;
       return Object.fromEntries(resources(tf, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.cidr_ipv4));
     };
     const forward = await rules(["198.51.100.0/24", "203.0.113.7/32"]);
@@ -218,7 +217,7 @@ describe("aws settings", () => {
 
   it("a pinned Flatcar release narrows the AMI name; Graviton types look up arm64", async () => {
     const dir = await variant({ control: { instanceType: "t4g.small" }, worker: { instanceType: "m7g.large" } }, (d) => (d.os = { version: "4593.2.5" }));
-    const { synth, tf } = synthesize(dir);
+    const { synth, tf } = stackOf(dir);
     expect(Object.keys(tf.data!.aws_ami!)).toEqual(["flatcar-arm64"]);
     expect(synth).toHaveDataSourceWithProperties(DataAwsAmi, {
       filter: [
@@ -245,12 +244,12 @@ describe("aws settings", () => {
 
   it("an explicit arch wins over the instance type", async () => {
     const dir = await variant({ arch: "arm64", control: { instanceType: "m8g.large" }, worker: { instanceType: "x9gz.large" } });
-    expect(Object.keys(synthesize(dir).tf.data!.aws_ami!)).toEqual(["flatcar-arm64"]);
+    expect(Object.keys(stackOf(dir).tf.data!.aws_ami!)).toEqual(["flatcar-arm64"]);
   });
 
   it("a pinned AMI replaces the lookup", async () => {
     const dir = await variant({ ami: "ami-0123456789abcdef0" });
-    const { synth, tf } = synthesize(dir);
+    const { synth, tf } = stackOf(dir);
     expect(tf.data).toBeUndefined();
     expect(resources(tf, "aws_instance").every(([, i]) => i.ami === "ami-0123456789abcdef0")).toBe(true);
     expect(synth).toHaveResourceWithProperties(Instance, { ami: "ami-0123456789abcdef0" });
@@ -258,7 +257,7 @@ describe("aws settings", () => {
 
   it("an existing VPC and subnet are used, not created", async () => {
     const dir = await variant({ vpcId: "vpc-0abc1234", subnetId: "subnet-0def5678" });
-    const { synth, tf } = synthesize(dir);
+    const { synth, tf } = stackOf(dir);
     for (const type of ["aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_route_table", "aws_route"]) expect(resources(tf, type)).toEqual([]);
     expect(synth).toHaveResourceWithProperties(SecurityGroup, { vpc_id: "vpc-0abc1234" });
     for (const [, instance] of resources(tf, "aws_instance")) {
@@ -270,17 +269,17 @@ describe("aws settings", () => {
 
   it("state in S3 is encrypted, locked, and keyed by cluster and environment", async () => {
     const dir = await variant({ backend: { type: "s3", bucket: "demo-state", region: "eu-west-1" } });
-    expect(synthesize(dir).tf.terraform.backend).toEqual({
-      s3: { bucket: "demo-state", key: "t/prod/terraform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
+    expect(stackOf(dir).tf.terraform.backend).toEqual({
+      s3: { bucket: "demo-state", key: "t/aws/terraform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
     });
   });
 
   it.each([
-    [{ type: "gcs", bucket: "demo-state" }, { gcs: { bucket: "demo-state", prefix: "t/prod" } }],
+    [{ type: "gcs", bucket: "demo-state" }, { gcs: { bucket: "demo-state", prefix: "t/aws" } }],
     [{ type: "gcs", bucket: "demo-state", prefix: "states/prod" }, { gcs: { bucket: "demo-state", prefix: "states/prod" } }],
     [
       { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state" },
-      { azurerm: { storage_account_name: "demostate", container_name: "tfstate", key: "t/prod/terraform.tfstate", resource_group_name: "state" } },
+      { azurerm: { storage_account_name: "demostate", container_name: "tfstate", key: "t/aws/terraform.tfstate", resource_group_name: "state" } },
     ],
     [
       { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state", key: "prod.tfstate", useAzureadAuth: true },
@@ -288,38 +287,38 @@ describe("aws settings", () => {
     ],
   ])("state in %j goes to that bucket or container, keyed by cluster and environment by default", async (backend, expected) => {
     const dir = await variant({ backend });
-    expect(synthesize(dir).tf.terraform.backend).toEqual(expected);
+    expect(stackOf(dir).tf.terraform.backend).toEqual(expected);
   });
 
   it("local state goes where the spec says, relative to the project", async () => {
     const dir = await variant({ backend: { type: "local", path: "state/prod.tfstate" } });
-    expect(synthesize(dir).tf.terraform.backend).toEqual({ local: { path: "../../../state/prod.tfstate" } });
+    expect(stackOf(dir).tf.terraform.backend).toEqual({ local: { path: "../../../state/prod.tfstate" } });
   });
 
   it("escapes Terraform's template sequences in user data and still delivers the rendered bytes", async () => {
     const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host} $${x}";
     const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [key]));
-    const [, instance] = resources(synthesize(dir).tf, "aws_instance")[0]!;
+    const [, instance] = resources(stackOf(dir).tf, "aws_instance")[0]!;
     expect(instance.user_data).toContain("$${USER}@%%{host} $$${x}");
-    expect(unliteral(instance.user_data)).toBe(readFileSync(join(dir, "out", "prod", "ignition", "control-01.json"), "utf8"));
+    expect(unliteral(instance.user_data)).toBe(renderedIgnition(dir, "aws", "control-01"));
   });
 });
 
 describe("what the app refuses", () => {
-  it("fails in one line, naming `coreform render prod`, when the secrets were never rendered", () => {
-    const dir = project(awsSpec());
+  it("fails in one line, naming `coreform render aws`, when the secrets were never rendered", () => {
+    const dir = project(awsOnly());
     expect(() => planStacks(loaded(dir), dir, () => {})).toThrow(StackInputError);
     expect(() => planStacks(loaded(dir), dir, () => {})).toThrow(
-      /^no secrets for environment prod in .*: run `coreform render prod` first: it creates them once, so that keys survive between deploys$/,
+      /^no secrets for environment aws in .*: run `coreform render aws` first: it creates them once, so that keys survive between deploys$/,
     );
   });
 
   it("fails naming the node, its size and the limit when user data exceeds EC2's 16 KiB", async () => {
     const keys = Array.from({ length: 24 }, (_, i) => `ssh-rsa ${"A".repeat(700)} key${i}@host`);
-    const text = awsSpec({}, (d) => (d.ssh.authorizedKeys = keys));
+    const text = awsOnly({}, (d) => (d.ssh.authorizedKeys = keys));
     const dir = project(text);
     const spec = loaded(dir);
-    await ensureSecrets(secretsDir(dir, "prod"), planCluster(spec, "prod"));
-    expect(() => planStacks(spec, dir, () => {})).toThrow(/^prod: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\)$/m);
+    await ensureSecrets(secretsDir(dir, "aws"), planCluster(spec, "aws"));
+    expect(() => planStacks(spec, dir, () => {})).toThrow(/^aws: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\)$/m);
   });
 });
