@@ -23,9 +23,10 @@ const cidrId = (cidr: string) => cidr.replace(/[./]/g, "-");
 
 /**
  * The inbound rules of an environment: between nodes first (in plan order), then the admin rules per
- * admin port and CIDR. Ids come from a rule's content (port and CIDR), never from a position in
- * `adminCidrs`: reordering the list, or adding a CIDR, leaves every other rule as it is. A CIDR listed
- * twice gives one rule.
+ * admin port and CIDR, CIDRs sorted. Ids come from a rule's content (port and CIDR), never from a
+ * position in `adminCidrs`, and the order does not depend on the list's either (Azure numbers its rules
+ * in this order): reordering the list changes nothing, adding a CIDR changes no other rule's id.
+ * A CIDR listed twice gives one rule.
  */
 export function firewallRules(plan: ClusterPlan, env: { readonly adminCidrs: readonly string[] }): FirewallRule[] {
   const cluster = plan.ports.map((port) => ({
@@ -34,7 +35,7 @@ export function firewallRules(plan: ClusterPlan, env: { readonly adminCidrs: rea
     source: { nodes: true } as const,
     description: `${port.name} between cluster nodes`,
   }));
-  const cidrs = [...new Set(env.adminCidrs)];
+  const cidrs = [...new Set(env.adminCidrs)].sort();
   const admin = plan.adminPorts.flatMap((port) =>
     cidrs.map((cidr) => ({ id: `admin-${port.name}-${cidrId(cidr)}`, port, source: { cidr }, description: `${port.name} from ${cidr}` })),
   );

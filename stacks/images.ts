@@ -39,3 +39,37 @@ export function gceImage(spec: Spec, env: Env<"gce">): GceImage {
   if (version === "current") return { lookup: { project: FLATCAR_GCE_PROJECT, family: `flatcar-${channel}` } };
   return { lookup: { project: FLATCAR_GCE_PROJECT, name: `flatcar-${channel}-${version.replace(/\./g, "-")}` } };
 }
+
+/** Flatcar's Azure Marketplace publisher. */
+export const FLATCAR_AZURE_PUBLISHER = "kinvolk";
+
+/**
+ * Marketplace offers per architecture (flatcar.org docs, "Running on Microsoft Azure"): CoreVM is
+ * `flatcar-container-linux-corevm-amd64` for x86_64 and `flatcar-container-linux-corevm` for arm64;
+ * the free offer is x86_64 only (rules.ts rejects it with an arm64 size).
+ */
+export const AZURE_OFFERS: Readonly<Record<"corevm" | "free", Partial<Record<Arch, string>>>> = {
+  corevm: { x86_64: "flatcar-container-linux-corevm-amd64", arm64: "flatcar-container-linux-corevm" },
+  free: { x86_64: "flatcar-container-linux-free" },
+};
+
+export interface AzureMarketplaceImage {
+  readonly reference: { readonly publisher: string; readonly offer: string; readonly sku: string; readonly version: string };
+  /** The free offer's plan: name = SKU, product = offer, publisher (same docs, "Plan information"). */
+  readonly plan?: { readonly name: string; readonly product: string; readonly publisher: string };
+}
+export type AzureImage = { readonly id: string } | AzureMarketplaceImage;
+
+/**
+ * x86_64 SKUs are `<channel>-gen2` (Generation 2, UEFI), arm64 SKUs the bare channel, as Flatcar's
+ * publishing script names them (flatcar/azure-marketplace-ingestion-api); LTS streams are SKUs of their
+ * own (`lts2024-gen2`), given with `sku`. A pinned release is the image version; else `latest`.
+ */
+export function azureImage(spec: Spec, plan: ClusterPlan, env: Env<"azure">): AzureImage {
+  if (env.image) return { id: env.image };
+  const offer = AZURE_OFFERS[env.offer][plan.arch];
+  if (!offer) throw new Error(`environments.${plan.environment}: Flatcar's ${env.offer} offer has no ${plan.arch} images`);
+  const sku = env.sku ?? (plan.arch === "arm64" ? spec.os.channel : `${spec.os.channel}-gen2`);
+  const reference = { publisher: FLATCAR_AZURE_PUBLISHER, offer, sku, version: spec.os.version === "current" ? "latest" : spec.os.version };
+  return env.offer === "free" ? { reference, plan: { name: sku, product: offer, publisher: FLATCAR_AZURE_PUBLISHER } } : { reference };
+}

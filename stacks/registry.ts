@@ -7,6 +7,7 @@ import { planCluster, type ClusterPlan } from "../src/plan/plan";
 import { MissingSecretsError, readSecrets, secretsDir } from "../src/secrets/store";
 import type { Environment, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
+import { azureStack } from "./azure";
 import { gceStack } from "./gce";
 
 export interface StackInput<P extends Platform = Platform> {
@@ -38,7 +39,7 @@ export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRAN
   openstack: NOT_YET,
   aws: awsStack,
   gce: gceStack,
-  azure: NOT_YET,
+  azure: azureStack,
 };
 
 /** What the app should build: each environment that has a stack builder, with its rendered nodes. */

@@ -47,6 +47,9 @@ export const gceMachineArch = (machineType: string): Arch => (/^(t2a|c4a|n4a)-/.
  */
 export const azureVmSizeArch = (vmSize: string): Arch => (/^[A-Za-z]+_[A-Z]+\d+(-\d+)?[a-z]*p[a-z]*(_|$)/.test(vmSize) ? "arm64" : "x86_64");
 
+/** Key types Azure accepts for a VM's admin user: ssh-rsa (≥ 2048 bits) or ssh-ed25519 (azurerm docs, linux_virtual_machine admin_ssh_key). */
+export const azureAcceptsKey = (key: string): boolean => /^(ssh-rsa|ssh-ed25519) /.test(key);
+
 const X86_ONLY = () => ["x86_64"] as const;
 const BOTH = () => ["x86_64", "arm64"] as const;
 

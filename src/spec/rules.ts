@@ -2,7 +2,7 @@
 // throws; `checkRules` runs them all so that every problem is reported at once.
 import { contains, formatCidr, formatIp, nodeCapacity, parseCidr } from "./ipv4";
 import type { SpecIssue } from "./issues";
-import { environmentArch, factsOf } from "./platforms";
+import { azureAcceptsKey, environmentArch, factsOf } from "./platforms";
 import type { Spec } from "./schema";
 
 type Push = (severity: SpecIssue["severity"], path: string, message: string) => void;
@@ -186,6 +186,33 @@ export function gceZoneInRegion(spec: Spec, push: Push): void {
   }
 }
 
+/** Azure creates a VM only with an SSH key for its admin user (and no password, here). */
+export function azureHasSshKey(spec: Spec, push: Push): void {
+  if (spec.ssh.authorizedKeys.some(azureAcceptsKey)) return;
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "azure") continue;
+    const some = spec.ssh.authorizedKeys.length ? "has no ssh-rsa or ssh-ed25519 key" : "is empty";
+    push("error", "ssh.authorizedKeys", `${some}, and Azure creates the VMs of environments.${name} only with one: add your public key`);
+  }
+}
+
+/** Flatcar's free Azure offer has x86_64 images only; arm64 ones are in the CoreVM offer. */
+export function azureFreeOfferIsX86(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "azure" || env.offer !== "free" || env.image || environmentArch(env) !== "arm64") continue;
+    push("error", `environments.${name}.offer`, `free has no arm64 images (${env.control.vmSize} is arm64): use offer corevm`);
+  }
+}
+
+/** Azure publishes each Flatcar LTS stream as a SKU of its own (lts2024-gen2), not as `lts`. */
+export function azureLtsNeedsSku(spec: Spec, push: Push): void {
+  if (spec.os.channel !== "lts") return;
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "azure" || env.sku || env.image) continue;
+    push("error", `environments.${name}.sku`, "required with os.channel lts: Azure names each LTS stream, like lts2024-gen2 (arm64: lts2024)");
+  }
+}
+
 export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
   adminCidrsAreNetworks,
@@ -205,6 +232,9 @@ export const RULES: readonly Rule[] = [
   adminCidrsAreUnique,
   flatcarHasImageForArch,
   gceZoneInRegion,
+  azureHasSshKey,
+  azureFreeOfferIsX86,
+  azureLtsNeedsSku,
 ];
 
 export function checkRules(spec: Spec): SpecIssue[] {

@@ -201,14 +201,33 @@ const azure = z.strictObject({
   platform: z.literal("azure"),
   ...environmentBase,
   ...firewall,
+  /** @default local state in `.coreform/<env>/terraform.tfstate` */
+  backend: stateBackend.optional(),
+  /** azurerm 4 needs one (its 4.0 upgrade guide). @default ARM_SUBSCRIPTION_ID from the environment */
+  subscriptionId: z.guid({ error: "must be a subscription id like 00000000-0000-0000-0000-000000000000" }).optional(),
   location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure location like westeurope"),
-  /** @default "<cluster>-<environment>" */
-  resourceGroup: z.string().regex(/^[-\w.()]{1,90}$/, "must be an Azure resource group name").optional(),
+  /** An existing resource group to hold everything. @default the stack creates "<cluster>-<environment>" in location */
+  resourceGroup: azureResourceGroup.optional(),
+  /**
+   * Flatcar's Marketplace offer: `corevm` needs no terms and no plan; `free` needs its terms accepted
+   * once per subscription, and the VMs carry its plan. @default "corevm"
+   */
+  offer: z.enum(["corevm", "free"]).default("corevm"),
+  /** The image SKU. LTS streams have SKUs of their own, like lts2024-gen2. @default "<channel>-gen2" (arm64 sizes: "<channel>") */
+  sku: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be an image SKU like stable-gen2").optional(),
+  /** An image of your own instead of the Marketplace's (a managed image or gallery image version). */
+  image: z
+    .string()
+    .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/.+[^/]$/i, "must be an image resource id like /subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/images/…")
+    .optional(),
+  /** A static public IP (Standard SKU) per node; without, a NAT gateway for the way out. @default true */
+  publicAddresses,
   ...perRole(
     z
       .strictObject({
         /** @default "Standard_B2s" */
-        vmSize: z.string().regex(/^(Standard|Basic)_[A-Za-z0-9_]+$/, "must be an Azure VM size like Standard_B2s").default("Standard_B2s"),
+        vmSize: z.string().regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/, "must be an Azure VM size like Standard_B2s").default("Standard_B2s"),
+        /** OS disk (StandardSSD_LRS). @default 30 */
         diskGiB: diskGiB.default(30),
       })
       .prefault({}),

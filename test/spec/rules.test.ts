@@ -355,3 +355,37 @@ describe("gceZoneInRegion", () => {
     ["a zone of a region with the same start", (d) => (d.environments.gce = gceEnv({ region: "us-east1", zone: "us-east11-a" })), [["error", "environments.gce.zone", "us-east11-a is not in region us-east1"]]],
   ])("%s", (_n, edit, expected) => expectRule(rules.gceZoneInRegion, edit, expected));
 });
+
+const azureEnv = (extra: object = {}) => ({ platform: "azure" as const, location: "westeurope", adminCidrs: ADMIN, ...extra });
+
+describe("azureHasSshKey", () => {
+  const keys = (...k: string[]): Edit => (d) => ((d.ssh = { authorizedKeys: k }), (d.environments.az = azureEnv()));
+  it.each<Row>([
+    ["an ed25519 key", keys("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey a@b"), []],
+    ["an RSA key after an ECDSA one", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b", "ssh-rsa AAAAB3NzaC1yc2E a@b"), []],
+    ["no keys and no azure environment", (d) => (d.ssh = { authorizedKeys: [] }), []],
+    ["no keys", keys(), [["error", "ssh.authorizedKeys", "is empty, and Azure creates the VMs of environments.az only with one: add your public key"]]],
+    ["ECDSA keys only", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b"), [["error", "ssh.authorizedKeys", "has no ssh-rsa or ssh-ed25519 key, and Azure creates the VMs of environments.az only with one"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.azureHasSshKey, edit, expected));
+});
+
+describe("azureFreeOfferIsX86", () => {
+  const az = (extra: object): Edit => (d) => (d.environments.az = azureEnv(extra));
+  const arm = { control: { vmSize: "Standard_D2ps_v5" }, worker: { vmSize: "Standard_D2ps_v5" } };
+  it.each<Row>([
+    ["corevm on arm64", az(arm), []],
+    ["free on x86_64", az({ offer: "free" }), []],
+    ["free on arm64", az({ offer: "free", ...arm }), [["error", "environments.az.offer", "free has no arm64 images (Standard_D2ps_v5 is arm64): use offer corevm"]]],
+    ["free on arm64 with an image of one's own", az({ offer: "free", image: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/flatcar", ...arm }), []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.azureFreeOfferIsX86, edit, expected));
+});
+
+describe("azureLtsNeedsSku", () => {
+  const lts = (extra: object = {}): Edit => (d) => ((d.os = { channel: "lts" }), (d.environments.az = azureEnv(extra)));
+  it.each<Row>([
+    ["stable", (d) => (d.environments.az = azureEnv()), []],
+    ["lts with its SKU", lts({ sku: "lts2024-gen2" }), []],
+    ["lts on another platform", (d) => (d.os = { channel: "lts" }), []],
+    ["lts without a SKU", lts(), [["error", "environments.az.sku", "required with os.channel lts: Azure names each LTS stream, like lts2024-gen2"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.azureLtsNeedsSku, edit, expected));
+});

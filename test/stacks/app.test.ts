@@ -41,7 +41,7 @@ describe("cdktf synth on the default cluster.yaml", () => {
       expect.stringMatching(/^warning: environments\.kvm: coreform has no libvirt stack yet/),
       expect.stringMatching(/^warning: environments\.openstack: coreform has no openstack stack yet/),
       "warning: environments.gce: no stack until its secrets exist: run `coreform render gce` to deploy it",
-      expect.stringMatching(/^warning: environments\.azure: coreform has no azure stack yet/),
+      "warning: environments.azure: no stack until its secrets exist: run `coreform render azure` to deploy it",
       "coreform: synthesized prod",
     ]);
   });
@@ -64,6 +64,24 @@ describe("cdktf synth on the default cluster.yaml", () => {
     expect(readFileSync(join(dir, "again.out", "stacks", "prod", "cdk.tf.json"), "utf8")).toBe(
       readFileSync(join(dir, "cdktf.out", "stacks", "prod", "cdk.tf.json"), "utf8"),
     );
+  });
+});
+
+describe("cdktf synth on the default cluster.yaml after `coreform render` of every environment", () => {
+  it("writes the prod, gce and azure stacks, each to its owner only, with no path of this machine", async () => {
+    const dir = project(DEFAULT_SPEC);
+    expect((await cli(dir, "render")).code).toBe(0);
+    const run = app(dir);
+    expect(run).toMatchObject({ code: 0, err: [] });
+    expect(run.out.at(-1)).toBe("coreform: synthesized prod, gce, azure");
+    const manifest = JSON.parse(readFileSync(join(dir, "cdktf.out", "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["azure", "gce", "prod"]);
+    for (const stack of ["prod", "gce", "azure"]) {
+      const file = join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, "utf8")).not.toContain(dir);
+      expect(stackJson(dir, stack).terraform.backend.local.path).toBe(`../../../.coreform/${stack}/terraform.tfstate`);
+    }
   });
 });
 
