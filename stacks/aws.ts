@@ -99,6 +99,7 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
       privateIp: node.ip,
       vpcSecurityGroupIds: [group.id],
       ...(internet.length ? { associatePublicIpAddress: true, dependsOn: internet } : {}),
+      ...(env.publicAddresses !== undefined ? { associatePublicIpAddress: env.publicAddresses } : {}),
       userData: literal(userData),
       // IMDSv2 only; one hop keeps bridged containers away from it.
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },

@@ -140,6 +140,14 @@ export function awsVpcAndSubnetTogether(spec: Spec, push: Push): void {
   }
 }
 
+/** The network an AWS stack builds has an internet gateway and no NAT: its nodes need public addresses. */
+export function awsPrivateNodesNeedTheirSubnet(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "aws" || env.publicAddresses !== false || env.subnetId) continue;
+    push("error", `environments.${name}.publicAddresses`, "false needs a subnet with its own way out (a NAT gateway): give vpcId and subnetId, or leave it out");
+  }
+}
+
 // docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html: VPC and subnet blocks are /16 to /28.
 const AWS_PREFIX = { min: 16, max: 28 };
 
@@ -235,6 +243,7 @@ export const RULES: readonly Rule[] = [
   azureHasSshKey,
   azureFreeOfferIsX86,
   azureLtsNeedsSku,
+  awsPrivateNodesNeedTheirSubnet,
 ];
 
 export function checkRules(spec: Spec): SpecIssue[] {

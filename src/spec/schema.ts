@@ -148,6 +148,11 @@ const aws = z.strictObject({
   /** Existing VPC and subnet; without them the stack creates both. */
   vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id like vpc-0abc…").optional(),
   subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id like subnet-0abc…").optional(),
+  /**
+   * A public IP per node. Without, nodes need the subnet's own way out (a NAT gateway): give vpcId and
+   * subnetId. @default true when the stack creates the network, else the subnet's setting
+   */
+  publicAddresses: z.boolean().optional(),
   ...perRole(
     z
       .strictObject({

@@ -389,3 +389,13 @@ describe("azureLtsNeedsSku", () => {
     ["lts without a SKU", lts(), [["error", "environments.az.sku", "required with os.channel lts: Azure names each LTS stream, like lts2024-gen2"]]],
   ])("%s", (_n, edit, expected) => expectRule(rules.azureLtsNeedsSku, edit, expected));
 });
+
+describe("awsPrivateNodesNeedTheirSubnet", () => {
+  const aws = (extra: object): Edit => (d) => (d.environments.prod = { ...awsEnv(ADMIN), ...extra });
+  it.each<Row>([
+    ["the default", aws({}), []],
+    ["public addresses in the stack's network", aws({ publicAddresses: true }), []],
+    ["private nodes in a subnet of one's own", aws({ vpcId: "vpc-0abc", subnetId: "subnet-0def", publicAddresses: false }), []],
+    ["private nodes in the stack's network", aws({ publicAddresses: false }), [["error", "environments.prod.publicAddresses", "false needs a subnet with its own way out (a NAT gateway): give vpcId and subnetId"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.awsPrivateNodesNeedTheirSubnet, edit, expected));
+});

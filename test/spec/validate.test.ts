@@ -324,6 +324,7 @@ const BAD: readonly Bad[] = [
   { name: "azure resource group ending in a dot", text: withEnv("az", azure({ resourceGroup: "coreform." })), path: "environments.az.resourceGroup", message: "must be an Azure resource group name" },
   { name: "azure publicAddresses a string", text: withEnv("az", azure({ publicAddresses: "false" })), path: "environments.az.publicAddresses", message: "must be true or false, not a string" },
   { name: "azure location missing", text: withEnv("az", without(azure(), "location")), path: "environments.az.location", message: "required" },
+  { name: "aws private nodes in the stack's network", text: withEnv("prod", aws({ publicAddresses: false })), path: "environments.prod.publicAddresses", message: "false needs a subnet with its own way out" },
   // the file itself
   { name: "YAML: bad indentation", text: "apiVersion: coreform/v1\nname: t\n  bad: indent\n", path: "{file}:3:6", message: "YAML syntax error: bad indentation of a mapping entry" },
   { name: "YAML: unclosed flow list", text: "apiVersion: coreform/v1\nnodes: [\n", path: "{file}:3:1", message: "YAML syntax error: unexpected end of the stream" },

@@ -267,6 +267,14 @@ describe("aws settings", () => {
     }
   });
 
+  it("publicAddresses says whether nodes in an existing subnet get public IPs", async () => {
+    const existing = { vpcId: "vpc-0abc1234", subnetId: "subnet-0def5678" };
+    for (const publicAddresses of [true, false]) {
+      const { tf } = stackOf(await variant({ ...existing, publicAddresses }));
+      for (const [, instance] of resources(tf, "aws_instance")) expect(instance.associate_public_ip_address).toBe(publicAddresses);
+    }
+  });
+
   it("state in S3 is encrypted, locked, and keyed by cluster and environment", async () => {
     const dir = await variant({ backend: { type: "s3", bucket: "demo-state", region: "eu-west-1" } });
     expect(stackOf(dir).tf.terraform.backend).toEqual({
