@@ -1,9 +1,11 @@
 // The per-platform facts table: architecture from a machine size on every cloud, the environment's one
-// architecture, and the user-data limits render enforces.
+// architecture, and the user-data limits render enforces (through the real CLI).
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import yaml from "js-yaml";
 import { awsInstanceArch, azureVmSizeArch, environmentArch, gceMachineArch, PLATFORM_FACTS, USER_DATA } from "../../src/spec/platforms";
 import { PLATFORMS, specSchema, type SpecInput } from "../../src/spec/schema";
-import { smallSpec } from "../helpers/cli";
+import { cli, project, smallSpec } from "../helpers/cli";
 
 const envOf = (env: Record<string, unknown>) => {
   const doc = yaml.load(smallSpec()) as SpecInput;
@@ -78,4 +80,35 @@ describe("the facts table", () => {
     ["azure", 65535],
     ["openstack", 49149],
   ] as const)("%s accepts user data up to %d bytes", (platform, bytes) => expect(USER_DATA[platform].maxBytes).toBe(bytes));
+});
+
+describe("user-data budgets at render", () => {
+  // Ed25519-style key lines of ~760 bytes each, so that the config outgrows a limit by a few keys.
+  const keys = (n: number) => Array.from({ length: n }, (_, i) => `ssh-ed25519 AAAA${"B".repeat(700)}${String(i).padStart(4, "0")} k${i}`);
+  const specWith = (platform: "aws" | "gce" | "azure", count: number) => {
+    const doc = yaml.load(smallSpec({ control: 1, worker: 0 })) as SpecInput;
+    doc.ssh = { authorizedKeys: keys(count) };
+    doc.environments = { e: { aws: { platform: "aws", region: "eu-central-1", ...ADMIN }, gce: { platform: "gce", project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", ...ADMIN }, azure: { platform: "azure", location: "westeurope", ...ADMIN } }[platform] as SpecInput["environments"][string] };
+    return yaml.dump(doc);
+  };
+
+  it.each([
+    ["aws", 16384, "EC2 user data is at most 16 KiB"],
+    ["azure", 65535, "Azure custom data is at most 64 KiB"],
+    ["gce", 262144, "a GCE metadata value is at most 256 KiB"],
+  ] as const)("%s: over %d bytes is an error naming node, size and limit, and nothing is written; within it passes", async (platform, limit, why) => {
+    const over = Math.ceil(limit / 760) + 2;
+    const dir = project(specWith(platform, over));
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`e: node control-01: ignition config is \\d+ bytes, over the ${limit}-byte limit \\(${why}\\)`));
+    expect(existsSync(join(dir, "out"))).toBe(false);
+
+    // The rest of a kubernetes control node's config is ~10 KB (bench/userdata.ts prints it).
+    const under = project(specWith(platform, Math.floor((limit - 12000) / 760)));
+    const ok = await cli(under, "render");
+    expect(ok.stderr).not.toMatch(/over the/);
+    expect(ok.code).toBe(0);
+    expect(statSync(join(under, "out", "e", "ignition", "control-01.json")).size).toBeLessThanOrEqual(limit);
+  });
 });
