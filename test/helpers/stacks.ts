@@ -81,3 +81,32 @@ export const resources = (tf: Tf, type: string) => Object.entries(tf.resource[ty
 
 /** A node's Ignition config as `coreform render` wrote it. */
 export const renderedIgnition = (dir: string, env: string, node: string) => readFileSync(join(dir, "out", env, "ignition", `${node}.json`), "utf8");
+
+/**
+ * For a test file about one environment's settings: the fixture rendered once (in beforeAll), and
+ * variants of it that share its secrets and render only that environment.
+ */
+export function settingsOf(env: CloudEnvironment) {
+  let base = "";
+  beforeAll(async () => {
+    base = await renderedProject(cloudSpec());
+  });
+  return {
+    base: () => base,
+    variant: (settings: Doc = {}, edit?: (doc: Doc) => void) => renderedProject(cloudSpec({ [env]: settings }, edit), { secretsFrom: base, only: env }),
+    stackOf: (dir: string) => synthesize(dir, env),
+  };
+}
+
+/** The repository's cluster.yaml. */
+export const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
+
+/** For a test file about the default spec's stack `env`: the spec rendered once (in beforeAll), and the stack. */
+export function defaultStack(env: string): { readonly dir: string; readonly result: ReturnType<typeof synthesize> } {
+  const state = {} as { dir: string; result: ReturnType<typeof synthesize> };
+  beforeAll(async () => {
+    state.dir = await renderedProject(DEFAULT_SPEC);
+    state.result = synthesize(state.dir, env);
+  });
+  return state;
+}

@@ -2,7 +2,6 @@
 // real CLI rendered: user data byte for byte as `coreform render` writes it, the planned addresses,
 // IMDSv2, encryption, ignore_changes, exactly the plan's ports, the AMI lookup and the state backend.
 import "cdktf/lib/testing/adapters/jest";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -22,9 +21,7 @@ import { FLATCAR_AMI_OWNER } from "../../stacks/images";
 import { unliteral } from "../../stacks/literal";
 import { planStacks, StackInputError, type StackInput } from "../../stacks/registry";
 import { project } from "../helpers/cli";
-import { cloudSpec, loaded, renderedIgnition, renderedProject, resources, synthesize, type Doc, type Tf } from "../helpers/stacks";
-
-const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
+import { cloudSpec, defaultStack, loaded, renderedIgnition, resources, settingsOf, type Doc, type Tf } from "../helpers/stacks";
 
 /** The fixture with its aws environment alone, changed by `settings` and `edit`. */
 const awsOnly = (settings: Doc = {}, edit: (doc: Doc) => void = () => {}) =>
@@ -39,31 +36,26 @@ const sorted = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
 const ports = (rules: Doc[]) => sorted(rules.map((r) => [r.ip_protocol, r.from_port, r.to_port]));
 
 describe("the default cluster.yaml's prod stack", () => {
-  let dir: string;
-  let result: ReturnType<typeof synthesize>;
-  beforeAll(async () => {
-    dir = await renderedProject(DEFAULT_SPEC);
-    result = synthesize(dir, "prod");
-  });
+  const stack = defaultStack("prod");
 
   it("matches the reviewed snapshot (user data stands in by name: it holds fresh keys)", () => {
-    const tf = JSON.parse(result.synth) as Tf;
+    const tf = JSON.parse(stack.result.synth) as Tf;
     for (const [name, instance] of resources(tf, "aws_instance")) instance.user_data = `<out/prod/ignition/${name}.json>`;
     expect(JSON.stringify(tf, null, 2)).toMatchSnapshot();
   });
 
   it("is one of the default spec's stacks: vagrant gets none, platforms without a stack file are skipped with a warning", () => {
-    expect(result.planned.map((p) => p.name)).toEqual(["prod", "gce", "azure"]);
-    expect(result.warnings).toEqual(
+    expect(stack.result.planned.map((p) => p.name)).toEqual(["prod", "gce", "azure"]);
+    expect(stack.result.warnings).toEqual(
       ["kvm", "openstack"].map((env) => expect.stringMatching(new RegExp(`^warning: environments\\.${env}: coreform has no \\w+ stack yet`))),
     );
   });
 
   it("gives each node its Ignition config byte for byte as `coreform render` wrote it", () => {
-    const instances = resources(result.tf, "aws_instance");
+    const instances = resources(stack.result.tf, "aws_instance");
     expect(instances.map(([name]) => name)).toEqual(["control-01", "control-02", "control-03", "worker-01", "worker-02"]);
     for (const [name, instance] of instances) {
-      const written = renderedIgnition(dir, "prod", name);
+      const written = renderedIgnition(stack.dir, "prod", name);
       expect(unliteral(instance.user_data)).toBe(written);
       expect(JSON.parse(written).ignition.version).toBe("3.3.0");
     }
@@ -74,7 +66,7 @@ describe("the default cluster.yaml's prod stack", () => {
     ["control-03", "10.42.0.12", "control", "t3.medium", 30],
     ["worker-02", "10.42.0.14", "worker", "t3.large", 50],
   ])("puts %s at its planned address %s, sized for its role, hardened and never replaced", (name, ip, role, type, disk) => {
-    expect(result.synth).toHaveResourceWithProperties(Instance, {
+    expect(stack.result.synth).toHaveResourceWithProperties(Instance, {
       private_ip: ip,
       instance_type: type,
       associate_public_ip_address: true,
@@ -87,21 +79,21 @@ describe("the default cluster.yaml's prod stack", () => {
   });
 
   it("creates a VPC and one subnet holding network.cidr, routed to the internet", () => {
-    expect(result.synth).toHaveResourceWithProperties(Vpc, { cidr_block: "10.42.0.0/24" });
-    expect(result.synth).toHaveResourceWithProperties(Subnet, { cidr_block: "10.42.0.0/24", vpc_id: "${aws_vpc.vpc.id}" });
-    expect(result.tf.resource.aws_route).toEqual({
+    expect(stack.result.synth).toHaveResourceWithProperties(Vpc, { cidr_block: "10.42.0.0/24" });
+    expect(stack.result.synth).toHaveResourceWithProperties(Subnet, { cidr_block: "10.42.0.0/24", vpc_id: "${aws_vpc.vpc.id}" });
+    expect(stack.result.tf.resource.aws_route).toEqual({
       "default-route": { route_table_id: "${aws_route_table.routes.id}", destination_cidr_block: "0.0.0.0/0", gateway_id: "${aws_internet_gateway.gateway.id}" },
     });
-    expect(result.synth).toHaveResourceWithProperties(RouteTableAssociation, { subnet_id: "${aws_subnet.subnet.id}", route_table_id: "${aws_route_table.routes.id}" });
-    expect(resources(result.tf, "aws_nat_gateway")).toEqual([]);
+    expect(stack.result.synth).toHaveResourceWithProperties(RouteTableAssociation, { subnet_id: "${aws_subnet.subnet.id}", route_table_id: "${aws_route_table.routes.id}" });
+    expect(resources(stack.result.tf, "aws_nat_gateway")).toEqual([]);
     // first boot pulls images: no node starts before its route to the internet exists
-    for (const [, instance] of resources(result.tf, "aws_instance"))
+    for (const [, instance] of resources(stack.result.tf, "aws_instance"))
       expect(instance.depends_on).toEqual(["aws_route.default-route", "aws_route_table_association.subnet-routes"]);
   });
 
   it("opens between the nodes exactly the plan's ports, from the nodes' own group", () => {
-    const { plan } = result.input;
-    const cluster = ingressRules(result.tf).filter((r) => r.referenced_security_group_id);
+    const { plan } = stack.result.input;
+    const cluster = ingressRules(stack.result.tf).filter((r) => r.referenced_security_group_id);
     // etcd, ICMP, and k3s (the default scheduler): API, flannel VXLAN, kubelet
     expect(ports(cluster)).toEqual(sorted([["icmp", -1, -1], ["tcp", 2379, 2380], ["tcp", 6443, 6443], ["udp", 8472, 8472], ["tcp", 10250, 10250]]));
     expect(cluster).toHaveLength(plan.ports.length);
@@ -109,17 +101,17 @@ describe("the default cluster.yaml's prod stack", () => {
   });
 
   it("opens SSH and the Kubernetes API from adminCidrs only, and nothing to the world", () => {
-    const fromCidrs = ingressRules(result.tf).filter((r) => r.cidr_ipv4);
+    const fromCidrs = ingressRules(stack.result.tf).filter((r) => r.cidr_ipv4);
     expect(fromCidrs.map((r) => [r.cidr_ipv4, r.ip_protocol, r.from_port, r.to_port]).sort()).toEqual([
       ["203.0.113.0/24", "tcp", 22, 22],
       ["203.0.113.0/24", "tcp", 6443, 6443],
     ]);
-    for (const r of ingressRules(result.tf)) expect(r.cidr_ipv4).not.toBe("0.0.0.0/0");
-    expect(result.synth).toHaveResourceWithProperties(SecurityGroup, { name: "demo-prod-nodes", vpc_id: "${aws_vpc.vpc.id}" });
+    for (const r of ingressRules(stack.result.tf)) expect(r.cidr_ipv4).not.toBe("0.0.0.0/0");
+    expect(stack.result.synth).toHaveResourceWithProperties(SecurityGroup, { name: "demo-prod-nodes", vpc_id: "${aws_vpc.vpc.id}" });
   });
 
   it("looks up the newest Flatcar AMI of the channel from Flatcar's account", () => {
-    expect(result.synth).toHaveDataSourceWithProperties(DataAwsAmi, {
+    expect(stack.result.synth).toHaveDataSourceWithProperties(DataAwsAmi, {
       owners: [FLATCAR_AMI_OWNER],
       most_recent: true,
       filter: [
@@ -131,39 +123,34 @@ describe("the default cluster.yaml's prod stack", () => {
   });
 
   it("keeps state locally with the secrets, by a path relative to the stack's directory", () => {
-    expect(result.tf.terraform.backend).toEqual({ local: { path: "../../../.coreform/prod/terraform.tfstate" } });
-    expect(result.synth).not.toContain(dir);
+    expect(stack.result.tf.terraform.backend).toEqual({ local: { path: "../../../.coreform/prod/terraform.tfstate" } });
+    expect(stack.result.synth).not.toContain(stack.dir);
   });
 
   it("names the region and tags everything with the cluster and environment", () => {
-    expect(result.synth).toHaveProviderWithProperties(AwsProvider, {
+    expect(stack.result.synth).toHaveProviderWithProperties(AwsProvider, {
       region: "eu-central-1",
       default_tags: [{ tags: { "coreform:cluster": "demo", "coreform:environment": "prod" } }],
     });
   });
 
   it("outputs each node's addresses and role, and the etcd client endpoints", () => {
-    expect(result.tf.output.nodes.value["worker-01"]).toEqual({
+    expect(stack.result.tf.output.nodes.value["worker-01"]).toEqual({
       private_ip: "${aws_instance.worker-01.private_ip}",
       public_ip: "${aws_instance.worker-01.public_ip}",
       role: "worker",
     });
-    expect(Object.keys(result.tf.output.nodes.value)).toHaveLength(5);
-    expect(result.tf.output.etcd_endpoints.value).toEqual(["https://10.42.0.10:2379", "https://10.42.0.11:2379", "https://10.42.0.12:2379"]);
+    expect(Object.keys(stack.result.tf.output.nodes.value)).toHaveLength(5);
+    expect(stack.result.tf.output.etcd_endpoints.value).toEqual(["https://10.42.0.10:2379", "https://10.42.0.11:2379", "https://10.42.0.12:2379"]);
   });
 });
 
 describe("aws settings", () => {
   /** Every spec below plans the same nodes as the fixture: they share its secrets. */
-  let base: string;
-  const variant = (env: Doc = {}, edit?: (doc: Doc) => void) => renderedProject(cloudSpec({ aws: env }, edit), { secretsFrom: base, only: "aws" });
-  const stackOf = (dir: string) => synthesize(dir, "aws");
-  beforeAll(async () => {
-    base = await renderedProject(cloudSpec());
-  });
+  const { base, variant, stackOf } = settingsOf("aws");
 
   it("a Kubernetes scheduler adds its ports between nodes and its API from adminCidrs only", async () => {
-    const dir = base;
+    const dir = base();
     const none = loaded(dir);
     const kubernetes = specSchema.parse({ ...none, scheduler: { kind: "kubernetes" } });
     const plan = planCluster(kubernetes, "aws");

@@ -4,8 +4,6 @@
 // priorities, the rest of the virtual network denied), the Marketplace image and its options, the
 // admin user's keys, ignore_changes, private nodes behind a NAT gateway, and the resource group.
 import "cdktf/lib/testing/adapters/jest";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
 import { NetworkInterface } from "@cdktf/provider-azurerm/lib/network-interface";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
@@ -15,33 +13,26 @@ import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { ADMIN_USER, FIRST_PRIORITY, LAST_PRIORITY } from "../../stacks/azure";
-import { cloudSpec, renderedIgnition, renderedProject, resources, synthesize, type Doc, type Tf } from "../helpers/stacks";
-
-const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
+import { cloudSpec, defaultStack, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Doc, type Tf } from "../helpers/stacks";
 
 const vms = (tf: Tf) => resources(tf, "azurerm_linux_virtual_machine");
 const nsgRules = (tf: Tf) => resources(tf, "azurerm_network_security_rule").map(([, r]) => r);
 const decoded = (vm: Doc) => Buffer.from(vm.custom_data, "base64").toString("utf8");
 
 describe("the default cluster.yaml's azure stack", () => {
-  let dir: string;
-  let result: ReturnType<typeof synthesize>;
-  beforeAll(async () => {
-    dir = await renderedProject(DEFAULT_SPEC);
-    result = synthesize(dir, "azure");
-  });
+  const stack = defaultStack("azure");
 
   it("matches the reviewed snapshot (custom data stands in by name: it holds fresh keys)", () => {
-    const tf = JSON.parse(result.synth) as Tf;
+    const tf = JSON.parse(stack.result.synth) as Tf;
     for (const [name, vm] of vms(tf)) vm.custom_data = `<base64 of out/azure/ignition/${name}.json>`;
     expect(JSON.stringify(tf, null, 2)).toMatchSnapshot();
   });
 
   it("gives each node its Ignition config as custom data, which decodes to the rendered file byte for byte", () => {
-    expect(vms(result.tf).map(([name]) => name)).toEqual(["control-01", "control-02", "control-03", "worker-01", "worker-02"]);
-    for (const [name, vm] of vms(result.tf)) {
+    expect(vms(stack.result.tf).map(([name]) => name)).toEqual(["control-01", "control-02", "control-03", "worker-01", "worker-02"]);
+    for (const [name, vm] of vms(stack.result.tf)) {
       expect(vm.custom_data).toMatch(/^[A-Za-z0-9+/]+=*$/);
-      expect(decoded(vm)).toBe(renderedIgnition(dir, "azure", name));
+      expect(decoded(vm)).toBe(renderedIgnition(stack.dir, "azure", name));
     }
   });
 
@@ -50,7 +41,7 @@ describe("the default cluster.yaml's azure stack", () => {
     ["control-03", "10.42.0.12", "control", "Standard_B2s"],
     ["worker-02", "10.42.0.14", "worker", "Standard_B2ms"],
   ])("puts %s on a NIC with the static address %s and a static public IP, sized for its role, never replaced", (name, ip, role, size) => {
-    expect(result.synth).toHaveResourceWithProperties(NetworkInterface, {
+    expect(stack.result.synth).toHaveResourceWithProperties(NetworkInterface, {
       name: `demo-azure-${name}`,
       ip_configuration: [
         {
@@ -62,8 +53,8 @@ describe("the default cluster.yaml's azure stack", () => {
         },
       ],
     });
-    expect(result.synth).toHaveResourceWithProperties(PublicIp, { name: `demo-azure-${name}`, sku: "Standard", allocation_method: "Static" });
-    expect(result.synth).toHaveResourceWithProperties(LinuxVirtualMachine, {
+    expect(stack.result.synth).toHaveResourceWithProperties(PublicIp, { name: `demo-azure-${name}`, sku: "Standard", allocation_method: "Static" });
+    expect(stack.result.synth).toHaveResourceWithProperties(LinuxVirtualMachine, {
       name: `demo-azure-${name}`,
       computer_name: name,
       size,
@@ -77,7 +68,7 @@ describe("the default cluster.yaml's azure stack", () => {
   });
 
   it("boots Flatcar's CoreVM image of the channel: no Marketplace terms, no plan", () => {
-    for (const [, vm] of vms(result.tf)) {
+    for (const [, vm] of vms(stack.result.tf)) {
       expect(vm.source_image_reference).toEqual({ publisher: "kinvolk", offer: "flatcar-container-linux-corevm-amd64", sku: "stable-gen2", version: "latest" });
       expect(vm).not.toHaveProperty("plan");
       expect(vm).not.toHaveProperty("source_image_id");
@@ -85,38 +76,38 @@ describe("the default cluster.yaml's azure stack", () => {
   });
 
   it("lets the spec's key in for core, and no password", () => {
-    for (const [, vm] of vms(result.tf)) expect(vm.admin_ssh_key).toEqual([{ username: ADMIN_USER, public_key: result.input.spec.ssh.authorizedKeys[0] }]);
+    for (const [, vm] of vms(stack.result.tf)) expect(vm.admin_ssh_key).toEqual([{ username: ADMIN_USER, public_key: stack.result.input.spec.ssh.authorizedKeys[0] }]);
   });
 
   it("creates a resource group, a virtual network and one subnet holding network.cidr, with no implicit way out", () => {
-    expect(result.synth).toHaveResourceWithProperties(ResourceGroup, { name: "demo-azure", location: "westeurope" });
-    expect(result.synth).toHaveResourceWithProperties(VirtualNetwork, { address_space: ["10.42.0.0/24"], resource_group_name: "${azurerm_resource_group.group.name}" });
-    expect(result.synth).toHaveResourceWithProperties(Subnet, { address_prefixes: ["10.42.0.0/24"], default_outbound_access_enabled: false });
-    expect(resources(result.tf, "azurerm_nat_gateway")).toEqual([]);
+    expect(stack.result.synth).toHaveResourceWithProperties(ResourceGroup, { name: "demo-azure", location: "westeurope" });
+    expect(stack.result.synth).toHaveResourceWithProperties(VirtualNetwork, { address_space: ["10.42.0.0/24"], resource_group_name: "${azurerm_resource_group.group.name}" });
+    expect(stack.result.synth).toHaveResourceWithProperties(Subnet, { address_prefixes: ["10.42.0.0/24"], default_outbound_access_enabled: false });
+    expect(resources(stack.result.tf, "azurerm_nat_gateway")).toEqual([]);
   });
 
   it("opens between the nodes exactly the plan's ports and denies the rest of the virtual network", () => {
-    const cluster = nsgRules(result.tf).filter((r) => r.access === "Allow" && r.source_address_prefix === "10.42.0.0/24");
+    const cluster = nsgRules(stack.result.tf).filter((r) => r.access === "Allow" && r.source_address_prefix === "10.42.0.0/24");
     expect(cluster.map((r) => [r.protocol, r.destination_port_range]).sort()).toEqual(
       [["Icmp", "*"], ["Tcp", "10250"], ["Tcp", "2379-2380"], ["Tcp", "6443"], ["Udp", "8472"]].sort(),
     );
-    expect(cluster).toHaveLength(result.input.plan.ports.length);
-    expect(result.tf.resource.azurerm_network_security_rule!["deny-vnet"]).toMatchObject({
+    expect(cluster).toHaveLength(stack.result.input.plan.ports.length);
+    expect(stack.result.tf.resource.azurerm_network_security_rule!["deny-vnet"]).toMatchObject({
       access: "Deny",
       priority: LAST_PRIORITY,
       source_address_prefix: "VirtualNetwork",
       protocol: "*",
       destination_port_range: "*",
     });
-    expect(result.synth).toHaveResourceWithProperties(SubnetNetworkSecurityGroupAssociation, {
+    expect(stack.result.synth).toHaveResourceWithProperties(SubnetNetworkSecurityGroupAssociation, {
       subnet_id: "${azurerm_subnet.subnet.id}",
       network_security_group_id: "${azurerm_network_security_group.firewall.id}",
     });
-    for (const [, vm] of vms(result.tf)) expect(vm.depends_on).toEqual(["azurerm_subnet_network_security_group_association.subnet-firewall"]);
+    for (const [, vm] of vms(stack.result.tf)) expect(vm.depends_on).toEqual(["azurerm_subnet_network_security_group_association.subnet-firewall"]);
   });
 
   it("opens SSH and the Kubernetes API from adminCidrs only, numbered after the cluster rules", () => {
-    const rules = nsgRules(result.tf);
+    const rules = nsgRules(stack.result.tf);
     expect(rules.filter((r) => r.source_address_prefix === "203.0.113.0/24").map((r) => [r.name, r.destination_port_range, r.priority])).toEqual([
       ["admin-kubernetes-api-203-0-113-0-24", "6443", FIRST_PRIORITY + 6],
       ["admin-ssh-203-0-113-0-24", "22", FIRST_PRIORITY + 5],
@@ -128,28 +119,23 @@ describe("the default cluster.yaml's azure stack", () => {
   });
 
   it("configures the provider's features block, and keeps state locally with the secrets", () => {
-    expect(result.synth).toHaveProviderWithProperties(AzurermProvider, { features: [{}] });
-    expect(result.tf.provider.azurerm[0]).not.toHaveProperty("subscription_id");
-    expect(result.tf.terraform.backend).toEqual({ local: { path: "../../../.coreform/azure/terraform.tfstate" } });
+    expect(stack.result.synth).toHaveProviderWithProperties(AzurermProvider, { features: [{}] });
+    expect(stack.result.tf.provider.azurerm[0]).not.toHaveProperty("subscription_id");
+    expect(stack.result.tf.terraform.backend).toEqual({ local: { path: "../../../.coreform/azure/terraform.tfstate" } });
   });
 
-  it("outputs each node's addresses and role, and the etcd client endpoints", () => {
-    expect(result.tf.output.nodes.value["worker-01"]).toEqual({
+  it("outputs each node's addresses and role", () => {
+    expect(stack.result.tf.output.nodes.value["worker-01"]).toEqual({
       private_ip: "${azurerm_network_interface.worker-01-nic.private_ip_address}",
       public_ip: "${azurerm_public_ip.worker-01-ip.ip_address}",
       role: "worker",
     });
-    expect(result.tf.output.etcd_endpoints.value).toEqual(["https://10.42.0.10:2379", "https://10.42.0.11:2379", "https://10.42.0.12:2379"]);
   });
 });
 
 describe("azure settings", () => {
-  let base: string;
-  const variant = (env: Doc = {}, edit?: (doc: Doc) => void) => renderedProject(cloudSpec({ azure: env }, edit), { secretsFrom: base, only: "azure" });
-  const stackOf = (dir: string) => synthesize(dir, "azure");
-  beforeAll(async () => {
-    base = await renderedProject(cloudSpec());
-  });
+  /** Every spec below plans the same nodes as the fixture: they share its secrets. */
+  const { variant, stackOf } = settingsOf("azure");
 
   it("without public addresses: no public IPs on the nodes, a NAT gateway for the way out before any node boots, public_ip null", async () => {
     const { tf } = stackOf(await variant({ publicAddresses: false }));

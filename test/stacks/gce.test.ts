@@ -3,8 +3,6 @@
 // addresses, exactly the plan's ports on the nodes' tag, the image, the service account, shielded VM
 // settings, ignore_changes, private nodes behind a NAT, and names within GCE's limits.
 import "cdktf/lib/testing/adapters/jest";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
@@ -14,30 +12,23 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { gceImage } from "../../stacks/images";
 import { NODE_SCOPES } from "../../stacks/gce";
 import { unliteral } from "../../stacks/literal";
-import { cloudSpec, loaded, renderedIgnition, renderedProject, resources, synthesize, type Doc, type Tf } from "../helpers/stacks";
-
-const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
+import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Tf } from "../helpers/stacks";
 
 const firewalls = (tf: Tf) => resources(tf, "google_compute_firewall").map(([, r]) => r);
 const instances = (tf: Tf) => resources(tf, "google_compute_instance");
 
 describe("the default cluster.yaml's gce stack", () => {
-  let dir: string;
-  let result: ReturnType<typeof synthesize>;
-  beforeAll(async () => {
-    dir = await renderedProject(DEFAULT_SPEC);
-    result = synthesize(dir, "gce");
-  });
+  const stack = defaultStack("gce");
 
   it("matches the reviewed snapshot (user data stands in by name: it holds fresh keys)", () => {
-    const tf = JSON.parse(result.synth) as Tf;
+    const tf = JSON.parse(stack.result.synth) as Tf;
     for (const [name, instance] of instances(tf)) instance.metadata["user-data"] = `<out/gce/ignition/${name}.json>`;
     expect(JSON.stringify(tf, null, 2)).toMatchSnapshot();
   });
 
   it("gives each node its Ignition config byte for byte as the user-data metadata value", () => {
-    expect(instances(result.tf).map(([name]) => name)).toEqual(["control-01", "control-02", "control-03", "worker-01", "worker-02"]);
-    for (const [name, instance] of instances(result.tf)) expect(unliteral(instance.metadata["user-data"])).toBe(renderedIgnition(dir, "gce", name));
+    expect(instances(stack.result.tf).map(([name]) => name)).toEqual(["control-01", "control-02", "control-03", "worker-01", "worker-02"]);
+    for (const [name, instance] of instances(stack.result.tf)) expect(unliteral(instance.metadata["user-data"])).toBe(renderedIgnition(stack.dir, "gce", name));
   });
 
   it.each([
@@ -45,7 +36,7 @@ describe("the default cluster.yaml's gce stack", () => {
     ["control-03", "10.42.0.12", "control", "e2-standard-2"],
     ["worker-02", "10.42.0.14", "worker", "e2-standard-4"],
   ])("puts %s at its planned address %s, sized for its role, shielded and never replaced", (name, ip, role, type) => {
-    expect(result.synth).toHaveResourceWithProperties(ComputeInstance, {
+    expect(stack.result.synth).toHaveResourceWithProperties(ComputeInstance, {
       name: `demo-gce-${name}`,
       machine_type: type,
       zone: "europe-west1-b",
@@ -59,69 +50,64 @@ describe("the default cluster.yaml's gce stack", () => {
   });
 
   it("lets no project-wide SSH key in, and runs the nodes as a service account of their own with logging and monitoring only", () => {
-    for (const [, instance] of instances(result.tf)) {
+    for (const [, instance] of instances(stack.result.tf)) {
       expect(instance.metadata["block-project-ssh-keys"]).toBe("true");
       expect(instance.service_account).toEqual({ email: "${google_service_account.node-account.email}", scopes: NODE_SCOPES });
     }
     expect(NODE_SCOPES.join(" ")).not.toMatch(/cloud-platform|compute|devstorage/);
-    expect(result.synth).toHaveResourceWithProperties(ServiceAccount, { account_id: "demo-gce-nodes" });
+    expect(stack.result.synth).toHaveResourceWithProperties(ServiceAccount, { account_id: "demo-gce-nodes" });
   });
 
   it("creates a VPC network without automatic subnetworks and one subnetwork holding network.cidr", () => {
-    expect(result.synth).toHaveResourceWithProperties(ComputeNetwork, { name: "demo-gce", auto_create_subnetworks: false });
-    expect(result.synth).toHaveResourceWithProperties(ComputeSubnetwork, { ip_cidr_range: "10.42.0.0/24", region: "europe-west1", network: "${google_compute_network.network.id}" });
-    expect(resources(result.tf, "google_compute_router_nat")).toEqual([]);
+    expect(stack.result.synth).toHaveResourceWithProperties(ComputeNetwork, { name: "demo-gce", auto_create_subnetworks: false });
+    expect(stack.result.synth).toHaveResourceWithProperties(ComputeSubnetwork, { ip_cidr_range: "10.42.0.0/24", region: "europe-west1", network: "${google_compute_network.network.id}" });
+    expect(resources(stack.result.tf, "google_compute_router_nat")).toEqual([]);
   });
 
   it("opens between the nodes exactly the plan's ports, from the nodes' tag to the nodes' tag", () => {
-    const cluster = firewalls(result.tf).filter((r) => r.source_tags);
+    const cluster = firewalls(stack.result.tf).filter((r) => r.source_tags);
     expect(cluster.map((r) => [r.allow[0].protocol, r.allow[0].ports ?? []]).sort()).toEqual(
       [["icmp", []], ["tcp", ["10250"]], ["tcp", ["2379-2380"]], ["tcp", ["6443"]], ["udp", ["8472"]]].sort(),
     );
-    expect(cluster).toHaveLength(result.input.plan.ports.length);
+    expect(cluster).toHaveLength(stack.result.input.plan.ports.length);
     for (const r of cluster) expect(r).toMatchObject({ direction: "INGRESS", source_tags: ["demo-gce-node"], target_tags: ["demo-gce-node"] });
   });
 
   it("opens SSH and the Kubernetes API from adminCidrs only, and lets everything out", () => {
-    const fromCidrs = firewalls(result.tf).filter((r) => r.source_ranges);
+    const fromCidrs = firewalls(stack.result.tf).filter((r) => r.source_ranges);
     expect(fromCidrs.map((r) => [r.name, r.source_ranges, r.allow]).sort()).toEqual([
       ["demo-gce-admin-kubernetes-api-203-0-113-0-24", ["203.0.113.0/24"], [{ protocol: "tcp", ports: ["6443"] }]],
       ["demo-gce-admin-ssh-203-0-113-0-24", ["203.0.113.0/24"], [{ protocol: "tcp", ports: ["22"] }]],
     ]);
-    expect(result.tf.resource.google_compute_firewall!.egress).toMatchObject({ direction: "EGRESS", destination_ranges: ["0.0.0.0/0"], allow: [{ protocol: "all" }] });
+    expect(stack.result.tf.resource.google_compute_firewall!.egress).toMatchObject({ direction: "EGRESS", destination_ranges: ["0.0.0.0/0"], allow: [{ protocol: "all" }] });
   });
 
   it("looks up the newest Flatcar image of the channel's family in kinvolk-public", () => {
-    expect(result.synth).toHaveDataSourceWithProperties(DataGoogleComputeImage, { project: "kinvolk-public", family: "flatcar-stable" });
+    expect(stack.result.synth).toHaveDataSourceWithProperties(DataGoogleComputeImage, { project: "kinvolk-public", family: "flatcar-stable" });
   });
 
   it("names project, region and zone and labels everything with cluster and environment", () => {
-    expect(result.synth).toHaveProviderWithProperties(GoogleProvider, {
+    expect(stack.result.synth).toHaveProviderWithProperties(GoogleProvider, {
       project: "coreform-demo",
       region: "europe-west1",
       zone: "europe-west1-b",
       default_labels: { coreform_cluster: "demo", coreform_environment: "gce" },
     });
-    expect(result.tf.terraform.backend).toEqual({ local: { path: "../../../.coreform/gce/terraform.tfstate" } });
+    expect(stack.result.tf.terraform.backend).toEqual({ local: { path: "../../../.coreform/gce/terraform.tfstate" } });
   });
 
-  it("outputs each node's addresses and role, and the etcd client endpoints", () => {
-    expect(result.tf.output.nodes.value["worker-01"]).toEqual({
+  it("outputs each node's addresses and role", () => {
+    expect(stack.result.tf.output.nodes.value["worker-01"]).toEqual({
       private_ip: "${google_compute_instance.worker-01.network_interface[0].network_ip}",
       public_ip: "${google_compute_instance.worker-01.network_interface[0].access_config[0].nat_ip}",
       role: "worker",
     });
-    expect(result.tf.output.etcd_endpoints.value).toEqual(["https://10.42.0.10:2379", "https://10.42.0.11:2379", "https://10.42.0.12:2379"]);
   });
 });
 
 describe("gce settings", () => {
-  let base: string;
-  const variant = (env: Doc = {}, edit?: (doc: Doc) => void) => renderedProject(cloudSpec({ gce: env }, edit), { secretsFrom: base, only: "gce" });
-  const stackOf = (dir: string) => synthesize(dir, "gce");
-  beforeAll(async () => {
-    base = await renderedProject(cloudSpec());
-  });
+  /** Every spec below plans the same nodes as the fixture: they share its secrets. */
+  const { base, variant, stackOf } = settingsOf("gce");
 
   it("without public addresses: no external IPs, a Cloud NAT for the way out before any node boots, public_ip null", async () => {
     const { tf } = stackOf(await variant({ publicAddresses: false }));
@@ -144,7 +130,7 @@ describe("gce settings", () => {
     ["a pinned release, by name (dots become dashes)", { os: { version: "4593.2.5" } }, { lookup: { project: "kinvolk-public", name: "flatcar-stable-4593-2-5" } }],
     ["an LTS release", { os: { channel: "lts", version: "4081.3.6" } }, { lookup: { project: "kinvolk-public", name: "flatcar-lts-4081-3-6" } }],
   ])("image: %s", (_what, os, expected) => {
-    const spec = loaded(base);
+    const spec = loaded(base());
     const changed = { ...spec, os: { ...spec.os, ...os.os } } as typeof spec;
     expect(gceImage(changed, spec.environments.gce as never)).toEqual(expected);
   });
