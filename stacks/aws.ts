@@ -14,14 +14,15 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import { TerraformOutput, type ITerraformDependable } from "cdktf";
+import type { ITerraformDependable } from "cdktf";
 import type { ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
+import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
+import { awsImage } from "./images";
 import { literal } from "./literal";
+import { environmentLabels, namePrefix, nodeLabels, nodeName } from "./naming";
+import { clusterOutputs } from "./outputs";
 import type { StackBuilder } from "./registry";
-
-/** Flatcar's AMIs are published by this account (flatcar.org docs on EC2, Typhoon's aws modules). */
-export const FLATCAR_AMI_OWNER = "075585003325";
 
 /** A port the plan lists, as a security group rule. For ICMP, from and to are type and code; -1 means all
  * (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRuleRequest.html). */
@@ -30,29 +31,27 @@ const rulePorts = (p: ClusterPort) =>
 
 export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   const { spec, plan, env, nodes } = input;
-  const prefix = `${plan.cluster}-${plan.environment}`;
+  const prefix = namePrefix(plan);
 
   // provider and backend
-  new AwsProvider(stack, "aws", {
-    region: env.region,
-    defaultTags: [{ tags: { "coreform:cluster": plan.cluster, "coreform:environment": plan.environment } }],
-  });
+  new AwsProvider(stack, "aws", { region: env.region, defaultTags: [{ tags: environmentLabels(plan) }] });
   stateBackend(stack, input, env.backend);
 
   // image: a pinned AMI, or the newest Flatcar AMI of the channel (and release) for the environment's
   // one architecture (plan.arch: explicit, or from the instance family; rules.ts keeps it single)
-  const version = spec.os.version === "current" ? "*" : spec.os.version;
+  const image = awsImage(spec, plan, env);
   const ami =
-    env.ami ??
-    new DataAwsAmi(stack, `flatcar-${plan.arch}`, {
-      owners: [FLATCAR_AMI_OWNER],
-      mostRecent: true,
-      filter: [
-        { name: "name", values: [`Flatcar-${spec.os.channel}-${version}-hvm`] },
-        { name: "architecture", values: [plan.arch] },
-        { name: "virtualization-type", values: ["hvm"] },
-      ],
-    }).id;
+    "ami" in image
+      ? image.ami
+      : new DataAwsAmi(stack, `flatcar-${image.lookup.arch}`, {
+          owners: [image.lookup.owner],
+          mostRecent: true,
+          filter: [
+            { name: "name", values: [image.lookup.name] },
+            { name: "architecture", values: [image.lookup.arch] },
+            { name: "virtualization-type", values: ["hvm"] },
+          ],
+        }).id;
 
   // network: the given VPC and subnet, or a VPC and one subnet holding the planned addresses, with a
   // route to the internet (nodes pull their container images; public addresses, so no NAT)
@@ -80,30 +79,15 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
     vpcId,
     tags: { Name: `${prefix}-nodes` },
   });
-  for (const port of plan.ports) {
-    new VpcSecurityGroupIngressRule(stack, `cluster-${port.name}`, {
+  for (const rule of firewallRules(plan, env)) {
+    new VpcSecurityGroupIngressRule(stack, rule.id, {
       securityGroupId: group.id,
-      referencedSecurityGroupId: group.id,
-      description: `${port.name} between cluster nodes`,
-      ...rulePorts(port),
+      ...("cidr" in rule.source ? { cidrIpv4: rule.source.cidr } : { referencedSecurityGroupId: group.id }),
+      description: rule.description,
+      ...rulePorts(rule.port),
     });
   }
-  for (const port of plan.adminPorts) {
-    env.adminCidrs.forEach((cidr, i) => {
-      new VpcSecurityGroupIngressRule(stack, `admin-${port.name}-${i}`, {
-        securityGroupId: group.id,
-        cidrIpv4: cidr,
-        description: `${port.name} from adminCidrs[${i}]`,
-        ...rulePorts(port),
-      });
-    });
-  }
-  new VpcSecurityGroupEgressRule(stack, "egress", {
-    securityGroupId: group.id,
-    cidrIpv4: "0.0.0.0/0",
-    ipProtocol: "-1",
-    description: "images, updates and time",
-  });
+  new VpcSecurityGroupEgressRule(stack, "egress", { securityGroupId: group.id, cidrIpv4: "0.0.0.0/0", ipProtocol: "-1", description: EGRESS_DESCRIPTION });
 
   // machines: one per planned node
   const instances = nodes.map(({ node, userData }) => {
@@ -115,22 +99,17 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
       privateIp: node.ip,
       vpcSecurityGroupIds: [group.id],
       ...(internet.length ? { associatePublicIpAddress: true, dependsOn: internet } : {}),
+      ...(env.publicAddresses !== undefined ? { associatePublicIpAddress: env.publicAddresses } : {}),
       userData: literal(userData),
       // IMDSv2 only; one hop keeps bridged containers away from it.
       metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeType: "gp3", volumeSize: size.diskGiB, encrypted: true, deleteOnTermination: true },
-      tags: { Name: `${prefix}-${node.name}`, "coreform:role": node.role, "coreform:node": node.name },
+      tags: { Name: nodeName(plan, node), ...nodeLabels(node) },
       // A new AMI or a re-render must never replace a running etcd member: Flatcar updates itself in place.
       lifecycle: { ignoreChanges: ["ami", "user_data"] },
     });
   });
 
   // outputs
-  new TerraformOutput(stack, "nodes", {
-    description: "node name → private IP, public IP, role",
-    value: Object.fromEntries(
-      nodes.map(({ node }, i) => [node.name, { private_ip: instances[i]!.privateIp, public_ip: instances[i]!.publicIp, role: node.role }]),
-    ),
-  });
-  new TerraformOutput(stack, "etcd_endpoints", { description: "etcd client URLs (TLS, client certificates)", value: plan.etcd.clientUrls });
+  clusterOutputs(stack, plan, nodes.map((n) => n.node), (i) => ({ privateIp: instances[i]!.privateIp, publicIp: instances[i]!.publicIp }));
 };

@@ -7,6 +7,8 @@ import { planCluster, type ClusterPlan } from "../src/plan/plan";
 import { MissingSecretsError, readSecrets, secretsDir } from "../src/secrets/store";
 import type { Environment, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
+import { azureStack } from "./azure";
+import { gceStack } from "./gce";
 
 export interface StackInput<P extends Platform = Platform> {
   readonly spec: Spec;
@@ -36,8 +38,8 @@ export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRAN
   libvirt: NOT_YET,
   openstack: NOT_YET,
   aws: awsStack,
-  gce: NOT_YET,
-  azure: NOT_YET,
+  gce: gceStack,
+  azure: azureStack,
 };
 
 /** What the app should build: each environment that has a stack builder, with its rendered nodes. */
@@ -48,18 +50,24 @@ export interface PlannedStack {
 }
 
 /**
- * Plans and renders every environment that gets a stack, reading (never creating) its secrets. Problems
- * a user must fix — secrets not rendered yet, user data over the platform's budget — are collected for
- * all environments and thrown together, one line each, before any stack exists.
+ * Plans and renders every environment that gets a stack, reading (never creating) its secrets.
+ *
+ * `cdktf deploy prod` synthesizes every stack of the app (the CLI does not tell the app which one it
+ * wants), so an environment whose secrets were never rendered is skipped with a warning: deploying
+ * `prod` after `coreform render prod` alone must work. When no environment has its secrets, nothing
+ * could be deployed: that is an error naming each one. User data over the platform's budget is an
+ * error in any case. Errors are collected for all environments and thrown together, one line each,
+ * before any stack exists.
  */
 export function planStacks(spec: Spec, projectDir: string, warn: (line: string) => void): PlannedStack[] {
   const stacks: PlannedStack[] = [];
-  const problems: string[] = [];
+  /** Per environment without a stack, in the spec's order: a warning, or a problem (unrendered: a warning while others have stacks). */
+  const notes: { warning?: string; problem?: string; unrendered?: string }[] = [];
   for (const [name, env] of Object.entries(spec.environments)) {
     const builder = STACKS[env.platform];
     if (builder === VAGRANT) continue;
     if (builder === NOT_YET) {
-      warn(`warning: environments.${name}: coreform has no ${env.platform} stack yet: no stack for ${name}`);
+      notes.push({ warning: `warning: environments.${name}: coreform has no ${env.platform} stack yet: no stack for ${name}` });
       continue;
     }
     const plan = planCluster(spec, name);
@@ -68,9 +76,16 @@ export function planStacks(spec: Spec, projectDir: string, warn: (line: string) 
       // The registry is keyed by platform, so this builder is the one for env's platform.
       stacks.push({ name, build: builder as StackBuilder<Platform>, input: { spec, plan, env, nodes, projectDir } });
     } catch (e) {
-      if (!(e instanceof MissingSecretsError || e instanceof UserDataBudgetError)) throw e;
-      problems.push(e.message);
+      if (e instanceof MissingSecretsError) notes.push({ problem: e.message, unrendered: name });
+      else if (e instanceof UserDataBudgetError) notes.push({ problem: e.message });
+      else throw e;
     }
+  }
+  const problems: string[] = [];
+  for (const { warning, problem, unrendered } of notes) {
+    if (warning) warn(warning);
+    else if (unrendered && stacks.length > 0) warn(`warning: environments.${unrendered}: no stack until its secrets exist: run \`coreform render ${unrendered}\` to deploy it`);
+    else if (problem) problems.push(problem);
   }
   if (problems.length) throw new StackInputError(problems.join("\n"));
   return stacks;

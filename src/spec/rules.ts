@@ -3,7 +3,7 @@
 import { contains, formatCidr, formatIp, nodeCapacity, parseCidr } from "./ipv4";
 import type { SpecIssue } from "./issues";
 import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
-import { awsInstanceArch, environmentArch } from "./platforms";
+import { azureAcceptsKey, environmentArch, factsOf } from "./platforms";
 import type { Spec } from "./schema";
 
 type Push = (severity: SpecIssue["severity"], path: string, message: string) => void;
@@ -133,15 +133,16 @@ export function worldAccessIsExplicit(spec: Spec, push: Push): void {
   }
 }
 
-/** Images and system extensions are per architecture: one per environment. */
+/** Images and system extensions are per architecture: one per environment, whatever the platform. */
 export function oneArchPerEnvironment(spec: Spec, push: Push): void {
   for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "aws") continue;
+    const { size, explicitArch } = factsOf(env);
+    if (!size) continue;
     const arch = environmentArch(env);
     for (const role of ["control", "worker"] as const) {
-      const type = env[role].instanceType;
-      if (awsInstanceArch(type) !== arch)
-        push("error", `environments.${name}.${role}.instanceType`, `${type} is ${awsInstanceArch(type)} but this environment's nodes are ${arch}: use one architecture${env.arch ? " (arch is set)" : ""}`);
+      const type = size.of(env, role);
+      if (size.arch(type) !== arch)
+        push("error", `environments.${name}.${role}.${size.key}`, `${type} is ${size.arch(type)} but this environment's nodes are ${arch}: use one architecture${explicitArch?.(env) ? " (arch is set)" : ""}`);
     }
   }
 }
@@ -152,6 +153,14 @@ export function awsVpcAndSubnetTogether(spec: Spec, push: Push): void {
     if (env.platform !== "aws" || (env.vpcId === undefined) === (env.subnetId === undefined)) continue;
     const [missing, given] = env.vpcId === undefined ? ["vpcId", "subnetId"] : ["subnetId", "vpcId"];
     push("error", `environments.${name}.${missing}`, `required with ${given}: give both, or neither to let the stack create them`);
+  }
+}
+
+/** The network an AWS stack builds has an internet gateway and no NAT: its nodes need public addresses. */
+export function awsPrivateNodesNeedTheirSubnet(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "aws" || env.publicAddresses !== false || env.subnetId) continue;
+    push("error", `environments.${name}.publicAddresses`, "false needs a subnet with its own way out (a NAT gateway): give vpcId and subnetId, or leave it out");
   }
 }
 
@@ -167,6 +176,64 @@ export function awsNetworkFitsVpc(spec: Spec, push: Push): void {
     const why = `AWS subnets are /${AWS_PREFIX.min} to /${AWS_PREFIX.max}, not ${cidr}`;
     if (env.network) push("error", `environments.${name}.network.cidr`, why);
     else push("error", `environments.${name}`, `${why} (from network.cidr): set environments.${name}.network.cidr`);
+  }
+}
+
+/** The stack lists each admin CIDR once: a repeated one is left out, which the user should know. */
+export function adminCidrsAreUnique(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (!("adminCidrs" in env)) continue;
+    env.adminCidrs.forEach((cidr, i) => {
+      const first = env.adminCidrs.indexOf(cidr);
+      if (first !== i) push("warning", `environments.${name}.adminCidrs[${i}]`, `repeats adminCidrs[${first}]: remove it`);
+    });
+  }
+}
+
+/** Flatcar does not publish every architecture everywhere: on GCE only amd64 images. */
+export function flatcarHasImageForArch(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    const { size, imageArchs } = factsOf(env);
+    const arch = environmentArch(env);
+    if (imageArchs(env).includes(arch) || ("image" in env && env.image)) continue;
+    const path = size ? `environments.${name}.control.${size.key}` : `environments.${name}`;
+    const what = size ? `${size.of(env, "control")} is ${arch}, but ` : "";
+    push("error", path, `${what}Flatcar publishes no ${arch} images for ${env.platform}: use an x86_64 ${size?.key ?? "size"}, or an image of your own (image)`);
+  }
+}
+
+/** A GCE zone is `<region>-<letter>`: the nodes run in `zone`, their subnetwork is in `region`. */
+export function gceZoneInRegion(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "gce" || env.zone.startsWith(`${env.region}-`)) continue;
+    push("error", `environments.${name}.zone`, `${env.zone} is not in region ${env.region}: use a zone like ${env.region}-b`);
+  }
+}
+
+/** Azure creates a VM only with an SSH key for its admin user (and no password, here). */
+export function azureHasSshKey(spec: Spec, push: Push): void {
+  if (spec.ssh.authorizedKeys.some(azureAcceptsKey)) return;
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "azure") continue;
+    const some = spec.ssh.authorizedKeys.length ? "has no ssh-rsa or ssh-ed25519 key" : "is empty";
+    push("error", "ssh.authorizedKeys", `${some}, and Azure creates the VMs of environments.${name} only with one: add your public key`);
+  }
+}
+
+/** Flatcar's free Azure offer has x86_64 images only; arm64 ones are in the CoreVM offer. */
+export function azureFreeOfferIsX86(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "azure" || env.offer !== "free" || env.image || environmentArch(env) !== "arm64") continue;
+    push("error", `environments.${name}.offer`, `free has no arm64 images (${env.control.vmSize} is arm64): use offer corevm`);
+  }
+}
+
+/** Azure publishes each Flatcar LTS stream as a SKU of its own (lts2024-gen2), not as `lts`. */
+export function azureLtsNeedsSku(spec: Spec, push: Push): void {
+  if (spec.os.channel !== "lts") return;
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "azure" || env.sku || env.image) continue;
+    push("error", `environments.${name}.sku`, "required with os.channel lts: Azure names each LTS stream, like lts2024-gen2 (arm64: lts2024)");
   }
 }
 
@@ -186,6 +253,13 @@ export const RULES: readonly Rule[] = [
   oneArchPerEnvironment,
   awsVpcAndSubnetTogether,
   awsNetworkFitsVpc,
+  adminCidrsAreUnique,
+  flatcarHasImageForArch,
+  gceZoneInRegion,
+  azureHasSshKey,
+  azureFreeOfferIsX86,
+  azureLtsNeedsSku,
+  awsPrivateNodesNeedTheirSubnet,
 ];
 
 export function checkRules(spec: Spec): SpecIssue[] {

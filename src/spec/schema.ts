@@ -11,6 +11,8 @@ const dnsLabel = (max: number) =>
 
 const cidr = z.cidrv4({ error: "must be an IPv4 CIDR like 10.42.0.0/24" });
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1");
+const azureResourceGroup = z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, "must be an Azure resource group name (letters, digits, '_', '-', '.', '(', ')'; not ending in '.')");
+const stateKey = z.string().regex(/^[^/].*$/, "must be an object key like demo/prod/terraform.tfstate");
 const sshKey = z
   .string()
   .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
@@ -88,7 +90,8 @@ const openstack = z.strictObject({
 
 /**
  * Where Terraform keeps an environment's state. State holds every node's user data, TLS keys included:
- * S3 state is always encrypted; local state sits with the secrets under `.coreform/<env>/` by default.
+ * S3 state is always encrypted (GCS and Azure Storage encrypt every object at rest anyway); local state
+ * sits with the secrets under `.coreform/<env>/` by default. Every remote backend locks the state.
  */
 const stateBackend = z.discriminatedUnion("type", [
   z.strictObject({
@@ -103,10 +106,31 @@ const stateBackend = z.discriminatedUnion("type", [
     type: z.literal("s3"),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3–63 lowercase letters, digits, '.', '-')"),
     /** @default "<cluster>/<env>/terraform.tfstate" */
-    key: z.string().regex(/^[^/].*$/, "must be an object key like demo/prod/terraform.tfstate").optional(),
+    key: stateKey.optional(),
     region: awsRegion,
     /** S3-native state locking (Terraform and OpenTofu ≥ 1.10). @default true */
     useLockfile: z.boolean().default(true),
+  }),
+  z.strictObject({
+    type: z.literal("gcs"),
+    // cloud.google.com/storage/docs/buckets#naming (names with dots, up to 222 characters, need a verified domain)
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/, "must be a Cloud Storage bucket name (3–63 lowercase letters, digits, '.', '_', '-')"),
+    /** Folder of the state object, which is `<prefix>/default.tfstate`. @default "<cluster>/<env>" */
+    prefix: z.string().regex(/^[^/](.*[^/])?$/, "must be a folder like demo/gce, without a leading or trailing '/'").optional(),
+  }),
+  z.strictObject({
+    type: z.literal("azurerm"),
+    // learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (Microsoft.Storage)
+    storageAccount: z.string().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3–24 lowercase letters and digits)"),
+    container: z
+      .string()
+      .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "must be a blob container name (3–63 lowercase letters, digits and single '-')"),
+    /** @default "<cluster>/<env>/terraform.tfstate" */
+    key: stateKey.optional(),
+    /** The storage account's resource group. */
+    resourceGroup: azureResourceGroup,
+    /** Authenticate to the container with Microsoft Entra ID (a Storage Blob Data role) instead of the account's access key. @default false */
+    useAzureadAuth: z.boolean().default(false),
   }),
 ]);
 
@@ -124,6 +148,11 @@ const aws = z.strictObject({
   /** Existing VPC and subnet; without them the stack creates both. */
   vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id like vpc-0abc…").optional(),
   subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id like subnet-0abc…").optional(),
+  /**
+   * A public IP per node. Without, nodes need the subnet's own way out (a NAT gateway): give vpcId and
+   * subnetId. @default true when the stack creates the network, else the subnet's setting
+   */
+  publicAddresses: z.boolean().optional(),
   ...perRole(
     z
       .strictObject({
@@ -136,18 +165,37 @@ const aws = z.strictObject({
   ),
 });
 
+/** Whether each node gets a public address; without, the stack gives the network a NAT for the way out. */
+const publicAddresses = z.boolean().default(true);
+
 const gce = z.strictObject({
   platform: z.literal("gce"),
   ...environmentBase,
   ...firewall,
+  /** @default local state in `.coreform/<env>/terraform.tfstate` */
+  backend: stateBackend.optional(),
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
   region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a GCE region like europe-west1"),
+  /** Where every node runs (in `region`). */
   zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCE zone like europe-west1-b"),
+  /** An image of your own. @default Flatcar's image of os.channel (at os.version, if pinned) from project kinvolk-public */
+  image: z
+    .string()
+    .regex(
+      /^projects\/[a-z][-a-z0-9.:]*[a-z0-9]\/global\/images\/(family\/)?[a-z]([-a-z0-9]*[a-z0-9])?$/,
+      "must be an image like projects/my-project/global/images/my-image, or .../images/family/my-family",
+    )
+    .optional(),
+  /** An ephemeral external IP per node; without, a Cloud NAT for the way out. @default true */
+  publicAddresses,
+  /** UEFI Secure Boot, for an image signed for it: Flatcar's are not yet (flatcar/Flatcar#501). @default false */
+  secureBoot: z.boolean().default(false),
   ...perRole(
     z
       .strictObject({
         /** @default "e2-standard-2" */
         machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, "must be a GCE machine type like e2-standard-2").default("e2-standard-2"),
+        /** Boot disk (pd-balanced). @default 30 */
         diskGiB: diskGiB.default(30),
       })
       .prefault({}),
@@ -158,14 +206,33 @@ const azure = z.strictObject({
   platform: z.literal("azure"),
   ...environmentBase,
   ...firewall,
+  /** @default local state in `.coreform/<env>/terraform.tfstate` */
+  backend: stateBackend.optional(),
+  /** azurerm 4 needs one (its 4.0 upgrade guide). @default ARM_SUBSCRIPTION_ID from the environment */
+  subscriptionId: z.guid({ error: "must be a subscription id like 00000000-0000-0000-0000-000000000000" }).optional(),
   location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure location like westeurope"),
-  /** @default "<cluster>-<environment>" */
-  resourceGroup: z.string().regex(/^[-\w.()]{1,90}$/, "must be an Azure resource group name").optional(),
+  /** An existing resource group to hold everything. @default the stack creates "<cluster>-<environment>" in location */
+  resourceGroup: azureResourceGroup.optional(),
+  /**
+   * Flatcar's Marketplace offer: `corevm` needs no terms and no plan; `free` needs its terms accepted
+   * once per subscription, and the VMs carry its plan. @default "corevm"
+   */
+  offer: z.enum(["corevm", "free"]).default("corevm"),
+  /** The image SKU. LTS streams have SKUs of their own, like lts2024-gen2. @default "<channel>-gen2" (arm64 sizes: "<channel>") */
+  sku: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be an image SKU like stable-gen2").optional(),
+  /** An image of your own instead of the Marketplace's (a managed image or gallery image version). */
+  image: z
+    .string()
+    .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/.+[^/]$/i, "must be an image resource id like /subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/images/…")
+    .optional(),
+  /** A static public IP (Standard SKU) per node; without, a NAT gateway for the way out. @default true */
+  publicAddresses,
   ...perRole(
     z
       .strictObject({
         /** @default "Standard_B2s" */
-        vmSize: z.string().regex(/^(Standard|Basic)_[A-Za-z0-9_]+$/, "must be an Azure VM size like Standard_B2s").default("Standard_B2s"),
+        vmSize: z.string().regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/, "must be an Azure VM size like Standard_B2s").default("Standard_B2s"),
+        /** OS disk (StandardSSD_LRS). @default 30 */
         diskGiB: diskGiB.default(30),
       })
       .prefault({}),

@@ -345,3 +345,92 @@ describe("checkRules", () => {
     expect(checkRules(broken).map((i) => i.path)).toEqual(expect.arrayContaining(["nodes", "environments", "updates.window.start", "updates.window.length"]));
   });
 });
+
+describe("oneArchPerEnvironment on every cloud", () => {
+  const gce = (control: string, worker: string): Edit => (d) =>
+    (d.environments.gce = { platform: "gce", project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ADMIN, control: { machineType: control }, worker: { machineType: worker } });
+  const azure = (control: string, worker: string): Edit => (d) =>
+    (d.environments.az = { platform: "azure", location: "westeurope", adminCidrs: ADMIN, control: { vmSize: control }, worker: { vmSize: worker } });
+  it.each<Row>([
+    ["gce x86 everywhere", gce("e2-standard-2", "n2-standard-4"), []],
+    ["gce Axion everywhere", gce("c4a-standard-2", "c4a-standard-4"), []],
+    ["gce Tau T2A workers with x86 control nodes", gce("e2-standard-2", "t2a-standard-4"), [["error", "environments.gce.worker.machineType", "t2a-standard-4 is arm64 but this environment's nodes are x86_64: use one architecture"]]],
+    ["azure x86 everywhere", azure("Standard_B2s", "Standard_D4s_v5"), []],
+    ["azure Cobalt everywhere", azure("Standard_D2ps_v6", "Standard_D4ps_v6"), []],
+    ["azure Cobalt control nodes, x86 workers", azure("Standard_D2ps_v6", "Standard_B2ms"), [["error", "environments.az.worker.vmSize", "Standard_B2ms is x86_64 but this environment's nodes are arm64"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.oneArchPerEnvironment, edit, expected));
+});
+
+const gceEnv = (extra: object = {}) => ({ platform: "gce" as const, project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ADMIN, ...extra });
+
+describe("adminCidrsAreUnique", () => {
+  it.each<Row>([
+    ["different networks", (d) => (d.environments.prod = awsEnv([...ADMIN, "198.51.100.0/24"])), []],
+    ["a platform without adminCidrs", () => {}, []],
+    ["a CIDR twice", (d) => (d.environments.prod = awsEnv([...ADMIN, "198.51.100.0/24", ...ADMIN])), [["warning", "environments.prod.adminCidrs[2]", "repeats adminCidrs[0]: remove it"]]],
+    ["three times on gce", (d) => (d.environments.gce = gceEnv({ adminCidrs: [...ADMIN, ...ADMIN, ...ADMIN] })), [["warning", "environments.gce.adminCidrs[1]", "repeats adminCidrs[0]"], ["warning", "environments.gce.adminCidrs[2]", "repeats adminCidrs[0]"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.adminCidrsAreUnique, edit, expected));
+});
+
+describe("flatcarHasImageForArch", () => {
+  const gceTypes = (control: string, extra: object = {}): Edit => (d) => (d.environments.gce = gceEnv({ control: { machineType: control }, worker: { machineType: control }, ...extra }));
+  it.each<Row>([
+    ["gce on x86", gceTypes("e2-standard-2"), []],
+    ["gce on Tau T2A", gceTypes("t2a-standard-1"), [["error", "environments.gce.control.machineType", "t2a-standard-1 is arm64, but Flatcar publishes no arm64 images for gce: use an x86_64 machineType, or an image of your own (image)"]]],
+    ["gce on Axion with an image of one's own", gceTypes("c4a-standard-2", { image: "projects/my-project/global/images/flatcar-arm64" }), []],
+    ["aws on Graviton", (d) => (d.environments.prod = { ...awsEnv(ADMIN), control: { instanceType: "t4g.small" }, worker: { instanceType: "t4g.small" } }), []],
+    ["libvirt", () => {}, []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.flatcarHasImageForArch, edit, expected));
+});
+
+describe("gceZoneInRegion", () => {
+  it.each<Row>([
+    ["a zone of the region", (d) => (d.environments.gce = gceEnv()), []],
+    ["a zone of another region", (d) => (d.environments.gce = gceEnv({ zone: "europe-west4-a" })), [["error", "environments.gce.zone", "europe-west4-a is not in region europe-west1: use a zone like europe-west1-b"]]],
+    ["a zone of a region with the same start", (d) => (d.environments.gce = gceEnv({ region: "us-east1", zone: "us-east11-a" })), [["error", "environments.gce.zone", "us-east11-a is not in region us-east1"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.gceZoneInRegion, edit, expected));
+});
+
+const azureEnv = (extra: object = {}) => ({ platform: "azure" as const, location: "westeurope", adminCidrs: ADMIN, ...extra });
+
+describe("azureHasSshKey", () => {
+  const keys = (...k: string[]): Edit => (d) => ((d.ssh = { authorizedKeys: k }), (d.environments.az = azureEnv()));
+  it.each<Row>([
+    ["an ed25519 key", keys("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey a@b"), []],
+    ["an RSA key after an ECDSA one", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b", "ssh-rsa AAAAB3NzaC1yc2E a@b"), []],
+    ["no keys and no azure environment", (d) => (d.ssh = { authorizedKeys: [] }), []],
+    ["no keys", keys(), [["error", "ssh.authorizedKeys", "is empty, and Azure creates the VMs of environments.az only with one: add your public key"]]],
+    ["ECDSA keys only", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b"), [["error", "ssh.authorizedKeys", "has no ssh-rsa or ssh-ed25519 key, and Azure creates the VMs of environments.az only with one"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.azureHasSshKey, edit, expected));
+});
+
+describe("azureFreeOfferIsX86", () => {
+  const az = (extra: object): Edit => (d) => (d.environments.az = azureEnv(extra));
+  const arm = { control: { vmSize: "Standard_D2ps_v5" }, worker: { vmSize: "Standard_D2ps_v5" } };
+  it.each<Row>([
+    ["corevm on arm64", az(arm), []],
+    ["free on x86_64", az({ offer: "free" }), []],
+    ["free on arm64", az({ offer: "free", ...arm }), [["error", "environments.az.offer", "free has no arm64 images (Standard_D2ps_v5 is arm64): use offer corevm"]]],
+    ["free on arm64 with an image of one's own", az({ offer: "free", image: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/flatcar", ...arm }), []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.azureFreeOfferIsX86, edit, expected));
+});
+
+describe("azureLtsNeedsSku", () => {
+  const lts = (extra: object = {}): Edit => (d) => ((d.os = { channel: "lts" }), (d.environments.az = azureEnv(extra)));
+  it.each<Row>([
+    ["stable", (d) => (d.environments.az = azureEnv()), []],
+    ["lts with its SKU", lts({ sku: "lts2024-gen2" }), []],
+    ["lts on another platform", (d) => (d.os = { channel: "lts" }), []],
+    ["lts without a SKU", lts(), [["error", "environments.az.sku", "required with os.channel lts: Azure names each LTS stream, like lts2024-gen2"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.azureLtsNeedsSku, edit, expected));
+});
+
+describe("awsPrivateNodesNeedTheirSubnet", () => {
+  const aws = (extra: object): Edit => (d) => (d.environments.prod = { ...awsEnv(ADMIN), ...extra });
+  it.each<Row>([
+    ["the default", aws({}), []],
+    ["public addresses in the stack's network", aws({ publicAddresses: true }), []],
+    ["private nodes in a subnet of one's own", aws({ vpcId: "vpc-0abc", subnetId: "subnet-0def", publicAddresses: false }), []],
+    ["private nodes in the stack's network", aws({ publicAddresses: false }), [["error", "environments.prod.publicAddresses", "false needs a subnet with its own way out (a NAT gateway): give vpcId and subnetId"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.awsPrivateNodesNeedTheirSubnet, edit, expected));
+});

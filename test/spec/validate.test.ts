@@ -23,6 +23,7 @@ const withEnv = (name: string, env: Doc) => spec((d) => (d.environments = { [nam
 
 const ADMIN = ["203.0.113.0/24"];
 const aws = (extra: Doc = {}): Doc => ({ platform: "aws", region: "eu-central-1", adminCidrs: ADMIN, ...extra });
+const azure = (extra: Doc = {}): Doc => ({ platform: "azure", location: "westeurope", adminCidrs: ADMIN, ...extra });
 const gce = (extra: Doc = {}): Doc => ({ platform: "gce", project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ADMIN, ...extra });
 const openstack = (extra: Doc = {}): Doc => ({
   platform: "openstack",
@@ -232,7 +233,7 @@ const BAD: readonly Bad[] = [
     message: "AWS subnets are /16 to /28, not 10.32.0.0/12 (from network.cidr): set environments.prod.network.cidr",
   },
   { name: "backend without type", text: withEnv("prod", aws({ backend: { bucket: "demo-state" } })), path: "environments.prod.backend.type", message: "required: one of local, s3" },
-  { name: "backend type unknown", text: withEnv("prod", aws({ backend: { type: "gcs" } })), path: "environments.prod.backend.type", message: "must be one of local, s3" },
+  { name: "backend type unknown", text: withEnv("prod", aws({ backend: { type: "consul" } })), path: "environments.prod.backend.type", message: "must be one of local, s3, gcs, azurerm" },
   {
     name: "backend local absolute path",
     text: withEnv("prod", aws({ backend: { type: "local", path: "/var/lib/state/prod.tfstate" } })),
@@ -262,6 +263,70 @@ const BAD: readonly Bad[] = [
   { name: "openstack control missing", text: withEnv("os", without(openstack(), "control")), path: "environments.os.control", message: "required" },
   { name: "openstack adminCidrs missing", text: withEnv("os", without(openstack(), "adminCidrs")), path: "environments.os.adminCidrs", message: "required" },
   { name: "azure adminCidrs missing", text: withEnv("az", { platform: "azure", location: "westeurope" }), path: "environments.az.adminCidrs", message: "required" },
+  // state backends: gcs and azurerm
+  { name: "backend gcs bucket missing", text: withEnv("prod", aws({ backend: { type: "gcs" } })), path: "environments.prod.backend.bucket", message: "required" },
+  { name: "backend gcs bucket with capitals", text: withEnv("prod", aws({ backend: { type: "gcs", bucket: "Demo-State" } })), path: "environments.prod.backend.bucket", message: "must be a Cloud Storage bucket name" },
+  { name: "backend gcs prefix with a leading /", text: withEnv("prod", aws({ backend: { type: "gcs", bucket: "demo-state", prefix: "/demo/gce" } })), path: "environments.prod.backend.prefix", message: "without a leading or trailing '/'" },
+  { name: "backend gcs with an s3 key", text: withEnv("prod", aws({ backend: { type: "gcs", bucket: "demo-state", key: "demo.tfstate" } })), path: "environments.prod.backend.key", message: "unknown key" },
+  {
+    name: "backend azurerm container missing",
+    text: withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", resourceGroup: "state" } })),
+    path: "environments.prod.backend.container",
+    message: "required",
+  },
+  {
+    name: "backend azurerm resource group missing",
+    text: withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", container: "tfstate" } })),
+    path: "environments.prod.backend.resourceGroup",
+    message: "required",
+  },
+  {
+    name: "backend azurerm storage account with a dash",
+    text: withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demo-state", container: "tfstate", resourceGroup: "state" } })),
+    path: "environments.prod.backend.storageAccount",
+    message: "must be a storage account name (3–24 lowercase letters and digits)",
+  },
+  {
+    name: "backend azurerm container with a double dash",
+    text: withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", container: "tf--state", resourceGroup: "state" } })),
+    path: "environments.prod.backend.container",
+    message: "must be a blob container name",
+  },
+  // architectures per platform
+  {
+    name: "gce Arm workers with x86 control nodes",
+    text: withEnv("gce", gce({ worker: { machineType: "t2a-standard-4" } })),
+    path: "environments.gce.worker.machineType",
+    message: "t2a-standard-4 is arm64 but this environment's nodes are x86_64: use one architecture",
+  },
+  {
+    name: "azure Arm control nodes with x86 workers",
+    text: withEnv("az", { platform: "azure", location: "westeurope", adminCidrs: ADMIN, control: { vmSize: "Standard_D2ps_v5" } }),
+    path: "environments.az.worker.vmSize",
+    message: "Standard_B2s is x86_64 but this environment's nodes are arm64",
+  },
+  // gce
+  { name: "gce Arm machine type (no Flatcar images)", text: withEnv("gce", gce({ control: { machineType: "c4a-standard-2" }, worker: { machineType: "c4a-standard-2" } })), path: "environments.gce.control.machineType", message: "c4a-standard-2 is arm64, but Flatcar publishes no arm64 images for gce" },
+  { name: "gce zone of another region", text: withEnv("gce", gce({ zone: "us-central1-a" })), path: "environments.gce.zone", message: "us-central1-a is not in region europe-west1: use a zone like europe-west1-b" },
+  { name: "gce image not an image path", text: withEnv("gce", gce({ image: "flatcar-stable" })), path: "environments.gce.image", message: "must be an image like projects/my-project/global/images/my-image" },
+  { name: "gce publicAddresses a string", text: withEnv("gce", gce({ publicAddresses: "no" })), path: "environments.gce.publicAddresses", message: "must be true or false, not a string" },
+  { name: "gce secureBoot a number", text: withEnv("gce", gce({ secureBoot: 1 })), path: "environments.gce.secureBoot", message: "must be true or false, not a number" },
+  { name: "gce machine type with a dot", text: withEnv("gce", gce({ worker: { machineType: "t3.small" } })), path: "environments.gce.worker.machineType", message: "must be a GCE machine type like e2-standard-2" },
+  { name: "gce an AWS setting", text: withEnv("gce", gce({ ami: "ami-0123456789abcdef0" })), path: "environments.gce.ami", message: "unknown key" },
+  { name: "gce backend gcs without bucket", text: withEnv("gce", gce({ backend: { type: "gcs" } })), path: "environments.gce.backend.bucket", message: "required" },
+  // azure
+  { name: "azure without an SSH key", text: spec((d) => ((d.ssh.authorizedKeys = []), (d.environments = { az: azure() }))), path: "ssh.authorizedKeys", message: "is empty, and Azure creates the VMs of environments.az only with one: add your public key" },
+  { name: "azure with ECDSA keys only", text: spec((d) => ((d.ssh.authorizedKeys = ["ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b"]), (d.environments = { az: azure() }))), path: "ssh.authorizedKeys", message: "has no ssh-rsa or ssh-ed25519 key" },
+  { name: "azure free offer on Arm sizes", text: withEnv("az", azure({ offer: "free", control: { vmSize: "Standard_D2ps_v5" }, worker: { vmSize: "Standard_D4ps_v5" } })), path: "environments.az.offer", message: "free has no arm64 images" },
+  { name: "azure LTS without a SKU", text: spec((d) => ((d.os = { channel: "lts" }), (d.environments = { az: azure() }))), path: "environments.az.sku", message: "required with os.channel lts" },
+  { name: "azure unknown offer", text: withEnv("az", azure({ offer: "pro" })), path: "environments.az.offer", message: "must be one of corevm, free" },
+  { name: "azure SKU with capitals", text: withEnv("az", azure({ sku: "Stable-Gen2" })), path: "environments.az.sku", message: "must be an image SKU like stable-gen2" },
+  { name: "azure image not a resource id", text: withEnv("az", azure({ image: "kinvolk:flatcar-container-linux-free:stable-gen2:latest" })), path: "environments.az.image", message: "must be an image resource id" },
+  { name: "azure subscription id not a GUID", text: withEnv("az", azure({ subscriptionId: "my-subscription" })), path: "environments.az.subscriptionId", message: "must be a subscription id like 00000000-0000-0000-0000-000000000000" },
+  { name: "azure resource group ending in a dot", text: withEnv("az", azure({ resourceGroup: "coreform." })), path: "environments.az.resourceGroup", message: "must be an Azure resource group name" },
+  { name: "azure publicAddresses a string", text: withEnv("az", azure({ publicAddresses: "false" })), path: "environments.az.publicAddresses", message: "must be true or false, not a string" },
+  { name: "azure location missing", text: withEnv("az", without(azure(), "location")), path: "environments.az.location", message: "required" },
+  { name: "aws private nodes in the stack's network", text: withEnv("prod", aws({ publicAddresses: false })), path: "environments.prod.publicAddresses", message: "false needs a subnet with its own way out" },
   // the file itself
   { name: "YAML: bad indentation", text: "apiVersion: coreform/v1\nname: t\n  bad: indent\n", path: "{file}:3:6", message: "YAML syntax error: bad indentation of a mapping entry" },
   { name: "YAML: unclosed flow list", text: "apiVersion: coreform/v1\nnodes: [\n", path: "{file}:3:1", message: "YAML syntax error: unexpected end of the stream" },
@@ -371,6 +436,7 @@ describe("warnings", () => {
       message: "is a loopback network",
     },
     { name: "window with rebootStrategy off", text: spec((d) => (d.updates.rebootStrategy = "off")), path: "updates.window", message: "has no effect with rebootStrategy off" },
+    { name: "a repeated admin CIDR", text: withEnv("gce", gce({ adminCidrs: [...ADMIN, "198.51.100.0/24", ...ADMIN] })), path: "environments.gce.adminCidrs[2]", message: "repeats adminCidrs[0]: remove it" },
   ];
 
   it.each(WARNINGS)("$name: exit 0 with `warning: $path: …`", async (w) => {
@@ -429,6 +495,18 @@ describe("a good spec", () => {
     ["aws on a /16 network", withEnv("prod", aws({ network: { cidr: "10.50.0.0/16" } }))],
     ["openstack with every required field", withEnv("os", openstack())],
     ["gce with every required field", withEnv("gce", gce())],
+    ["azure with every required field", withEnv("az", azure())],
+    [
+      "azure in a resource group of one's own, free offer, pinned subscription, private nodes, state in Azure Storage",
+      withEnv("az", azure({ resourceGroup: "my-group", offer: "free", subscriptionId: "12345678-1234-1234-1234-123456789abc", publicAddresses: false, backend: { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state" } })),
+    ],
+    ["azure on Cobalt (CoreVM has arm64 images)", withEnv("az", azure({ control: { vmSize: "Standard_D2ps_v6" }, worker: { vmSize: "Standard_D4ps_v6" } }))],
+    ["azure LTS with its SKU", spec((d) => ((d.os = { channel: "lts" }), (d.environments = { az: azure({ sku: "lts2024-gen2" }) })))],
+    ["azure with an image of one's own", withEnv("az", azure({ image: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/gal/images/flatcar/versions/1.0.0" }))],
+    ["gce with an image of one's own, private nodes, Secure Boot and state in GCS", withEnv("gce", gce({ image: "projects/my-project/global/images/family/my-flatcar", publicAddresses: false, secureBoot: true, backend: { type: "gcs", bucket: "demo-state" } }))],
+    ["gce on an Axion machine type with an image of one's own", withEnv("gce", gce({ image: "projects/my-project/global/images/flatcar-arm64", control: { machineType: "c4a-standard-2" }, worker: { machineType: "c4a-standard-4" } }))],
+    ["state in GCS", withEnv("prod", aws({ backend: { type: "gcs", bucket: "demo-state", prefix: "demo/prod" } }))],
+    ["state in Azure Storage", withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state", useAzureadAuth: true } }))],
   ])("%s passes", async (_name, text) => {
     const r = await cli(project(text), "validate");
     expect(r.stderr).toBe("");
@@ -478,5 +556,18 @@ describe("defaults", () => {
     ["azure", { platform: "azure", location: "westeurope", adminCidrs: ADMIN }, { allowWorldAccess: false, control: { vmSize: "Standard_B2s", diskGiB: 30 } }],
   ])("fill in %s sizes", (name, env, expected) => {
     expect(parse(withEnv(name, env)).environments[name]).toMatchObject(expected);
+  });
+});
+
+describe("defaults of the gce and azure options", () => {
+  it.each([
+    ["gce", gce(), { publicAddresses: true, secureBoot: false }],
+    ["az", azure(), { offer: "corevm", publicAddresses: true }],
+  ])("%s: public addresses, and the image settings that need no terms", (name, env, expected) => {
+    const { spec: parsed, issues } = parseSpec(withEnv(name, env));
+    expect(issues).toEqual([]);
+    const filled = parsed!.environments[name]!;
+    expect(filled).toMatchObject(expected);
+    for (const key of ["image", "backend", "sku", "resourceGroup", "subscriptionId"]) expect(filled).not.toHaveProperty(key);
   });
 });

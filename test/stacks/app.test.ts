@@ -40,8 +40,8 @@ describe("cdktf synth on the default cluster.yaml", () => {
     expect(run.out).toEqual([
       expect.stringMatching(/^warning: environments\.kvm: coreform has no libvirt stack yet/),
       expect.stringMatching(/^warning: environments\.openstack: coreform has no openstack stack yet/),
-      expect.stringMatching(/^warning: environments\.gce: coreform has no gce stack yet/),
-      expect.stringMatching(/^warning: environments\.azure: coreform has no azure stack yet/),
+      "warning: environments.gce: no stack until its secrets exist: run `coreform render gce` to deploy it",
+      "warning: environments.azure: no stack until its secrets exist: run `coreform render azure` to deploy it",
       "coreform: synthesized prod",
     ]);
   });
@@ -64,6 +64,24 @@ describe("cdktf synth on the default cluster.yaml", () => {
     expect(readFileSync(join(dir, "again.out", "stacks", "prod", "cdk.tf.json"), "utf8")).toBe(
       readFileSync(join(dir, "cdktf.out", "stacks", "prod", "cdk.tf.json"), "utf8"),
     );
+  });
+});
+
+describe("cdktf synth on the default cluster.yaml after `coreform render` of every environment", () => {
+  it("writes the prod, gce and azure stacks, each to its owner only, with no path of this machine", async () => {
+    const dir = project(DEFAULT_SPEC);
+    expect((await cli(dir, "render")).code).toBe(0);
+    const run = app(dir);
+    expect(run).toMatchObject({ code: 0, err: [] });
+    expect(run.out.at(-1)).toBe("coreform: synthesized prod, gce, azure");
+    const manifest = JSON.parse(readFileSync(join(dir, "cdktf.out", "manifest.json"), "utf8"));
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["azure", "gce", "prod"]);
+    for (const stack of ["prod", "gce", "azure"]) {
+      const file = join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, "utf8")).not.toContain(dir);
+      expect(stackJson(dir, stack).terraform.backend.local.path).toBe(`../../../.coreform/${stack}/terraform.tfstate`);
+    }
   });
 });
 
@@ -97,6 +115,34 @@ describe("the app never creates secrets", () => {
       `coreform: no secrets for environment prod in ${join(dir, ".coreform", "prod")}: run \`coreform render prod\` first: it creates them once, so that keys survive between deploys`,
     ]);
     expect(existsSync(join(dir, ".coreform"))).toBe(false);
+    expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
+  });
+});
+
+describe("environments whose secrets were never rendered", () => {
+  const TWO = AWS_ONLY.replace(/\n$/, "\n  staging: { platform: aws, region: eu-west-1, adminCidrs: [203.0.113.0/24] }\n");
+
+  it("are skipped with a warning on stdout while another environment has its stack: `cdktf deploy prod` works", async () => {
+    const dir = project(TWO);
+    expect((await cli(dir, "render", "prod")).code).toBe(0);
+    const run = app(dir);
+    expect(run).toMatchObject({ code: 0, err: [] });
+    expect(run.out).toEqual(["warning: environments.staging: no stack until its secrets exist: run `coreform render staging` to deploy it", "coreform: synthesized prod"]);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, "cdktf.out", "manifest.json"), "utf8")).stacks)).toEqual(["prod"]);
+    expect(existsSync(join(dir, ".coreform", "staging"))).toBe(false);
+
+    expect((await cli(dir, "render", "staging")).code).toBe(0);
+    expect(app(dir, { outdir: join(dir, "both.out") })).toMatchObject({ code: 0, err: [], out: ["coreform: synthesized prod, staging"] });
+  });
+
+  it("fail, each in one line, when no environment has its secrets: nothing could be deployed", () => {
+    const dir = project(TWO);
+    const run = app(dir);
+    expect(run.code).toBe(2);
+    expect(run.err).toEqual([
+      expect.stringMatching(/^coreform: no secrets for environment prod in .*: run `coreform render prod` first/),
+      expect.stringMatching(/^coreform: no secrets for environment staging in .*: run `coreform render staging` first/),
+    ]);
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
   });
 });

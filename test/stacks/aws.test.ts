@@ -2,7 +2,6 @@
 // real CLI rendered: user data byte for byte as `coreform render` writes it, the planned addresses,
 // IMDSv2, encryption, ignore_changes, exactly the plan's ports, the AMI lookup and the state backend.
 import "cdktf/lib/testing/adapters/jest";
-import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -12,94 +11,51 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { TerraformStack, Testing } from "cdktf";
-import yaml from "js-yaml";
 import { planCluster } from "../../src/plan/plan";
 import { renderNodes } from "../../src/node/render";
 import { ensureSecrets, readSecrets, secretsDir } from "../../src/secrets/store";
-import { loadSpec } from "../../src/spec/load";
-import { specSchema, type Spec } from "../../src/spec/schema";
+import { specSchema } from "../../src/spec/schema";
 import { awsInstanceArch } from "../../src/spec/platforms";
-import { awsStack, FLATCAR_AMI_OWNER } from "../../stacks/aws";
+import { awsStack } from "../../stacks/aws";
+import { FLATCAR_AMI_OWNER } from "../../stacks/images";
 import { unliteral } from "../../stacks/literal";
 import { planStacks, StackInputError, type StackInput } from "../../stacks/registry";
-import { cli, project, smallSpec } from "../helpers/cli";
+import { project } from "../helpers/cli";
+import { cloudSpec, defaultStack, loaded, renderedIgnition, resources, settingsOf, type Doc, type Tf } from "../helpers/stacks";
 
-const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
+/** The fixture with its aws environment alone, changed by `settings` and `edit`. */
+const awsOnly = (settings: Doc = {}, edit: (doc: Doc) => void = () => {}) =>
+  cloudSpec({ aws: settings }, (d) => {
+    d.environments = { aws: d.environments.aws };
+    edit(d);
+  });
 
-type Doc = Record<string, any>;
-type Tf = { resource: Record<string, Record<string, Doc>>; data?: Record<string, Record<string, Doc>>; terraform: Doc; output: Doc; provider: Doc };
-
-/** smallSpec() with one aws environment `prod`, changed by `edit`. */
-function awsSpec(env: Doc = {}, edit: (doc: Doc) => void = () => {}): string {
-  const doc = yaml.load(smallSpec()) as Doc;
-  doc.environments = { prod: { platform: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.0/24"], ...env } };
-  edit(doc);
-  return yaml.dump(doc);
-}
-
-/**
- * A project holding `text` as cluster.yaml, rendered by the real CLI (secrets and out/<env>/). Specs of
- * the same plan may share `secretsFrom`'s secrets (the render then reuses them instead of making keys).
- */
-async function renderedProject(text: string, secretsFrom?: string): Promise<string> {
-  const dir = project(text);
-  if (secretsFrom) cpSync(join(secretsFrom, ".coreform"), join(dir, ".coreform"), { recursive: true });
-  const r = await cli(dir, "render", "prod");
-  expect(r.stderr).not.toMatch(/^coreform render:/m);
-  expect(r.code).toBe(0);
-  return dir;
-}
-
-function loaded(dir: string): Spec {
-  const { spec, issues } = loadSpec(join(dir, "cluster.yaml"));
-  if (!spec) throw new Error(issues.map((i) => `${i.path}: ${i.message}`).join("\n"));
-  return spec;
-}
-
-/** The stack the app builds for `env`, synthesized as cdktf would into dir/cdktf.out. */
-function synthesize(dir: string, env = "prod") {
-  const warnings: string[] = [];
-  const planned = planStacks(loaded(dir), dir, (line) => warnings.push(line));
-  const wanted = planned.find((p) => p.name === env);
-  if (!wanted) throw new Error(`no stack ${env}`);
-  const stack = new TerraformStack(Testing.app({ outdir: join(dir, "cdktf.out") }), env);
-  wanted.build(stack, wanted.input);
-  const synth = Testing.synth(stack);
-  return { synth, tf: JSON.parse(synth) as Tf, warnings, planned, input: wanted.input };
-}
-
-const resources = (tf: Tf, type: string) => Object.entries(tf.resource[type] ?? {});
 const ingressRules = (tf: Tf) => resources(tf, "aws_vpc_security_group_ingress_rule").map(([, r]) => r);
 const sorted = (rows: unknown[][]) => rows.map((r) => JSON.stringify(r)).sort();
 /** Rules as protocol and port range, order-free (synthesized resources come sorted by name). */
 const ports = (rules: Doc[]) => sorted(rules.map((r) => [r.ip_protocol, r.from_port, r.to_port]));
 
 describe("the default cluster.yaml's prod stack", () => {
-  let dir: string;
-  let result: ReturnType<typeof synthesize>;
-  beforeAll(async () => {
-    dir = await renderedProject(DEFAULT_SPEC);
-    result = synthesize(dir);
-  });
+  const stack = defaultStack("prod");
 
   it("matches the reviewed snapshot (user data stands in by name: it holds fresh keys)", () => {
-    const tf = JSON.parse(result.synth) as Tf;
+    const tf = JSON.parse(stack.result.synth) as Tf;
     for (const [name, instance] of resources(tf, "aws_instance")) instance.user_data = `<out/prod/ignition/${name}.json>`;
     expect(JSON.stringify(tf, null, 2)).toMatchSnapshot();
   });
 
-  it("is the only stack: vagrant gets none, platforms without a stack file are skipped with a warning", () => {
-    expect(result.planned.map((p) => p.name)).toEqual(["prod"]);
-    expect(result.warnings).toEqual(
-      ["kvm", "openstack", "gce", "azure"].map((env) => expect.stringMatching(new RegExp(`^warning: environments\\.${env}: coreform has no \\w+ stack yet`))),
+  it("is one of the default spec's stacks: vagrant gets none, platforms without a stack file are skipped with a warning", () => {
+    expect(stack.result.planned.map((p) => p.name)).toEqual(["prod", "gce", "azure"]);
+    expect(stack.result.warnings).toEqual(
+      ["kvm", "openstack"].map((env) => expect.stringMatching(new RegExp(`^warning: environments\\.${env}: coreform has no \\w+ stack yet`))),
     );
   });
 
   it("gives each node its Ignition config byte for byte as `coreform render` wrote it", () => {
-    const instances = resources(result.tf, "aws_instance");
+    const instances = resources(stack.result.tf, "aws_instance");
     expect(instances.map(([name]) => name)).toEqual(["control-01", "control-02", "control-03", "worker-01", "worker-02"]);
     for (const [name, instance] of instances) {
-      const written = readFileSync(join(dir, "out", "prod", "ignition", `${name}.json`), "utf8");
+      const written = renderedIgnition(stack.dir, "prod", name);
       expect(unliteral(instance.user_data)).toBe(written);
       expect(JSON.parse(written).ignition.version).toBe("3.3.0");
     }
@@ -110,7 +66,7 @@ describe("the default cluster.yaml's prod stack", () => {
     ["control-03", "10.42.0.12", "control", "t3.medium", 30],
     ["worker-02", "10.42.0.14", "worker", "t3.large", 50],
   ])("puts %s at its planned address %s, sized for its role, hardened and never replaced", (name, ip, role, type, disk) => {
-    expect(result.synth).toHaveResourceWithProperties(Instance, {
+    expect(stack.result.synth).toHaveResourceWithProperties(Instance, {
       private_ip: ip,
       instance_type: type,
       associate_public_ip_address: true,
@@ -123,21 +79,21 @@ describe("the default cluster.yaml's prod stack", () => {
   });
 
   it("creates a VPC and one subnet holding network.cidr, routed to the internet", () => {
-    expect(result.synth).toHaveResourceWithProperties(Vpc, { cidr_block: "10.42.0.0/24" });
-    expect(result.synth).toHaveResourceWithProperties(Subnet, { cidr_block: "10.42.0.0/24", vpc_id: "${aws_vpc.vpc.id}" });
-    expect(result.tf.resource.aws_route).toEqual({
+    expect(stack.result.synth).toHaveResourceWithProperties(Vpc, { cidr_block: "10.42.0.0/24" });
+    expect(stack.result.synth).toHaveResourceWithProperties(Subnet, { cidr_block: "10.42.0.0/24", vpc_id: "${aws_vpc.vpc.id}" });
+    expect(stack.result.tf.resource.aws_route).toEqual({
       "default-route": { route_table_id: "${aws_route_table.routes.id}", destination_cidr_block: "0.0.0.0/0", gateway_id: "${aws_internet_gateway.gateway.id}" },
     });
-    expect(result.synth).toHaveResourceWithProperties(RouteTableAssociation, { subnet_id: "${aws_subnet.subnet.id}", route_table_id: "${aws_route_table.routes.id}" });
-    expect(resources(result.tf, "aws_nat_gateway")).toEqual([]);
+    expect(stack.result.synth).toHaveResourceWithProperties(RouteTableAssociation, { subnet_id: "${aws_subnet.subnet.id}", route_table_id: "${aws_route_table.routes.id}" });
+    expect(resources(stack.result.tf, "aws_nat_gateway")).toEqual([]);
     // first boot pulls images: no node starts before its route to the internet exists
-    for (const [, instance] of resources(result.tf, "aws_instance"))
+    for (const [, instance] of resources(stack.result.tf, "aws_instance"))
       expect(instance.depends_on).toEqual(["aws_route.default-route", "aws_route_table_association.subnet-routes"]);
   });
 
   it("opens between the nodes exactly the plan's ports, from the nodes' own group", () => {
-    const { plan } = result.input;
-    const cluster = ingressRules(result.tf).filter((r) => r.referenced_security_group_id);
+    const { plan } = stack.result.input;
+    const cluster = ingressRules(stack.result.tf).filter((r) => r.referenced_security_group_id);
     // etcd, ICMP, and k3s (the default scheduler): API, flannel VXLAN, kubelet
     expect(ports(cluster)).toEqual(sorted([["icmp", -1, -1], ["tcp", 2379, 2380], ["tcp", 6443, 6443], ["udp", 8472, 8472], ["tcp", 10250, 10250]]));
     expect(cluster).toHaveLength(plan.ports.length);
@@ -145,17 +101,17 @@ describe("the default cluster.yaml's prod stack", () => {
   });
 
   it("opens SSH and the Kubernetes API from adminCidrs only, and nothing to the world", () => {
-    const fromCidrs = ingressRules(result.tf).filter((r) => r.cidr_ipv4);
+    const fromCidrs = ingressRules(stack.result.tf).filter((r) => r.cidr_ipv4);
     expect(fromCidrs.map((r) => [r.cidr_ipv4, r.ip_protocol, r.from_port, r.to_port]).sort()).toEqual([
       ["203.0.113.0/24", "tcp", 22, 22],
       ["203.0.113.0/24", "tcp", 6443, 6443],
     ]);
-    for (const r of ingressRules(result.tf)) expect(r.cidr_ipv4).not.toBe("0.0.0.0/0");
-    expect(result.synth).toHaveResourceWithProperties(SecurityGroup, { name: "demo-prod-nodes", vpc_id: "${aws_vpc.vpc.id}" });
+    for (const r of ingressRules(stack.result.tf)) expect(r.cidr_ipv4).not.toBe("0.0.0.0/0");
+    expect(stack.result.synth).toHaveResourceWithProperties(SecurityGroup, { name: "demo-prod-nodes", vpc_id: "${aws_vpc.vpc.id}" });
   });
 
   it("looks up the newest Flatcar AMI of the channel from Flatcar's account", () => {
-    expect(result.synth).toHaveDataSourceWithProperties(DataAwsAmi, {
+    expect(stack.result.synth).toHaveDataSourceWithProperties(DataAwsAmi, {
       owners: [FLATCAR_AMI_OWNER],
       most_recent: true,
       filter: [
@@ -167,45 +123,41 @@ describe("the default cluster.yaml's prod stack", () => {
   });
 
   it("keeps state locally with the secrets, by a path relative to the stack's directory", () => {
-    expect(result.tf.terraform.backend).toEqual({ local: { path: "../../../.coreform/prod/terraform.tfstate" } });
-    expect(result.synth).not.toContain(dir);
+    expect(stack.result.tf.terraform.backend).toEqual({ local: { path: "../../../.coreform/prod/terraform.tfstate" } });
+    expect(stack.result.synth).not.toContain(stack.dir);
   });
 
   it("names the region and tags everything with the cluster and environment", () => {
-    expect(result.synth).toHaveProviderWithProperties(AwsProvider, {
+    expect(stack.result.synth).toHaveProviderWithProperties(AwsProvider, {
       region: "eu-central-1",
       default_tags: [{ tags: { "coreform:cluster": "demo", "coreform:environment": "prod" } }],
     });
   });
 
   it("outputs each node's addresses and role, and the etcd client endpoints", () => {
-    expect(result.tf.output.nodes.value["worker-01"]).toEqual({
+    expect(stack.result.tf.output.nodes.value["worker-01"]).toEqual({
       private_ip: "${aws_instance.worker-01.private_ip}",
       public_ip: "${aws_instance.worker-01.public_ip}",
       role: "worker",
     });
-    expect(Object.keys(result.tf.output.nodes.value)).toHaveLength(5);
-    expect(result.tf.output.etcd_endpoints.value).toEqual(["https://10.42.0.10:2379", "https://10.42.0.11:2379", "https://10.42.0.12:2379"]);
+    expect(Object.keys(stack.result.tf.output.nodes.value)).toHaveLength(5);
+    expect(stack.result.tf.output.etcd_endpoints.value).toEqual(["https://10.42.0.10:2379", "https://10.42.0.11:2379", "https://10.42.0.12:2379"]);
   });
 });
 
 describe("aws settings", () => {
-  /** Every spec below plans the same nodes as awsSpec(): they share its secrets. */
-  let base: string;
-  const variant = (env: Doc = {}, edit?: (doc: Doc) => void) => renderedProject(awsSpec(env, edit), base);
-  beforeAll(async () => {
-    base = await renderedProject(awsSpec());
-  });
+  /** Every spec below plans the same nodes as the fixture: they share its secrets. */
+  const { base, variant, stackOf } = settingsOf("aws");
 
   it("a Kubernetes scheduler adds its ports between nodes and its API from adminCidrs only", async () => {
-    const dir = base;
+    const dir = base();
     const none = loaded(dir);
     const kubernetes = specSchema.parse({ ...none, scheduler: { kind: "kubernetes" } });
-    const plan = planCluster(kubernetes, "prod");
+    const plan = planCluster(kubernetes, "aws");
     // User data is not what this test is about (the kubernetes kind renders in a later version).
-    const nodes = renderNodes(none, planCluster(none, "prod"), readSecrets(secretsDir(dir, "prod"), plan));
-    const input = { spec: kubernetes, plan, env: kubernetes.environments.prod, nodes, projectDir: dir } as StackInput<"aws">;
-    const stack = new TerraformStack(Testing.app({ outdir: join(dir, "k8s.out") }), "prod");
+    const nodes = renderNodes(none, planCluster(none, "aws"), readSecrets(secretsDir(dir, "aws"), plan));
+    const input = { spec: kubernetes, plan, env: kubernetes.environments.aws, nodes, projectDir: dir } as StackInput<"aws">;
+    const stack = new TerraformStack(Testing.app({ outdir: join(dir, "k8s.out") }), "aws");
     awsStack(stack, input);
     const tf = JSON.parse(Testing.synth(stack)) as Tf;
     const rules = ingressRules(tf);
@@ -225,7 +177,7 @@ describe("aws settings", () => {
 
   it("one rule per admin CIDR and port; 0.0.0.0/0 only when the spec allows world access", async () => {
     const dir = await variant({ adminCidrs: ["198.51.100.0/24", "0.0.0.0/0"], allowWorldAccess: true });
-    const rules = ingressRules(synthesize(dir).tf).filter((r) => r.cidr_ipv4);
+    const rules = ingressRules(stackOf(dir).tf).filter((r) => r.cidr_ipv4);
     expect(rules.map((r) => [r.cidr_ipv4, r.from_port]).sort()).toEqual([
       ["0.0.0.0/0", 22],
       ["0.0.0.0/0", 6443],
@@ -234,9 +186,25 @@ describe("aws settings", () => {
     ]);
   });
 
+  it("admin rules are named by port and CIDR: reordering adminCidrs changes no rule, a repeated CIDR gives one", async () => {
+    const rules = async (adminCidrs: string[]) => {
+      const tf = stackOf(await variant({ adminCidrs })).tf;
+      return Object.fromEntries(resources(tf, "aws_vpc_security_group_ingress_rule").filter(([, r]) => r.cidr_ipv4));
+    };
+    const forward = await rules(["198.51.100.0/24", "203.0.113.7/32"]);
+    expect(Object.keys(forward).sort()).toEqual([
+      "admin-kubernetes-api-198-51-100-0-24",
+      "admin-kubernetes-api-203-0-113-7-32",
+      "admin-ssh-198-51-100-0-24",
+      "admin-ssh-203-0-113-7-32",
+    ]);
+    expect(forward["admin-ssh-203-0-113-7-32"]).toMatchObject({ cidr_ipv4: "203.0.113.7/32", from_port: 22, description: "ssh from 203.0.113.7/32" });
+    expect(await rules(["203.0.113.7/32", "198.51.100.0/24", "203.0.113.7/32"])).toEqual(forward);
+  });
+
   it("a pinned Flatcar release narrows the AMI name; Graviton types look up arm64", async () => {
     const dir = await variant({ control: { instanceType: "t4g.small" }, worker: { instanceType: "m7g.large" } }, (d) => (d.os = { version: "4593.2.5" }));
-    const { synth, tf } = synthesize(dir);
+    const { synth, tf } = stackOf(dir);
     expect(Object.keys(tf.data!.aws_ami!)).toEqual(["flatcar-arm64"]);
     expect(synth).toHaveDataSourceWithProperties(DataAwsAmi, {
       filter: [
@@ -263,12 +231,12 @@ describe("aws settings", () => {
 
   it("an explicit arch wins over the instance type", async () => {
     const dir = await variant({ arch: "arm64", control: { instanceType: "m8g.large" }, worker: { instanceType: "x9gz.large" } });
-    expect(Object.keys(synthesize(dir).tf.data!.aws_ami!)).toEqual(["flatcar-arm64"]);
+    expect(Object.keys(stackOf(dir).tf.data!.aws_ami!)).toEqual(["flatcar-arm64"]);
   });
 
   it("a pinned AMI replaces the lookup", async () => {
     const dir = await variant({ ami: "ami-0123456789abcdef0" });
-    const { synth, tf } = synthesize(dir);
+    const { synth, tf } = stackOf(dir);
     expect(tf.data).toBeUndefined();
     expect(resources(tf, "aws_instance").every(([, i]) => i.ami === "ami-0123456789abcdef0")).toBe(true);
     expect(synth).toHaveResourceWithProperties(Instance, { ami: "ami-0123456789abcdef0" });
@@ -276,7 +244,7 @@ describe("aws settings", () => {
 
   it("an existing VPC and subnet are used, not created", async () => {
     const dir = await variant({ vpcId: "vpc-0abc1234", subnetId: "subnet-0def5678" });
-    const { synth, tf } = synthesize(dir);
+    const { synth, tf } = stackOf(dir);
     for (const type of ["aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_route_table", "aws_route"]) expect(resources(tf, type)).toEqual([]);
     expect(synth).toHaveResourceWithProperties(SecurityGroup, { vpc_id: "vpc-0abc1234" });
     for (const [, instance] of resources(tf, "aws_instance")) {
@@ -286,42 +254,66 @@ describe("aws settings", () => {
     }
   });
 
+  it("publicAddresses says whether nodes in an existing subnet get public IPs", async () => {
+    const existing = { vpcId: "vpc-0abc1234", subnetId: "subnet-0def5678" };
+    for (const publicAddresses of [true, false]) {
+      const { tf } = stackOf(await variant({ ...existing, publicAddresses }));
+      for (const [, instance] of resources(tf, "aws_instance")) expect(instance.associate_public_ip_address).toBe(publicAddresses);
+    }
+  });
+
   it("state in S3 is encrypted, locked, and keyed by cluster and environment", async () => {
     const dir = await variant({ backend: { type: "s3", bucket: "demo-state", region: "eu-west-1" } });
-    expect(synthesize(dir).tf.terraform.backend).toEqual({
-      s3: { bucket: "demo-state", key: "t/prod/terraform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
+    expect(stackOf(dir).tf.terraform.backend).toEqual({
+      s3: { bucket: "demo-state", key: "t/aws/terraform.tfstate", region: "eu-west-1", encrypt: true, use_lockfile: true },
     });
+  });
+
+  it.each([
+    [{ type: "gcs", bucket: "demo-state" }, { gcs: { bucket: "demo-state", prefix: "t/aws" } }],
+    [{ type: "gcs", bucket: "demo-state", prefix: "states/prod" }, { gcs: { bucket: "demo-state", prefix: "states/prod" } }],
+    [
+      { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state" },
+      { azurerm: { storage_account_name: "demostate", container_name: "tfstate", key: "t/aws/terraform.tfstate", resource_group_name: "state" } },
+    ],
+    [
+      { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state", key: "prod.tfstate", useAzureadAuth: true },
+      { azurerm: { storage_account_name: "demostate", container_name: "tfstate", key: "prod.tfstate", resource_group_name: "state", use_azuread_auth: true } },
+    ],
+  ])("state in %j goes to that bucket or container, keyed by cluster and environment by default", async (backend, expected) => {
+    const dir = await variant({ backend });
+    expect(stackOf(dir).tf.terraform.backend).toEqual(expected);
   });
 
   it("local state goes where the spec says, relative to the project", async () => {
     const dir = await variant({ backend: { type: "local", path: "state/prod.tfstate" } });
-    expect(synthesize(dir).tf.terraform.backend).toEqual({ local: { path: "../../../state/prod.tfstate" } });
+    expect(stackOf(dir).tf.terraform.backend).toEqual({ local: { path: "../../../state/prod.tfstate" } });
   });
 
   it("escapes Terraform's template sequences in user data and still delivers the rendered bytes", async () => {
     const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host} $${x}";
     const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [key]));
-    const [, instance] = resources(synthesize(dir).tf, "aws_instance")[0]!;
+    const [, instance] = resources(stackOf(dir).tf, "aws_instance")[0]!;
     expect(instance.user_data).toContain("$${USER}@%%{host} $$${x}");
-    expect(unliteral(instance.user_data)).toBe(readFileSync(join(dir, "out", "prod", "ignition", "control-01.json"), "utf8"));
+    expect(unliteral(instance.user_data)).toBe(renderedIgnition(dir, "aws", "control-01"));
   });
 });
 
 describe("what the app refuses", () => {
-  it("fails in one line, naming `coreform render prod`, when the secrets were never rendered", () => {
-    const dir = project(awsSpec());
+  it("fails in one line, naming `coreform render aws`, when the secrets were never rendered", () => {
+    const dir = project(awsOnly());
     expect(() => planStacks(loaded(dir), dir, () => {})).toThrow(StackInputError);
     expect(() => planStacks(loaded(dir), dir, () => {})).toThrow(
-      /^no secrets for environment prod in .*: run `coreform render prod` first: it creates them once, so that keys survive between deploys$/,
+      /^no secrets for environment aws in .*: run `coreform render aws` first: it creates them once, so that keys survive between deploys$/,
     );
   });
 
   it("fails naming the node, its size and the limit when user data exceeds EC2's 16 KiB", async () => {
     const keys = Array.from({ length: 24 }, (_, i) => `ssh-rsa ${"A".repeat(700)} key${i}@host`);
-    const text = awsSpec({}, (d) => (d.ssh.authorizedKeys = keys));
+    const text = awsOnly({}, (d) => (d.ssh.authorizedKeys = keys));
     const dir = project(text);
     const spec = loaded(dir);
-    await ensureSecrets(secretsDir(dir, "prod"), planCluster(spec, "prod"));
-    expect(() => planStacks(spec, dir, () => {})).toThrow(/^prod: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\)$/m);
+    await ensureSecrets(secretsDir(dir, "aws"), planCluster(spec, "aws"));
+    expect(() => planStacks(spec, dir, () => {})).toThrow(/^aws: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\)$/m);
   });
 });

@@ -1,0 +1,163 @@
+// Azure: a resource group (created, or the user's), a virtual network and one subnet holding the
+// planned addresses, a network security group on the subnet opening exactly the plan's ports, one NIC
+// with a static private IP and one Linux VM per planned node, its Ignition config as custom data (what
+// Ignition reads on Azure: coreos/ignition docs/supported-platforms.md).
+// Attribute names: registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs (the version
+// @cdktf/provider-azurerm 14.23.1 pins). Deep imports only: the package root loads every resource.
+import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
+import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
+import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
+import { NatGatewayPublicIpAssociation } from "@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association";
+import { NetworkInterface } from "@cdktf/provider-azurerm/lib/network-interface";
+import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
+import { NetworkSecurityRule } from "@cdktf/provider-azurerm/lib/network-security-rule";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
+import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
+import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
+import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
+import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
+import type { ITerraformDependable } from "cdktf";
+import type { ClusterPort } from "../src/plan/plan";
+import { azureAcceptsKey } from "../src/spec/platforms";
+import { stateBackend } from "./backend";
+import { firewallRules } from "./firewall";
+import { azureImage } from "./images";
+import { environmentLabels, fitName, namePrefix, nodeLabels, nodeName } from "./naming";
+import { clusterOutputs } from "./outputs";
+import type { StackBuilder } from "./registry";
+
+/** Linux VM names are at most 64 characters; NICs, IPs and NSGs may be longer. */
+const NAME_MAX = 64;
+/** The first-boot user (Flatcar's docs create VMs with `--admin-username core`). */
+export const ADMIN_USER = "core";
+
+/** NSG rule priorities run from 100 to 4096, lower first (azurerm docs, network_security_rule). */
+export const FIRST_PRIORITY = 100;
+export const LAST_PRIORITY = 4096;
+
+/** A port the plan lists, in an NSG rule's terms. */
+const ruleProtocol = (p: ClusterPort) =>
+  p.protocol === "icmp"
+    ? { protocol: "Icmp", destinationPortRange: "*" }
+    : { protocol: p.protocol === "tcp" ? "Tcp" : "Udp", destinationPortRange: p.from === p.to ? `${p.from}` : `${p.from}-${p.to}` };
+
+export const azureStack: StackBuilder<"azure"> = (stack, input) => {
+  const { spec, plan, env, nodes } = input;
+  const prefix = namePrefix(plan);
+  const tags = environmentLabels(plan);
+
+  // provider and backend
+  new AzurermProvider(stack, "azurerm", { features: [{}], ...(env.subscriptionId ? { subscriptionId: env.subscriptionId } : {}) });
+  stateBackend(stack, input, env.backend);
+  const group = env.resourceGroup
+    ? new DataAzurermResourceGroup(stack, "group", { name: env.resourceGroup }).name
+    : new ResourceGroup(stack, "group", { name: prefix, location: env.location, tags }).name;
+  const placed = { resourceGroupName: group, location: env.location, tags };
+
+  // image: the user's own, or Flatcar's from the Marketplace (CoreVM by default: no terms, no plan)
+  const image = azureImage(spec, plan, env);
+
+  // network: a virtual network and one subnet holding the planned addresses. Azure's implicit way out
+  // is off: each node's public IP is its way out, or a NAT gateway when nodes have none.
+  const vnet = new VirtualNetwork(stack, "network", { ...placed, name: fitName(prefix, NAME_MAX), addressSpace: [plan.cidr] });
+  const subnet = new Subnet(stack, "subnet", {
+    name: prefix,
+    resourceGroupName: group,
+    virtualNetworkName: vnet.name,
+    addressPrefixes: [plan.cidr],
+    defaultOutboundAccessEnabled: false,
+  });
+  const internet: ITerraformDependable[] = [];
+  if (!env.publicAddresses) {
+    const nat = new NatGateway(stack, "nat", { ...placed, name: `${prefix}-nat`, skuName: "Standard" });
+    const natIp = new PublicIp(stack, "nat-ip", { ...placed, name: `${prefix}-nat`, sku: "Standard", allocationMethod: "Static" });
+    internet.push(
+      new NatGatewayPublicIpAssociation(stack, "nat-ip-association", { natGatewayId: nat.id, publicIpAddressId: natIp.id }),
+      new SubnetNatGatewayAssociation(stack, "subnet-nat", { subnetId: subnet.id, natGatewayId: nat.id }),
+    );
+  }
+
+  // firewall: a network security group on the subnet. Priorities follow the rules' order (cluster
+  // rules, then admin rules by port and CIDR): the same spec gives the same priorities. Azure's own
+  // rules let the whole virtual network in (AllowVnetInBound, 65000): the last rule denies that, so
+  // between nodes only the plan's ports are open. Out is Azure's AllowInternetOutBound.
+  const nsg = new NetworkSecurityGroup(stack, "firewall", { ...placed, name: `${prefix}-nodes` });
+  const nsgRule = (id: string, priority: number, rule: { access: string; source: string; description: string; protocol: string; destinationPortRange: string }) =>
+    new NetworkSecurityRule(stack, id, {
+      name: id,
+      resourceGroupName: group,
+      networkSecurityGroupName: nsg.name,
+      priority,
+      direction: "Inbound",
+      access: rule.access,
+      protocol: rule.protocol,
+      sourcePortRange: "*",
+      sourceAddressPrefix: rule.source,
+      destinationPortRange: rule.destinationPortRange,
+      destinationAddressPrefix: plan.cidr,
+      description: rule.description,
+    });
+  firewallRules(plan, env).forEach((rule, i) =>
+    nsgRule(rule.id, FIRST_PRIORITY + i, {
+      access: "Allow",
+      source: "cidr" in rule.source ? rule.source.cidr : plan.cidr,
+      description: rule.description,
+      ...ruleProtocol(rule.port),
+    }),
+  );
+  nsgRule("deny-vnet", LAST_PRIORITY, { access: "Deny", source: "VirtualNetwork", description: "nothing else from the virtual network", protocol: "*", destinationPortRange: "*" });
+  const secured = new SubnetNetworkSecurityGroupAssociation(stack, "subnet-firewall", { subnetId: subnet.id, networkSecurityGroupId: nsg.id });
+
+  // machines: per planned node a NIC at its planned IP (with a public IP, unless turned off) and a VM
+  const keys = spec.ssh.authorizedKeys.filter(azureAcceptsKey);
+  const machines = nodes.map(({ node, userData }) => {
+    const size = env[node.role];
+    const name = fitName(nodeName(plan, node), NAME_MAX);
+    const publicIp = env.publicAddresses ? new PublicIp(stack, `${node.name}-ip`, { ...placed, name, sku: "Standard", allocationMethod: "Static" }) : undefined;
+    const nic = new NetworkInterface(stack, `${node.name}-nic`, {
+      ...placed,
+      name,
+      ipConfiguration: [
+        {
+          name: "primary",
+          subnetId: subnet.id,
+          privateIpAddressAllocation: "Static",
+          privateIpAddress: node.ip,
+          ...(publicIp ? { publicIpAddressId: publicIp.id } : {}),
+        },
+      ],
+    });
+    new LinuxVirtualMachine(stack, node.name, {
+      ...placed,
+      tags: { ...tags, ...nodeLabels(node) },
+      name,
+      computerName: node.name,
+      size: size.vmSize,
+      networkInterfaceIds: [nic.id],
+      adminUsername: ADMIN_USER,
+      // Azure wants at least one key here (rules.ts checks the spec has one); the Ignition config
+      // writes every key of the spec for core anyway.
+      adminSshKey: keys.map((publicKey) => ({ username: ADMIN_USER, publicKey })),
+      disablePasswordAuthentication: true,
+      osDisk: { caching: "ReadWrite", storageAccountType: "StandardSSD_LRS", diskSizeGb: size.diskGiB },
+      ...("id" in image ? { sourceImageId: image.id } : { sourceImageReference: image.reference, ...(image.plan ? { plan: image.plan } : {}) }),
+      // Base64 has no `${`: no escaping needed. Azure cannot change custom data after creation.
+      customData: Buffer.from(userData).toString("base64"),
+      // The serial console and boot screenshots, in a storage account Azure manages.
+      bootDiagnostics: {},
+      dependsOn: [secured, ...internet],
+      // A new image or a re-render must never replace a running etcd member: Flatcar updates itself in
+      // place. A changed key list would replace the VM too; keys reach nodes through Ignition only.
+      lifecycle: { ignoreChanges: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key"] },
+    });
+    return { nic, publicIp };
+  });
+
+  // outputs
+  clusterOutputs(stack, plan, nodes.map((n) => n.node), (i) => ({
+    privateIp: machines[i]!.nic.privateIpAddress,
+    publicIp: machines[i]!.publicIp?.ipAddress ?? null,
+  }));
+};

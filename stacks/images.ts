@@ -1,0 +1,75 @@
+// Which Flatcar image each platform boots: the environment's own override, or the image of `os.channel`
+// at `os.version` (a pinned release, or the newest of the channel). One pure function per platform, so
+// the choice is tested without synthesizing; the platform files turn it into a lookup or a reference.
+import type { ClusterPlan } from "../src/plan/plan";
+import type { Arch } from "../src/spec/platforms";
+import type { Spec } from "../src/spec/schema";
+import type { StackInput } from "./registry";
+
+type Env<P extends StackInput["env"]["platform"]> = StackInput<P>["env"];
+
+/** Flatcar's AMIs are published by this account (flatcar.org docs on EC2, Typhoon's aws modules). */
+export const FLATCAR_AMI_OWNER = "075585003325";
+
+/** A pinned AMI, or what finds the newest Flatcar AMI of the channel (and release) for one architecture. */
+export type AwsImage = { readonly ami: string } | { readonly lookup: { readonly owner: string; readonly name: string; readonly arch: Arch } };
+
+export function awsImage(spec: Spec, plan: ClusterPlan, env: Env<"aws">): AwsImage {
+  if (env.ami) return { ami: env.ami };
+  const version = spec.os.version === "current" ? "*" : spec.os.version;
+  return { lookup: { owner: FLATCAR_AMI_OWNER, name: `Flatcar-${spec.os.channel}-${version}-hvm`, arch: plan.arch } };
+}
+
+/** Flatcar's GCE images live in this project, one family per channel (flatcar.org docs, "Running on Google Compute Engine"). */
+export const FLATCAR_GCE_PROJECT = "kinvolk-public";
+
+/** An image of the user's own, or Flatcar's image to look up: the newest of a family, or one release by name. */
+export type GceImage =
+  | { readonly image: string }
+  | { readonly lookup: { readonly project: string; readonly family: string } | { readonly project: string; readonly name: string } };
+
+/**
+ * A pinned release is the image `flatcar-<channel>-<version with dashes>`, e.g. flatcar-stable-4593-2-5
+ * (GCE image names allow no dots; the pattern is the one cluster-api-provider-gcp's Flatcar docs use:
+ * docs/book/src/topics/flatcar.md).
+ */
+export function gceImage(spec: Spec, env: Env<"gce">): GceImage {
+  if (env.image) return { image: env.image };
+  const { channel, version } = spec.os;
+  if (version === "current") return { lookup: { project: FLATCAR_GCE_PROJECT, family: `flatcar-${channel}` } };
+  return { lookup: { project: FLATCAR_GCE_PROJECT, name: `flatcar-${channel}-${version.replace(/\./g, "-")}` } };
+}
+
+/** Flatcar's Azure Marketplace publisher. */
+export const FLATCAR_AZURE_PUBLISHER = "kinvolk";
+
+/**
+ * Marketplace offers per architecture (flatcar.org docs, "Running on Microsoft Azure"): CoreVM is
+ * `flatcar-container-linux-corevm-amd64` for x86_64 and `flatcar-container-linux-corevm` for arm64;
+ * the free offer is x86_64 only (rules.ts rejects it with an arm64 size).
+ */
+export const AZURE_OFFERS: Readonly<Record<"corevm" | "free", Partial<Record<Arch, string>>>> = {
+  corevm: { x86_64: "flatcar-container-linux-corevm-amd64", arm64: "flatcar-container-linux-corevm" },
+  free: { x86_64: "flatcar-container-linux-free" },
+};
+
+export interface AzureMarketplaceImage {
+  readonly reference: { readonly publisher: string; readonly offer: string; readonly sku: string; readonly version: string };
+  /** The free offer's plan: name = SKU, product = offer, publisher (same docs, "Plan information"). */
+  readonly plan?: { readonly name: string; readonly product: string; readonly publisher: string };
+}
+export type AzureImage = { readonly id: string } | AzureMarketplaceImage;
+
+/**
+ * x86_64 SKUs are `<channel>-gen2` (Generation 2, UEFI), arm64 SKUs the bare channel, as Flatcar's
+ * publishing script names them (flatcar/azure-marketplace-ingestion-api); LTS streams are SKUs of their
+ * own (`lts2024-gen2`), given with `sku`. A pinned release is the image version; else `latest`.
+ */
+export function azureImage(spec: Spec, plan: ClusterPlan, env: Env<"azure">): AzureImage {
+  if (env.image) return { id: env.image };
+  const offer = AZURE_OFFERS[env.offer][plan.arch];
+  if (!offer) throw new Error(`environments.${plan.environment}: Flatcar's ${env.offer} offer has no ${plan.arch} images`);
+  const sku = env.sku ?? (plan.arch === "arm64" ? spec.os.channel : `${spec.os.channel}-gen2`);
+  const reference = { publisher: FLATCAR_AZURE_PUBLISHER, offer, sku, version: spec.os.version === "current" ? "latest" : spec.os.version };
+  return env.offer === "free" ? { reference, plan: { name: sku, product: offer, publisher: FLATCAR_AZURE_PUBLISHER } } : { reference };
+}
