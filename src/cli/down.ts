@@ -2,12 +2,13 @@
 // Rendered files and secrets stay: `coreform up` brings the same cluster back.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { machineStates, runVagrant } from "../vagrant/driver";
 import { checkHost } from "../vagrant/host";
 import { EXIT_OK } from "./errors";
 import type { Io } from "./io";
 import { outDirOf } from "./render";
 import { loadSpecOrFail } from "./spec-file";
-import { chooseVagrantEnv, machineStates, runVagrant, type VagrantArgs } from "./up";
+import { chooseVagrantEnv, type VagrantArgs } from "./vagrant-env";
 
 export async function down(io: Io, args: VagrantArgs): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, args.file);

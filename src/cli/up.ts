@@ -4,70 +4,13 @@
 // provisions a machine only when it creates it.
 import { join } from "node:path";
 import { planCluster } from "../plan/plan";
-import type { Spec } from "../spec/schema";
+import { machineStates, runVagrant } from "../vagrant/driver";
 import { checkHost, hostOnlyWarning } from "../vagrant/host";
-import { MachineProgress, parseStatus } from "../vagrant/progress";
-import { capture, stream } from "../vagrant/run";
-import { EXIT_OK, InputError } from "./errors";
+import { EXIT_OK } from "./errors";
 import type { Io } from "./io";
 import { outDirOf, renderEnvironments } from "./render";
 import { loadSpecOrFail } from "./spec-file";
-
-export interface VagrantArgs {
-  readonly positionals: string[];
-  readonly file?: string;
-  readonly out?: string;
-  readonly env?: string;
-}
-
-/** The environment to drive: named (as ENV or --env), else the spec's only vagrant environment. */
-export function chooseVagrantEnv(spec: Spec, specFile: string, args: VagrantArgs): string {
-  if (args.positionals.length > 1) throw new InputError(`takes one environment, got ${args.positionals.join(" ")}`);
-  const [positional] = args.positionals;
-  if (positional !== undefined && args.env !== undefined && positional !== args.env)
-    throw new InputError(`two environments given (${positional} and --env ${args.env}): give one`);
-  const named = positional ?? args.env;
-  const vagrantEnvs = Object.entries(spec.environments)
-    .filter(([, e]) => e.platform === "vagrant")
-    .map(([name]) => name);
-  if (named === undefined) {
-    if (vagrantEnvs.length === 1) return vagrantEnvs[0]!;
-    if (vagrantEnvs.length === 0) throw new InputError(`${specFile} has no vagrant environment: add one with platform: vagrant`);
-    throw new InputError(`${specFile} has several vagrant environments (${vagrantEnvs.join(", ")}): pick one with --env`);
-  }
-  const env = Object.hasOwn(spec.environments, named) ? spec.environments[named] : undefined;
-  if (!env) throw new InputError(`no environment ${named} in ${specFile} (it has: ${Object.keys(spec.environments).join(", ")})`);
-  if (env.platform !== "vagrant")
-    throw new InputError(`${named} is a ${env.platform} environment: coreform up and down drive vagrant environments only (${vagrantEnvs.join(", ") || "none here"})`);
-  return named;
-}
-
-/** Runs one vagrant command in `dir`, streaming its output with a line per machine it finishes. */
-export async function runVagrant(io: Io, dir: string, args: readonly string[], machines: readonly string[], doneWord: string): Promise<void> {
-  const progress = new MachineProgress(machines, doneWord);
-  const say = (lines: string[]) => lines.forEach((l) => io.out(`coreform: ${l}`));
-  const r = await stream("vagrant", args, {
-    cwd: dir,
-    onStdout: (line) => {
-      say(progress.line(line));
-      io.out(line);
-    },
-    onStderr: (line) => io.err(line),
-  });
-  const ok = r.exitCode === 0;
-  say(progress.end(ok));
-  if (!ok) {
-    const where = progress.working ? ` at ${progress.working}` : "";
-    throw new Error(`vagrant ${args[0]} failed${where} (${r.exitCode !== undefined ? `exit ${r.exitCode}` : r.failure}); Vagrant's output above says why`);
-  }
-}
-
-/** Every machine the Vagrantfile in `dir` defines, with its state (`running`, `poweroff`, `not_created`…). */
-export async function machineStates(dir: string): Promise<Map<string, string>> {
-  const r = await capture("vagrant", ["status", "--machine-readable"], dir);
-  if (r.exitCode !== 0) throw new Error(`vagrant status failed (${r.failure}): ${r.stderr.trim().split("\n")[0] ?? ""}`);
-  return parseStatus(r.stdout);
-}
+import { chooseVagrantEnv, type VagrantArgs } from "./vagrant-env";
 
 export async function up(io: Io, args: VagrantArgs): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, args.file);
