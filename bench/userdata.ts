@@ -75,7 +75,8 @@ function breakdown(r: Both): Part[] {
  * Reductions that need no knowledge of the components, measured on one config: what the same node
  * would weigh with each. Ignition ≥ 3.1 reads a gzip-compressed config from a data URL in
  * `ignition.config.replace` (spec 3.3.0: coreos.github.io/ignition/configuration-v3_3/); EC2 does not
- * accept a gzipped config as user data itself (shared/reference/flatcar.md).
+ * accept a gzipped config as user data itself (Flatcar's EC2 docs,
+ * www.flatcar.org/docs/latest/installing/cloud/aws-ec2/: user data is the Ignition JSON as it is).
  */
 function whatIf(r: Both): { what: string; bytes: number }[] {
   const wrap = (json: string) =>

@@ -1,4 +1,5 @@
-// base: the `core` user's SSH keys and Docker, on every node. (The hostname is a field of NodeConfig.)
+// base: Docker, on every node. The hostname and the `core` user's SSH keys are fields of NodeConfig,
+// set in build.ts.
 import type { NodePart } from "./model";
 
 export function basePart(): NodePart {

@@ -1,6 +1,7 @@
 // The Vagrantfile of a vagrant environment: every value is prepared here, `Vagrantfile.hbs` (top level)
-// only places them. Pure: the caller writes the file (sources: shared/reference/flatcar.md, "Flatcar
-// Vagrant box"; coreos/coreos-vagrant's Vagrantfile for the user-data upload and config.rb).
+// only places them. Pure: the caller writes the file (sources: Flatcar's Vagrant docs,
+// www.flatcar.org/docs/latest/installing/vms/vagrant/; coreos/coreos-vagrant's Vagrantfile for the
+// user-data upload and config.rb).
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 import type { ClusterPlan, PlannedNode } from "../plan/plan";
@@ -8,7 +9,7 @@ import { formatIp, parseCidr } from "../spec/ipv4";
 import type { Spec } from "../spec/schema";
 import { projectFile } from "../project";
 
-/** The Flatcar box needs Vagrant ≥ 2.2.5 (flatcar.md); the Vagrantfile and `coreform up` both check it. */
+/** The Flatcar box needs Vagrant ≥ 2.2.5 (Flatcar's Vagrant docs, above); the Vagrantfile and `coreform up` both check it. */
 export const MIN_VAGRANT = "2.2.5";
 
 /** Where the file provisioner uploads a node's cloud-config (as `core`, so somewhere `core` may write). */

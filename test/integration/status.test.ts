@@ -219,7 +219,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
 
   test("two machines take the lock at once with the command's compare-and-swap: exactly one holds it", async () => {
     const target = targetOf(cluster);
-    // Machines of a v2 locksmith (the one flatcar.md names); a v3 one is tested below.
+    // Machines of a v2 locksmith (flatcar/locksmith before its v3 client); a v3 one is tested below.
     const results = await Promise.allSettled([A, B].map((id) => changeLock(target, undefined, (s) => acquire(s, id), ["v2"])));
     const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [[A, B][i]] : []));
     expect(won).toHaveLength(1);
