@@ -47,7 +47,9 @@ export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
     peerUrl: member.peerUrl,
     initialCluster: plan.etcd.initialCluster,
     token: plan.etcd.token,
-    tlsDir: ETCD_TLS_DIR,
+    caFile: ETCD_CA_FILE,
+    certFile: MEMBER_CERT,
+    keyFile: MEMBER_KEY,
   });
   const unit = renderTemplate("etcd-member.service", {
     image: `${spec.etcd.image}:${spec.etcd.version}`,
