@@ -46,7 +46,11 @@ export function renderNodes(spec: Spec, plan: ClusterPlan, secrets: EnvironmentS
     if (over.length)
       throw new UserDataBudgetError(
         over
-          .map((o) => `${plan.environment}: node ${o.name}: ${limit.format} config is ${o.bytes} bytes, over the ${limit.maxBytes}-byte limit (${limit.why})`)
+          .map(
+            (o) =>
+              `environments.${plan.environment}: node ${o.name}: ${limit.format} config is ${o.bytes} bytes, over the ${limit.maxBytes}-byte limit (${limit.why}): ` +
+              `fewer or shorter ssh.authorizedKeys make every node smaller, scheduler.kind decides most of a control node's size`,
+          )
           .join("\n"),
       );
   }

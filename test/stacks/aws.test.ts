@@ -314,6 +314,6 @@ describe("what the app refuses", () => {
     const dir = project(text);
     const spec = loaded(dir);
     await ensureSecrets(secretsDir(dir, "aws"), planCluster(spec, "aws"));
-    expect(() => planStacks(spec, dir, () => {})).toThrow(/^aws: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\)$/m);
+    expect(() => planStacks(spec, dir, () => {})).toThrow(/^environments\.aws: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\): fewer or shorter ssh\.authorizedKeys/m);
   });
 });
