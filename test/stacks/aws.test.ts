@@ -2,7 +2,6 @@
 // real CLI rendered: user data byte for byte as `coreform render` writes it, the planned addresses,
 // IMDSv2, encryption, ignore_changes, exactly the plan's ports, the AMI lookup and the state backend.
 import "cdktf/lib/testing/adapters/jest";
-import { join } from "node:path";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -10,16 +9,12 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { TerraformStack, Testing } from "cdktf";
 import { planCluster } from "../../src/plan/plan";
-import { renderNodes } from "../../src/node/render";
-import { ensureSecrets, readSecrets, secretsDir } from "../../src/secrets/store";
-import { specSchema } from "../../src/spec/schema";
+import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { awsInstanceArch } from "../../src/spec/platforms";
-import { awsStack } from "../../stacks/aws";
 import { FLATCAR_AMI_OWNER } from "../../stacks/images";
 import { unliteral } from "../../stacks/literal";
-import { planStacks, StackInputError, type StackInput } from "../../stacks/registry";
+import { planStacks, StackInputError } from "../../stacks/registry";
 import { project } from "../helpers/cli";
 import { cloudSpec, defaultStack, loaded, renderedIgnition, resources, settingsOf, type Doc, type Tf } from "../helpers/stacks";
 
@@ -147,32 +142,19 @@ describe("the default cluster.yaml's prod stack", () => {
 
 describe("aws settings", () => {
   /** Every spec below plans the same nodes as the fixture: they share its secrets. */
-  const { base, variant, stackOf } = settingsOf("aws");
+  const { variant, stackOf } = settingsOf("aws");
 
-  it("a Kubernetes scheduler adds its ports between nodes and its API from adminCidrs only", async () => {
-    const dir = base();
-    const none = loaded(dir);
-    const kubernetes = specSchema.parse({ ...none, scheduler: { kind: "kubernetes" } });
-    const plan = planCluster(kubernetes, "aws");
-    // User data is not what this test is about (the kubernetes kind renders in a later version).
-    const nodes = renderNodes(none, planCluster(none, "aws"), readSecrets(secretsDir(dir, "aws"), plan));
-    const input = { spec: kubernetes, plan, env: kubernetes.environments.aws, nodes, projectDir: dir } as StackInput<"aws">;
-    const stack = new TerraformStack(Testing.app({ outdir: join(dir, "k8s.out") }), "aws");
-    awsStack(stack, input);
-    const tf = JSON.parse(Testing.synth(stack)) as Tf;
-    const rules = ingressRules(tf);
-    const expected = sorted([
-      ["tcp", 2379, 2380],
-      ["tcp", 6443, 6443],
-      ["udp", 8472, 8472],
-      ["tcp", 10250, 10250],
-      ["icmp", -1, -1],
-    ]);
-    expect(ports(rules.filter((r) => r.referenced_security_group_id))).toEqual(expected);
-    expect(rules.filter((r) => r.cidr_ipv4).map((r) => [r.cidr_ipv4, r.from_port]).sort()).toEqual([
-      ["203.0.113.0/24", 22],
-      ["203.0.113.0/24", 6443],
-    ]);
+  const ETCD_AND_ICMP = [["tcp", 2379, 2380], ["icmp", -1, -1]];
+  const KUBERNETES = [["tcp", 6443, 6443], ["udp", 8472, 8472], ["tcp", 10250, 10250]];
+  it.each([
+    { kind: "none", cluster: ETCD_AND_ICMP, admin: [22] },
+    { kind: "fleet", cluster: ETCD_AND_ICMP, admin: [22] },
+    { kind: "kubernetes", cluster: [...ETCD_AND_ICMP, ...KUBERNETES], admin: [22, 6443] },
+  ])("scheduler $kind: exactly its ports between nodes, and its admin ports from adminCidrs only", async ({ kind, cluster, admin }) => {
+    const dir = await variant({}, (doc) => (doc.scheduler = { kind }));
+    const rules = ingressRules(stackOf(dir).tf);
+    expect(ports(rules.filter((r) => r.referenced_security_group_id))).toEqual(sorted(cluster));
+    expect(rules.filter((r) => r.cidr_ipv4).map((r) => [r.cidr_ipv4, r.from_port]).sort()).toEqual(admin.map((port) => ["203.0.113.0/24", port]));
   });
 
   it("one rule per admin CIDR and port; 0.0.0.0/0 only when the spec allows world access", async () => {
