@@ -19,6 +19,49 @@ async function node(specText: string, name: string) {
 /** The spec with `scheduler: { kind, …extra }`. */
 const withScheduler = (text: string, kind: string, extra = "") => text.replace("updates:", `scheduler: { kind: ${kind}${extra} }\nupdates:`);
 
+const K3S_TLS = "/var/lib/rancher/k3s/server/tls";
+const K3S_SERVER_KEYS = [
+  "/etc/rancher/k3s/token",
+  ...["server-ca", "client-ca", "request-header-ca", "etcd/server-ca"].map((ca) => `${K3S_TLS}/${ca}.key`),
+  `${K3S_TLS}/service.key`,
+  "/var/lib/rancher/k3s/server/cred/ipsec.psk",
+];
+const SYSUPDATE = ["systemd-sysupdate.timer", "systemd-sysupdate.service"];
+const K3S_LINKS = (unit: string) => ["/etc/extensions/k3s.raw", `/etc/systemd/system/multi-user.target.wants/${unit}`];
+
+describe("what each scheduler kind puts on each role", () => {
+  // Keys are the node's 0600 files; a control node's etcd clients present its member certificate.
+  test.each([
+    { kind: "none", node: "control-01", units: ["etcd-member.service"], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
+    { kind: "none", node: "worker-01", units: [], keys: ["/etc/flatcar/locksmith/client.key"], downloads: 0, links: [] },
+    { kind: "fleet", node: "control-01", units: ["etcd-member.service", "fleet.service"], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
+    { kind: "fleet", node: "worker-01", units: ["fleet.service"], keys: ["/etc/flatcar/locksmith/client.key", "/etc/fleet/tls/client.key"], downloads: 0, links: [] },
+    {
+      kind: "kubernetes",
+      node: "control-01",
+      units: ["etcd-member.service", "k3s.service", ...SYSUPDATE],
+      keys: ["/etc/etcd/tls/member.key", ...K3S_SERVER_KEYS],
+      downloads: 3,
+      links: [...K3S_LINKS("k3s.service"), `${K3S_TLS}/etcd/peer-ca.crt`, `${K3S_TLS}/etcd/peer-ca.key`],
+    },
+    {
+      kind: "kubernetes",
+      node: "worker-01",
+      units: ["k3s-agent.service", ...SYSUPDATE],
+      keys: ["/etc/flatcar/locksmith/client.key", "/etc/rancher/k3s/token"],
+      downloads: 3,
+      links: K3S_LINKS("k3s-agent.service"),
+    },
+  ])("$kind on $node: Docker, the updater and exactly its own units, keys, downloads and links", async ({ kind, node: name, units, keys, downloads, links }) => {
+    const { config } = await node(withScheduler(smallSpec({ control: 3, worker: 1 }), kind), name);
+    const always = ["docker.service", "update-engine.service", "locksmithd.service"];
+    expect([...config.units.map((u) => u.name)].sort()).toEqual([...always, ...units].sort());
+    expect(config.files.filter((f) => f.mode === 0o600).map((f) => f.path)).toEqual(keys);
+    expect(config.downloads).toHaveLength(downloads);
+    expect(config.links.map((l) => l.path)).toEqual(links);
+  });
+});
+
 describe("etcd", () => {
   test("a control node's env file: planned IP only, static cluster, TLS everywhere, v2 on", async () => {
     const { file, config } = await node(withScheduler(smallSpec({ control: 3 }), "none"), "control-02");
@@ -56,15 +99,11 @@ describe("etcd", () => {
     expect(unit.contents).toContain("quay.io/coreos/etcd:v3.5.16 /usr/local/bin/etcd");
     expect(unit.contents).toMatch(/^Restart=always$/m);
     expect(unit.contents).toMatch(/^After=network-online\.target/m);
-    // Its only key: locksmith presents the member certificate too (etcdClientCert).
-    expect(config.files.filter((f) => f.mode === 0o600).map((f) => f.path)).toEqual(["/etc/etcd/tls/member.key"]);
   });
 
-  test("workers run no etcd", async () => {
+  test("workers run no etcd: only the CA every node trusts etcd by", async () => {
     const { config } = await node(withScheduler(smallSpec({ control: 1, worker: 1 }), "none"), "worker-01");
-    // Only the CA every node trusts etcd by: no settings, no member certificate, no unit.
     expect(config.files.filter((f) => f.path.startsWith("/etc/etcd")).map((f) => f.path)).toEqual(["/etc/etcd/tls/ca.crt"]);
-    expect(config.units.map((u) => u.name)).toEqual(["docker.service", "update-engine.service", "locksmithd.service"]);
   });
 });
 
@@ -94,13 +133,16 @@ describe("updates", () => {
     expect(file("/etc/flatcar/locksmith/client.crt")).toBeUndefined();
   });
 
-  test("every node lists every endpoint, in its own order: a control node's member first, workers rotated", async () => {
-    const endpoints = async (name: string) => /^LOCKSMITHD_ENDPOINT=(.*)$/m.exec((await node(smallSpec({ control: 3, worker: 2 }), name)).file("/etc/flatcar/update.conf")!)![1];
-    const url = (n: number) => `https://10.42.0.${n}:2379`;
-    expect(await endpoints("control-02")).toBe([url(11), url(12), url(10)].join(","));
-    expect(await endpoints("control-03")).toBe([url(12), url(10), url(11)].join(","));
-    expect(await endpoints("worker-01")).toBe([url(10), url(11), url(12)].join(",")); // node index 3
-    expect(await endpoints("worker-02")).toBe([url(11), url(12), url(10)].join(","));
+  const url = (n: number) => `https://10.42.0.${n}:2379`;
+  test.each([
+    { name: "control-01", order: [10, 11, 12] },
+    { name: "control-02", order: [11, 12, 10] },
+    { name: "control-03", order: [12, 10, 11] },
+    { name: "worker-01", order: [10, 11, 12] }, // node index 3
+    { name: "worker-02", order: [11, 12, 10] },
+  ])("$name lists every endpoint in its own order (a control node's member first, workers rotated)", async ({ name, order }) => {
+    const conf = (await node(smallSpec({ control: 3, worker: 2 }), name)).file("/etc/flatcar/update.conf")!;
+    expect(/^LOCKSMITHD_ENDPOINT=(.*)$/m.exec(conf)![1]).toBe(order.map(url).join(","));
   });
 
   test("reboot strategy without etcd: no locksmith endpoint; own server and group", async () => {
@@ -128,21 +170,19 @@ describe("templates", () => {
 describe("kubernetes (k3s from the sysext-bakery)", () => {
   const spec = (extra = "") => withScheduler(smallSpec({ control: 3, worker: 2 }), "kubernetes", extra);
 
-  test("every node: the pinned image, its link, the minor's sysupdate feed and noop, the timer and the reboot signal", async () => {
-    for (const name of ["control-01", "worker-02"]) {
-      const { config } = await node(spec(", version: v1.33.4+k3s2"), name);
-      expect(config.downloads).toEqual([
-        { path: "/opt/extensions/k3s/k3s-v1.33.4+k3s2-x86-64.raw", mode: 0o644, source: "https://extensions.flatcar.org/extensions/k3s-v1.33.4+k3s2-x86-64.raw" },
-        { path: "/etc/sysupdate.k3s-v1.33.d/k3s-v1.33.conf", mode: 0o644, source: "https://extensions.flatcar.org/extensions/k3s/k3s-v1.33.conf" },
-        { path: "/etc/sysupdate.d/noop.conf", mode: 0o644, source: "https://extensions.flatcar.org/extensions/noop.conf" },
-      ]);
-      expect(config.links[0]).toEqual({ path: "/etc/extensions/k3s.raw", target: "/opt/extensions/k3s/k3s-v1.33.4+k3s2-x86-64.raw" });
-      expect(config.units.find((u) => u.name === "systemd-sysupdate.timer")).toEqual({ name: "systemd-sysupdate.timer", enabled: true });
-      const dropin = config.units.find((u) => u.name === "systemd-sysupdate.service")!.dropins![0]!;
-      expect(dropin.name).toBe("k3s.conf");
-      expect(dropin.contents).toContain("ExecStartPre=/usr/lib/systemd/systemd-sysupdate -C k3s-v1.33 update");
-      expect(dropin.contents).toContain("touch /run/reboot-required");
-    }
+  test.each(["control-01", "worker-02"])("%s: the pinned image, its link, the minor's sysupdate feed and noop, the timer and the reboot signal", async (name) => {
+    const { config } = await node(spec(", version: v1.33.4+k3s2"), name);
+    expect(config.downloads).toEqual([
+      { path: "/opt/extensions/k3s/k3s-v1.33.4+k3s2-x86-64.raw", mode: 0o644, source: "https://extensions.flatcar.org/extensions/k3s-v1.33.4+k3s2-x86-64.raw" },
+      { path: "/etc/sysupdate.k3s-v1.33.d/k3s-v1.33.conf", mode: 0o644, source: "https://extensions.flatcar.org/extensions/k3s/k3s-v1.33.conf" },
+      { path: "/etc/sysupdate.d/noop.conf", mode: 0o644, source: "https://extensions.flatcar.org/extensions/noop.conf" },
+    ]);
+    expect(config.links[0]).toEqual({ path: "/etc/extensions/k3s.raw", target: "/opt/extensions/k3s/k3s-v1.33.4+k3s2-x86-64.raw" });
+    expect(config.units.find((u) => u.name === "systemd-sysupdate.timer")).toEqual({ name: "systemd-sysupdate.timer", enabled: true });
+    const dropin = config.units.find((u) => u.name === "systemd-sysupdate.service")!.dropins![0]!;
+    expect(dropin.name).toBe("k3s.conf");
+    expect(dropin.contents).toContain("ExecStartPre=/usr/lib/systemd/systemd-sysupdate -C k3s-v1.33 update");
+    expect(dropin.contents).toContain("touch /run/reboot-required");
   });
 
   test("control nodes: k3s.service on the cluster's etcd (own member first, the member's certificate), tls-san, the shared token", async () => {
@@ -187,40 +227,39 @@ describe("kubernetes (k3s from the sysext-bakery)", () => {
     ]);
   });
 
-  test("workers: k3s-agent.service with the same token, rotated first server, a load balancer that knows every server, no server secrets", async () => {
-    for (const [name, ip, order] of [
-      ["worker-01", "10.42.0.13", ["10.42.0.10", "10.42.0.11", "10.42.0.12"]], // node index 3
-      ["worker-02", "10.42.0.14", ["10.42.0.11", "10.42.0.12", "10.42.0.10"]],
-    ] as const) {
-      const { config, file, secrets } = await node(spec(), name);
-      expect(config.links[1]).toEqual({ path: "/etc/systemd/system/multi-user.target.wants/k3s-agent.service", target: "/usr/local/lib/systemd/system/k3s-agent.service" });
-      expect(yaml.load(file("/etc/rancher/k3s/config.yaml")!)).toEqual({ server: `https://${order[0]}:6443`, "node-ip": ip, "token-file": "/etc/rancher/k3s/token" });
-      expect(JSON.parse(file("/var/lib/rancher/k3s/agent/etc/k3s-agent-load-balancer.json")!)).toEqual({
-        ServerURL: `https://${order[0]}:6443`,
-        ServerAddresses: order.map((a) => `${a}:6443`),
-      });
-      expect(file("/etc/rancher/k3s/token")).toBe(`${secrets.kubernetes!.token}\n`);
-      const serverOnly = config.files.map((f) => f.path).filter((p) => p.startsWith("/etc/rancher/k3s/etcd") || p.includes("/server/") || p.startsWith("/etc/etcd/tls/member"));
-      expect(serverOnly).toEqual([]);
-    }
+  test.each([
+    { name: "worker-01", ip: "10.42.0.13", order: ["10.42.0.10", "10.42.0.11", "10.42.0.12"] }, // node index 3
+    { name: "worker-02", ip: "10.42.0.14", order: ["10.42.0.11", "10.42.0.12", "10.42.0.10"] },
+  ])("$name: k3s-agent.service with the same token, rotated first server, a load balancer that knows every server, no server secrets", async ({ name, ip, order }) => {
+    const { config, file, secrets } = await node(spec(), name);
+    expect(config.links[1]).toEqual({ path: "/etc/systemd/system/multi-user.target.wants/k3s-agent.service", target: "/usr/local/lib/systemd/system/k3s-agent.service" });
+    expect(yaml.load(file("/etc/rancher/k3s/config.yaml")!)).toEqual({ server: `https://${order[0]}:6443`, "node-ip": ip, "token-file": "/etc/rancher/k3s/token" });
+    expect(JSON.parse(file("/var/lib/rancher/k3s/agent/etc/k3s-agent-load-balancer.json")!)).toEqual({
+      ServerURL: `https://${order[0]}:6443`,
+      ServerAddresses: order.map((a) => `${a}:6443`),
+    });
+    expect(file("/etc/rancher/k3s/token")).toBe(`${secrets.kubernetes!.token}\n`);
+    const serverOnly = config.files.map((f) => f.path).filter((p) => p.startsWith("/etc/rancher/k3s/etcd") || p.includes("/server/") || p.startsWith("/etc/etcd/tls/member"));
+    expect(serverOnly).toEqual([]);
   });
 
-  test("every node: flannel gets the interface holding the planned address, found before each start", async () => {
-    for (const [name, unit, ip] of [["control-01", "k3s.service", "10.42.0.10"], ["worker-02", "k3s-agent.service", "10.42.0.14"]] as const) {
-      const { config } = await node(spec(), name);
-      const dropins = config.units.find((u) => u.name === unit)!.dropins!;
-      expect(dropins.map((d) => d.name)).toEqual(["coreform-flannel-iface.conf"]);
-      expect(dropins[0]!.contents).toBe(
-        [
-          "[Service]",
-          "ExecStartPre=/usr/bin/mkdir -p /etc/rancher/k3s/config.yaml.d",
-          `ExecStartPre=/usr/bin/sh -c 'set -- $$(ip -o -4 addr show to ${ip}/32) && test -n "$$2" && echo "flannel-iface: $$2" > /etc/rancher/k3s/config.yaml.d/50-coreform-flannel-iface.yaml'`,
-          "",
-        ].join("\n"),
-      );
-      // The unit stays the extension's: enabled by its link (above), neither replaced nor preset.
-      expect(config.units.find((u) => u.name === unit)).toEqual({ name: unit, dropins });
-    }
+  test.each([
+    { name: "control-01", unit: "k3s.service", ip: "10.42.0.10" },
+    { name: "worker-02", unit: "k3s-agent.service", ip: "10.42.0.14" },
+  ])("$name: flannel gets the interface holding the planned address, found before each start", async ({ name, unit, ip }) => {
+    const { config } = await node(spec(), name);
+    const dropins = config.units.find((u) => u.name === unit)!.dropins!;
+    expect(dropins.map((d) => d.name)).toEqual(["coreform-flannel-iface.conf"]);
+    expect(dropins[0]!.contents).toBe(
+      [
+        "[Service]",
+        "ExecStartPre=/usr/bin/mkdir -p /etc/rancher/k3s/config.yaml.d",
+        `ExecStartPre=/usr/bin/sh -c 'set -- $$(ip -o -4 addr show to ${ip}/32) && test -n "$$2" && echo "flannel-iface: $$2" > /etc/rancher/k3s/config.yaml.d/50-coreform-flannel-iface.yaml'`,
+        "",
+      ].join("\n"),
+    );
+    // The unit stays the extension's: enabled by its link (above), neither replaced nor preset.
+    expect(config.units.find((u) => u.name === unit)).toEqual({ name: unit, dropins });
   });
 
   test("an arm64 environment gets the arm64 image", async () => {
@@ -231,47 +270,38 @@ describe("kubernetes (k3s from the sysext-bakery)", () => {
 });
 
 describe("fleet (legacy)", () => {
-  test("every node runs fleet in Docker against etcd v2 over TLS, with its role and planned IP; a worker with fleet's own certificate", async () => {
-    for (const [name, role, ip] of [["control-01", "control", "10.42.0.10"], ["worker-01", "worker", "10.42.0.13"]] as const) {
-      const { config, file, secrets } = await node(withScheduler(smallSpec({ control: 3, worker: 1 }), "fleet"), name);
-      const control = role === "control";
-      const [certFile, keyFile] = control ? ["/etc/etcd/tls/member.crt", "/etc/etcd/tls/member.key"] : ["/etc/fleet/tls/client.crt", "/etc/fleet/tls/client.key"];
-      const env = Object.fromEntries(file("/etc/fleet/fleet.env")!.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
-      expect(env).toEqual({
-        FLEET_ETCD_SERVERS: "https://10.42.0.10:2379,https://10.42.0.11:2379,https://10.42.0.12:2379",
-        FLEET_ETCD_CAFILE: "/etc/etcd/tls/ca.crt",
-        FLEET_ETCD_CERTFILE: certFile,
-        FLEET_ETCD_KEYFILE: keyFile,
-        FLEET_ETCD_KEY_PREFIX: "/_coreos.com/fleet/",
-        FLEET_METADATA: `role=${role}`,
-        FLEET_PUBLIC_IP: ip,
-      });
-      expect(file(certFile)).toBe(control ? secrets.members["control-01"]!.cert : secrets.clients.fleet!.cert);
-      expect(config.files.find((f) => f.path === keyFile)!.mode).toBe(0o600);
-      if (control) expect(config.files.filter((f) => f.path.startsWith("/etc/fleet/tls"))).toEqual([]);
-      const unit = config.units.find((u) => u.name === "fleet.service")!;
-      expect(unit.enabled).toBe(true);
-      expect(unit.contents).toMatch(/--network host/);
-      expect(unit.contents).toMatch(/--env-file \/etc\/fleet\/fleet.env/);
-      expect(unit.contents).toContain(control ? "--volume /etc/etcd/tls:/etc/etcd/tls:ro" : "--volume /etc/fleet/tls:/etc/fleet/tls:ro");
-      expect(unit.contents).toMatch(/ quay\.io\/coreos\/fleet:v1\.0\.0$/m);
-      expect(config.downloads).toEqual([]);
-      expect(config.links).toEqual([]);
-    }
+  test.each([
+    { name: "control-01", role: "control", ip: "10.42.0.10" },
+    { name: "worker-01", role: "worker", ip: "10.42.0.13" },
+  ])("$name runs fleet in Docker against etcd v2 over TLS, with its role and planned IP (a worker with fleet's own certificate)", async ({ name, role, ip }) => {
+    const { config, file, secrets } = await node(withScheduler(smallSpec({ control: 3, worker: 1 }), "fleet"), name);
+    const control = role === "control";
+    const [certFile, keyFile] = control ? ["/etc/etcd/tls/member.crt", "/etc/etcd/tls/member.key"] : ["/etc/fleet/tls/client.crt", "/etc/fleet/tls/client.key"];
+    const env = Object.fromEntries(file("/etc/fleet/fleet.env")!.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
+    expect(env).toEqual({
+      FLEET_ETCD_SERVERS: "https://10.42.0.10:2379,https://10.42.0.11:2379,https://10.42.0.12:2379",
+      FLEET_ETCD_CAFILE: "/etc/etcd/tls/ca.crt",
+      FLEET_ETCD_CERTFILE: certFile,
+      FLEET_ETCD_KEYFILE: keyFile,
+      FLEET_ETCD_KEY_PREFIX: "/_coreos.com/fleet/",
+      FLEET_METADATA: `role=${role}`,
+      FLEET_PUBLIC_IP: ip,
+    });
+    expect(file(certFile)).toBe(control ? secrets.members["control-01"]!.cert : secrets.clients.fleet!.cert);
+    expect(config.files.find((f) => f.path === keyFile)!.mode).toBe(0o600);
+    if (control) expect(config.files.filter((f) => f.path.startsWith("/etc/fleet/tls"))).toEqual([]);
+    const unit = config.units.find((u) => u.name === "fleet.service")!;
+    expect(unit.enabled).toBe(true);
+    expect(unit.contents).toMatch(/--network host/);
+    expect(unit.contents).toMatch(/--env-file \/etc\/fleet\/fleet.env/);
+    expect(unit.contents).toContain(control ? "--volume /etc/etcd/tls:/etc/etcd/tls:ro" : "--volume /etc/fleet/tls:/etc/fleet/tls:ro");
+    expect(unit.contents).toMatch(/ quay\.io\/coreos\/fleet:v1\.0\.0$/m);
+    expect(config.downloads).toEqual([]);
+    expect(config.links).toEqual([]);
   });
 
   test("the image can be overridden", async () => {
     const { config } = await node(withScheduler(smallSpec(), "fleet", ", image: registry.example.org/fleet:v1.0.0-demo"), "control-01");
     expect(config.units.find((u) => u.name === "fleet.service")!.contents).toMatch(/ registry\.example\.org\/fleet:v1\.0\.0-demo$/m);
-  });
-});
-
-describe("none", () => {
-  test("only etcd, Docker and the updater", async () => {
-    const { config } = await node(withScheduler(smallSpec(), "none"), "control-01");
-    expect(config.units.map((u) => u.name)).toEqual(["docker.service", "etcd-member.service", "update-engine.service", "locksmithd.service"]);
-    expect(config.files.map((f) => f.path).filter((p) => !p.startsWith("/etc/etcd/") && !p.startsWith("/etc/flatcar/"))).toEqual([]);
-    expect(config.downloads).toEqual([]);
-    expect(config.links).toEqual([]);
   });
 });
