@@ -30,7 +30,7 @@ const rulePorts = (p: ClusterPort) =>
   p.protocol === "icmp" ? { ipProtocol: "icmp", fromPort: -1, toPort: -1 } : { ipProtocol: p.protocol, fromPort: p.from, toPort: p.to };
 
 export const awsStack: StackBuilder<"aws"> = (stack, input) => {
-  const { spec, plan, env, nodes } = input;
+  const { plan, env, nodes } = input;
   const prefix = namePrefix(plan);
 
   // provider and backend
@@ -39,7 +39,7 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
 
   // image: a pinned AMI, or the newest Flatcar AMI of the channel (and release) for the environment's
   // one architecture (plan.arch: explicit, or from the instance family; rules.ts keeps it single)
-  const image = awsImage(spec, plan, env);
+  const image = awsImage(plan, env);
   const ami =
     "ami" in image
       ? image.ami

@@ -44,7 +44,7 @@ const ruleProtocol = (p: ClusterPort) =>
     : { protocol: p.protocol === "tcp" ? "Tcp" : "Udp", destinationPortRange: p.from === p.to ? `${p.from}` : `${p.from}-${p.to}` };
 
 export const azureStack: StackBuilder<"azure"> = (stack, input) => {
-  const { spec, plan, env, nodes } = input;
+  const { plan, env, nodes } = input;
   const prefix = namePrefix(plan);
   const tags = environmentLabels(plan);
 
@@ -57,7 +57,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
   const placed = { resourceGroupName: group, location: env.location, tags };
 
   // image: the user's own, or Flatcar's from the Marketplace (CoreVM by default: no terms, no plan)
-  const image = azureImage(spec, plan, env);
+  const image = azureImage(plan, env);
 
   // network: a virtual network and one subnet holding the planned addresses. Azure's implicit way out
   // is off: each node's public IP is its way out, or a NAT gateway when nodes have none.
@@ -111,8 +111,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
   const secured = new SubnetNetworkSecurityGroupAssociation(stack, "subnet-firewall", { subnetId: subnet.id, networkSecurityGroupId: nsg.id });
 
   // machines: per planned node a NIC at its planned IP (with a public IP, unless turned off) and a VM
-  const keys = spec.ssh.authorizedKeys.filter(azureAcceptsKey);
-  const machines = nodes.map(({ node, userData }) => {
+  const machines = nodes.map(({ node, config, userData }) => {
     const size = env[node.role];
     const name = fitName(nodeName(plan, node), NAME_MAX);
     const publicIp = env.publicAddresses ? new PublicIp(stack, `${node.name}-ip`, { ...placed, name, sku: "Standard", allocationMethod: "Static" }) : undefined;
@@ -137,9 +136,9 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       size: size.vmSize,
       networkInterfaceIds: [nic.id],
       adminUsername: ADMIN_USER,
-      // Azure wants at least one key here (rules.ts checks the spec has one); the Ignition config
-      // writes every key of the spec for core anyway.
-      adminSshKey: keys.map((publicKey) => ({ username: ADMIN_USER, publicKey })),
+      // Azure wants at least one key of a kind it takes here (rules.ts checks the spec has one); the
+      // Ignition config writes every key of the node for core anyway.
+      adminSshKey: config.sshAuthorizedKeys.filter(azureAcceptsKey).map((publicKey) => ({ username: ADMIN_USER, publicKey })),
       disablePasswordAuthentication: true,
       osDisk: { caching: "ReadWrite", storageAccountType: "StandardSSD_LRS", diskSizeGb: size.diskGiB },
       ...("id" in image ? { sourceImageId: image.id } : { sourceImageReference: image.reference, ...(image.plan ? { plan: image.plan } : {}) }),

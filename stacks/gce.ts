@@ -38,7 +38,7 @@ export const NODE_SCOPES = ["https://www.googleapis.com/auth/logging.write", "ht
 const allow = (p: ClusterPort) => (p.protocol === "icmp" ? { protocol: "icmp" } : { protocol: p.protocol, ports: [p.from === p.to ? `${p.from}` : `${p.from}-${p.to}`] });
 
 export const gceStack: StackBuilder<"gce"> = (stack, input) => {
-  const { spec, plan, env, nodes } = input;
+  const { plan, env, nodes } = input;
   const prefix = namePrefix(plan);
   const name = (suffix: string) => fitName(`${prefix}-${suffix}`, NAME_MAX);
 
@@ -47,7 +47,7 @@ export const gceStack: StackBuilder<"gce"> = (stack, input) => {
   stateBackend(stack, input, env.backend);
 
   // image: the user's own, or Flatcar's newest of the channel (or the pinned release) from kinvolk-public
-  const choice = gceImage(spec, env);
+  const choice = gceImage(plan, env);
   const image = "image" in choice ? choice.image : new DataGoogleComputeImage(stack, "flatcar", choice.lookup).selfLink;
 
   // network: a VPC network of its own (no automatic subnetworks) and one subnetwork holding the planned

@@ -3,7 +3,6 @@
 // the choice is tested without synthesizing; the platform files turn it into a lookup or a reference.
 import type { ClusterPlan } from "../src/plan/plan";
 import type { Arch } from "../src/spec/platforms";
-import type { Spec } from "../src/spec/schema";
 import type { StackInput } from "./registry";
 
 type Env<P extends StackInput["env"]["platform"]> = StackInput<P>["env"];
@@ -14,10 +13,10 @@ export const FLATCAR_AMI_OWNER = "075585003325";
 /** A pinned AMI, or what finds the newest Flatcar AMI of the channel (and release) for one architecture. */
 export type AwsImage = { readonly ami: string } | { readonly lookup: { readonly owner: string; readonly name: string; readonly arch: Arch } };
 
-export function awsImage(spec: Spec, plan: ClusterPlan, env: Env<"aws">): AwsImage {
+export function awsImage(plan: ClusterPlan, env: Env<"aws">): AwsImage {
   if (env.ami) return { ami: env.ami };
-  const version = spec.os.version === "current" ? "*" : spec.os.version;
-  return { lookup: { owner: FLATCAR_AMI_OWNER, name: `Flatcar-${spec.os.channel}-${version}-hvm`, arch: plan.arch } };
+  const version = plan.os.version === "current" ? "*" : plan.os.version;
+  return { lookup: { owner: FLATCAR_AMI_OWNER, name: `Flatcar-${plan.os.channel}-${version}-hvm`, arch: plan.arch } };
 }
 
 /** Flatcar's GCE images live in this project, one family per channel (flatcar.org docs, "Running on Google Compute Engine"). */
@@ -33,9 +32,9 @@ export type GceImage =
  * (GCE image names allow no dots; the pattern is the one cluster-api-provider-gcp's Flatcar docs use:
  * docs/book/src/topics/flatcar.md).
  */
-export function gceImage(spec: Spec, env: Env<"gce">): GceImage {
+export function gceImage(plan: ClusterPlan, env: Env<"gce">): GceImage {
   if (env.image) return { image: env.image };
-  const { channel, version } = spec.os;
+  const { channel, version } = plan.os;
   if (version === "current") return { lookup: { project: FLATCAR_GCE_PROJECT, family: `flatcar-${channel}` } };
   return { lookup: { project: FLATCAR_GCE_PROJECT, name: `flatcar-${channel}-${version.replace(/\./g, "-")}` } };
 }
@@ -65,11 +64,11 @@ export type AzureImage = { readonly id: string } | AzureMarketplaceImage;
  * publishing script names them (flatcar/azure-marketplace-ingestion-api); LTS streams are SKUs of their
  * own (`lts2024-gen2`), given with `sku`. A pinned release is the image version; else `latest`.
  */
-export function azureImage(spec: Spec, plan: ClusterPlan, env: Env<"azure">): AzureImage {
+export function azureImage(plan: ClusterPlan, env: Env<"azure">): AzureImage {
   if (env.image) return { id: env.image };
   const offer = AZURE_OFFERS[env.offer][plan.arch];
   if (!offer) throw new Error(`environments.${plan.environment}: Flatcar's ${env.offer} offer has no ${plan.arch} images`);
-  const sku = env.sku ?? (plan.arch === "arm64" ? spec.os.channel : `${spec.os.channel}-gen2`);
-  const reference = { publisher: FLATCAR_AZURE_PUBLISHER, offer, sku, version: spec.os.version === "current" ? "latest" : spec.os.version };
+  const sku = env.sku ?? (plan.arch === "arm64" ? plan.os.channel : `${plan.os.channel}-gen2`);
+  const reference = { publisher: FLATCAR_AZURE_PUBLISHER, offer, sku, version: plan.os.version === "current" ? "latest" : plan.os.version };
   return env.offer === "free" ? { reference, plan: { name: sku, product: offer, publisher: FLATCAR_AZURE_PUBLISHER } } : { reference };
 }

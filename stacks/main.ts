@@ -8,7 +8,7 @@ import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, InputError } from "../src/cli/erro
 import { processIo, type Io } from "../src/cli/io";
 import { loadSpecOrFail } from "../src/cli/spec-file";
 import { SECRET } from "../src/node/context";
-import { planStacks, StackInputError } from "./registry";
+import { prepareStacks, StackInputError } from "./registry";
 
 const SECRET_DIR = 0o700;
 
@@ -27,14 +27,14 @@ export interface AppOptions {
 export function synthesize(io: Io, options: AppOptions = {}): number {
   try {
     const { spec, file } = loadSpecOrFail(io, options.specFile);
-    const planned = planStacks(spec, dirname(file), (line) => io.out(line));
+    const prepared = prepareStacks(spec, dirname(file), (line) => io.out(line));
     const app = new App(options.outdir ? { outdir: options.outdir } : {});
     // Synthesized stacks hold user data, TLS keys included: only the owner may read them.
     chmodSync(app.outdir, SECRET_DIR);
-    for (const { name, build, input } of planned) build(new TerraformStack(app, name), input);
+    for (const { name, build, input } of prepared) build(new TerraformStack(app, name), input);
     app.synth();
-    for (const { name } of planned) chmodSync(join(app.outdir, "stacks", name, "cdk.tf.json"), SECRET);
-    io.out(`coreform: synthesized ${planned.length ? planned.map((p) => p.name).join(", ") : "no stacks"}`);
+    for (const { name } of prepared) chmodSync(join(app.outdir, "stacks", name, "cdk.tf.json"), SECRET);
+    io.out(`coreform: synthesized ${prepared.length ? prepared.map((p) => p.name).join(", ") : "no stacks"}`);
     return EXIT_OK;
   } catch (e) {
     for (const line of (e as Error).message.split("\n")) io.err(`coreform: ${line}`);

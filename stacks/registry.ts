@@ -1,6 +1,7 @@
 // One TerraformStack per environment, named by its key (`cdktf deploy prod` deploys environments.prod).
-// The pipeline before this point knows nothing of CDKTF: a stack gets the spec, the plan and each node's
-// user data exactly as `coreform render` writes it, and only places machines around them.
+// The pipeline before this point knows nothing of CDKTF: a stack gets the plan, the environment's
+// settings and each node's user data exactly as `coreform render` writes it, and only places machines
+// around them.
 import type { TerraformStack } from "cdktf";
 import { renderNodes, UserDataBudgetError, type RenderedNode } from "../src/node/render";
 import { planCluster, type ClusterPlan } from "../src/plan/plan";
@@ -11,7 +12,6 @@ import { azureStack } from "./azure";
 import { gceStack } from "./gce";
 
 export interface StackInput<P extends Platform = Platform> {
-  readonly spec: Spec;
   readonly plan: ClusterPlan;
   readonly env: Extract<Environment, { platform: P }>;
   /** Every planned node with its first-boot configs, byte for byte what `coreform render` writes. */
@@ -43,14 +43,15 @@ export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRAN
 };
 
 /** What the app should build: each environment that has a stack builder, with its rendered nodes. */
-export interface PlannedStack {
+export interface PreparedStack {
   readonly name: string;
   readonly build: StackBuilder<Platform>;
   readonly input: StackInput;
 }
 
 /**
- * Plans and renders every environment that gets a stack, reading (never creating) its secrets.
+ * Prepares every environment that gets a stack: plans it, reads (never creates) its secrets and renders
+ * its nodes' user data.
  *
  * `cdktf deploy prod` synthesizes every stack of the app (the CLI does not tell the app which one it
  * wants), so an environment whose secrets were never rendered is skipped with a warning: deploying
@@ -59,8 +60,8 @@ export interface PlannedStack {
  * error in any case. Errors are collected for all environments and thrown together, one line each,
  * before any stack exists.
  */
-export function planStacks(spec: Spec, projectDir: string, warn: (line: string) => void): PlannedStack[] {
-  const stacks: PlannedStack[] = [];
+export function prepareStacks(spec: Spec, projectDir: string, warn: (line: string) => void): PreparedStack[] {
+  const stacks: PreparedStack[] = [];
   /** Per environment without a stack, in the spec's order: a warning, or a problem (unrendered: a warning while others have stacks). */
   const notes: { warning?: string; problem?: string; unrendered?: string }[] = [];
   for (const [name, env] of Object.entries(spec.environments)) {
@@ -74,7 +75,7 @@ export function planStacks(spec: Spec, projectDir: string, warn: (line: string) 
     try {
       const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan));
       // The registry is keyed by platform, so this builder is the one for env's platform.
-      stacks.push({ name, build: builder as StackBuilder<Platform>, input: { spec, plan, env, nodes, projectDir } });
+      stacks.push({ name, build: builder as StackBuilder<Platform>, input: { plan, env, nodes, projectDir } });
     } catch (e) {
       if (e instanceof MissingSecretsError) notes.push({ problem: e.message, unrendered: name });
       else if (e instanceof UserDataBudgetError) notes.push({ problem: e.message });

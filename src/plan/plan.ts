@@ -39,6 +39,8 @@ export interface ClusterPlan {
   readonly platform: Platform;
   /** CPU architecture of every node (one per environment; see rules.ts). */
   readonly arch: Arch;
+  /** The Flatcar channel and release every node boots: targets choose their image from it. */
+  readonly os: Spec["os"];
   readonly cidr: string;
   readonly nodes: readonly PlannedNode[];
   readonly etcd: {
@@ -116,6 +118,7 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
     environment,
     platform: env.platform,
     arch: environmentArch(env),
+    os: { channel: spec.os.channel, version: spec.os.version },
     cidr,
     nodes,
     etcd: {

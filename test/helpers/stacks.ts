@@ -8,7 +8,7 @@ import { TerraformStack, Testing } from "cdktf";
 import yaml from "js-yaml";
 import { loadSpec } from "../../src/spec/load";
 import type { Spec } from "../../src/spec/schema";
-import { planStacks } from "../../stacks/registry";
+import { prepareStacks } from "../../stacks/registry";
 import { cli, project, smallSpec } from "./cli";
 
 // The tests read synthesized JSON loosely: its shape is Terraform's, not a TypeScript type.
@@ -67,13 +67,13 @@ export function loaded(dir: string): Spec {
 /** The stack the app builds for `env`, synthesized as cdktf would into dir/cdktf.out. */
 export function synthesize(dir: string, env: string) {
   const warnings: string[] = [];
-  const planned = planStacks(loaded(dir), dir, (line) => warnings.push(line));
-  const wanted = planned.find((p) => p.name === env);
+  const prepared = prepareStacks(loaded(dir), dir, (line) => warnings.push(line));
+  const wanted = prepared.find((p) => p.name === env);
   if (!wanted) throw new Error(`no stack ${env}`);
   const stack = new TerraformStack(Testing.app({ outdir: join(dir, "cdktf.out") }), env);
   wanted.build(stack, wanted.input);
   const synth = Testing.synth(stack);
-  return { synth, tf: JSON.parse(synth) as Tf, warnings, planned, input: wanted.input };
+  return { synth, tf: JSON.parse(synth) as Tf, warnings, prepared, input: wanted.input };
 }
 
 /** A stack's resources of one type, as [name, attributes] (synthesized resources come sorted by name). */

@@ -14,7 +14,7 @@ import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { awsInstanceArch } from "../../src/spec/platforms";
 import { FLATCAR_AMI_OWNER } from "../../stacks/images";
 import { unliteral } from "../../stacks/literal";
-import { planStacks, StackInputError } from "../../stacks/registry";
+import { prepareStacks, StackInputError } from "../../stacks/registry";
 import { project } from "../helpers/cli";
 import { cloudSpec, defaultStack, loaded, renderedIgnition, resources, settingsOf, type Doc, type Tf } from "../helpers/stacks";
 
@@ -40,7 +40,7 @@ describe("the default cluster.yaml's prod stack", () => {
   });
 
   it("is one of the default spec's stacks: vagrant gets none, platforms without a stack file are skipped with a warning", () => {
-    expect(stack.result.planned.map((p) => p.name)).toEqual(["prod", "gce", "azure"]);
+    expect(stack.result.prepared.map((p) => p.name)).toEqual(["prod", "gce", "azure"]);
     expect(stack.result.warnings).toEqual(
       ["kvm", "openstack"].map((env) => expect.stringMatching(new RegExp(`^warning: environments\\.${env}: coreform has no \\w+ stack yet`))),
     );
@@ -284,8 +284,8 @@ describe("aws settings", () => {
 describe("what the app refuses", () => {
   it("fails in one line, naming `coreform render aws`, when the secrets were never rendered", () => {
     const dir = project(awsOnly());
-    expect(() => planStacks(loaded(dir), dir, () => {})).toThrow(StackInputError);
-    expect(() => planStacks(loaded(dir), dir, () => {})).toThrow(
+    expect(() => prepareStacks(loaded(dir), dir, () => {})).toThrow(StackInputError);
+    expect(() => prepareStacks(loaded(dir), dir, () => {})).toThrow(
       /^no secrets for environment aws in .*: run `coreform render aws` first: it creates them once, so that keys survive between deploys$/,
     );
   });
@@ -296,6 +296,6 @@ describe("what the app refuses", () => {
     const dir = project(text);
     const spec = loaded(dir);
     await ensureSecrets(secretsDir(dir, "aws"), planCluster(spec, "aws"));
-    expect(() => planStacks(spec, dir, () => {})).toThrow(/^environments\.aws: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\): fewer or shorter ssh\.authorizedKeys/m);
+    expect(() => prepareStacks(spec, dir, () => {})).toThrow(/^environments\.aws: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\): fewer or shorter ssh\.authorizedKeys/m);
   });
 });

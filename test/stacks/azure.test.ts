@@ -13,7 +13,7 @@ import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { ADMIN_USER, FIRST_PRIORITY, LAST_PRIORITY } from "../../stacks/azure";
-import { cloudSpec, defaultStack, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Doc, type Tf } from "../helpers/stacks";
+import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Doc, type Tf } from "../helpers/stacks";
 
 const vms = (tf: Tf) => resources(tf, "azurerm_linux_virtual_machine");
 const nsgRules = (tf: Tf) => resources(tf, "azurerm_network_security_rule").map(([, r]) => r);
@@ -76,7 +76,7 @@ describe("the default cluster.yaml's azure stack", () => {
   });
 
   it("lets the spec's key in for core, and no password", () => {
-    for (const [, vm] of vms(stack.result.tf)) expect(vm.admin_ssh_key).toEqual([{ username: ADMIN_USER, public_key: stack.result.input.spec.ssh.authorizedKeys[0] }]);
+    for (const [, vm] of vms(stack.result.tf)) expect(vm.admin_ssh_key).toEqual([{ username: ADMIN_USER, public_key: loaded(stack.dir).ssh.authorizedKeys[0] }]);
   });
 
   it("creates a resource group, a virtual network and one subnet holding network.cidr, with no implicit way out", () => {

@@ -9,6 +9,7 @@ import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork
 import { DataGoogleComputeImage } from "@cdktf/provider-google/lib/data-google-compute-image";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { planCluster } from "../../src/plan/plan";
 import { gceImage } from "../../stacks/images";
 import { NODE_SCOPES } from "../../stacks/gce";
 import { unliteral } from "../../stacks/literal";
@@ -131,8 +132,8 @@ describe("gce settings", () => {
     ["an LTS release", { os: { channel: "lts", version: "4081.3.6" } }, { lookup: { project: "kinvolk-public", name: "flatcar-lts-4081-3-6" } }],
   ])("image: %s", (_what, os, expected) => {
     const spec = loaded(base());
-    const changed = { ...spec, os: { ...spec.os, ...os.os } } as typeof spec;
-    expect(gceImage(changed, spec.environments.gce as never)).toEqual(expected);
+    const plan = planCluster(spec, "gce");
+    expect(gceImage({ ...plan, os: { ...plan.os, ...os.os } as typeof plan.os }, spec.environments.gce as never)).toEqual(expected);
   });
 
   it("a pinned release looks its image up by name; an image of one's own is used as it is, with no lookup", async () => {
