@@ -1,7 +1,9 @@
 // Semantic rules: checks that span fields. Each rule is a named function that pushes issues and never
-// throws; `checkRules` runs them all so that every problem is reported at once.
+// throws; `checkRules` runs them all so that every problem is reported at once. On a spec that failed
+// the schema they get what parsed (partial.ts): a rule that reads a broken value is skipped.
 import { contains, formatCidr, formatIp, nodeCapacity, parseCidr, PUBLIC_ADDRESSES, publicAddresses } from "./ipv4";
 import type { SpecIssue } from "./issues";
+import { BrokenInput } from "./partial";
 import { awsInstanceArch, environmentArch } from "./platforms";
 import type { Spec } from "./schema";
 
@@ -147,10 +149,6 @@ export function sshKeysGiven(spec: Spec, push: Push): void {
     push("warning", "ssh.authorizedKeys", "is empty: nobody can log in to the nodes");
 }
 
-export function environmentsGiven(spec: Spec, push: Push): void {
-  if (Object.keys(spec.environments).length === 0) push("error", "environments", "needs at least one environment");
-}
-
 /**
  * More public addresses than a /8 holds (16,777,216) count as world access: that is more than any
  * one organisation's networks, whether written as 0.0.0.0/0, two /1 halves or many large blocks.
@@ -240,7 +238,6 @@ export const RULES: readonly Rule[] = [
   etcdSpeaksV2,
   fleetIsLegacy,
   sshKeysGiven,
-  environmentsGiven,
   worldAccessIsExplicit,
   adminCidrsAreDistinct,
   oneArchPerEnvironment,
@@ -248,9 +245,18 @@ export const RULES: readonly Rule[] = [
   awsNetworkFitsVpc,
 ];
 
+/** Every rule's issues, in rule order. A rule that reads a value that did not parse is left out whole. */
 export function checkRules(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  const push: Push = (severity, path, message) => issues.push({ severity, path, message });
-  for (const rule of RULES) rule(spec, push);
+  for (const rule of RULES) {
+    const found: SpecIssue[] = [];
+    try {
+      rule(spec, (severity, path, message) => found.push({ severity, path, message }));
+    } catch (e) {
+      if (e instanceof BrokenInput) continue;
+      throw e;
+    }
+    issues.push(...found);
+  }
   return issues;
 }

@@ -225,13 +225,6 @@ describe("sshKeysGiven", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.sshKeysGiven, edit, expected));
 });
 
-describe("environmentsGiven", () => {
-  it.each<Row>([
-    ["one environment", () => {}, []],
-    ["none", (d) => (d.environments = {}), [["error", "environments", "needs at least one environment"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.environmentsGiven, edit, expected));
-});
-
 describe("oneArchPerEnvironment", () => {
   const types = (control: string, worker: string, arch?: "x86_64" | "arm64"): Edit => (d) =>
     (d.environments.prod = { ...awsEnv(ADMIN), control: { instanceType: control }, worker: { instanceType: worker }, ...(arch ? { arch } : {}) });
@@ -389,6 +382,6 @@ describe("checkRules", () => {
     const odd = spec();
     const broken = { ...odd, nodes: [], environments: {}, updates: { ...odd.updates, window: { start: "", length: "" } } } as Spec;
     expect(() => checkRules(broken)).not.toThrow();
-    expect(checkRules(broken).map((i) => i.path)).toEqual(expect.arrayContaining(["nodes", "environments", "updates.window.start", "updates.window.length"]));
+    expect(checkRules(broken).map((i) => i.path)).toEqual(expect.arrayContaining(["nodes", "updates.window.start", "updates.window.length"]));
   });
 });
