@@ -2,8 +2,8 @@
 // reused on every render, never printed. A certificate is issued again only when it no longer fits the
 // plan (its node's address changed, or it expired); a CA is never replaced behind the user's back.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { ClusterPlan } from "../plan/plan";
 import { caIsUsable, createCa, issueLeaf, leafFits, type CertKey, type LeafRequest } from "./pki";
 
@@ -103,9 +103,38 @@ function writeSecretFile(file: string, contents: string): void {
   renameSync(tmp, file);
 }
 
-function writePair(dir: string, id: string, pair: CertKey): void {
-  writeSecretFile(join(dir, `${id}.crt`), pair.cert);
-  writeSecretFile(join(dir, `${id}.key`), pair.key);
+/**
+ * Secrets made in memory and not yet on disk: file below the environment's directory → contents.
+ * `write` puts them there (files 0600, directories 0700); a new environment's directory appears
+ * whole, by rename, or not at all. Existing files that are not replaced are never touched.
+ */
+class PendingSecrets {
+  private readonly files = new Map<string, string>();
+  constructor(private readonly dir: string) {}
+
+  add(id: string, contents: string): void {
+    this.files.set(id, contents);
+  }
+
+  addPair(id: string, pair: CertKey): void {
+    this.add(`${id}.crt`, pair.cert);
+    this.add(`${id}.key`, pair.key);
+  }
+
+  write(): void {
+    if (this.files.size === 0) return;
+    const fresh = !existsSync(this.dir);
+    const target = fresh ? join(dirname(this.dir), `.${basename(this.dir)}.tmp-${process.pid}`) : this.dir;
+    try {
+      mkdirSync(target, { recursive: true, mode: 0o700 });
+      chmodSync(target, 0o700);
+      for (const [id, contents] of this.files) writeSecretFile(join(target, id), contents);
+      if (fresh) renameSync(target, this.dir);
+    } catch (e) {
+      if (fresh) rmSync(target, { recursive: true, force: true });
+      throw e;
+    }
+  }
 }
 
 function assemble(pairs: Map<string, CertKey>, token: string | undefined, plan: ClusterPlan): EnvironmentSecrets {
@@ -143,13 +172,20 @@ const readToken = (dir: string): string | undefined => {
   return existsSync(file) ? readFileSync(file, "utf8").trim() || undefined : undefined;
 };
 
+/** An environment's secrets, with what is new only in memory until `persist`. */
+export interface PreparedSecrets {
+  readonly secrets: EnvironmentSecrets;
+  /** Writes what was created or reissued, and says so through the `log` given to `prepareSecrets`. */
+  persist(): void;
+}
+
 /**
- * Loads the environment's secrets, creating what is missing. `log` hears what was created or
- * reissued, by name only.
+ * Loads the environment's secrets and makes what is missing, in memory: nothing is written until
+ * `persist`, so a render that is refused later leaves no secrets behind. `log` hears what was
+ * created or reissued, by name only, when it is written.
  */
-export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}): Promise<EnvironmentSecrets> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}): Promise<PreparedSecrets> {
+  const pending = new PendingSecrets(dir);
   const created: string[] = [];
   const reissued: string[] = [];
   const pairs = new Map<string, CertKey>();
@@ -157,7 +193,7 @@ export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: 
     let ca = loadCa(dir, id);
     if (!ca) {
       ca = await createCa(commonName);
-      writePair(dir, id, ca);
+      pending.addPair(id, ca);
       created.push(id);
     }
     pairs.set(id, ca);
@@ -170,20 +206,30 @@ export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: 
       continue;
     }
     const pair = await issueLeaf(ca, req);
-    writePair(dir, id, pair);
+    pending.addPair(id, pair);
     pairs.set(id, pair);
     (existing ? reissued : created).push(id);
   }
   let token = readToken(dir);
   if (isKubernetes(plan) && !token) {
     token = randomBytes(32).toString("hex");
-    writeSecretFile(join(dir, K8S_TOKEN), `${token}\n`);
+    pending.add(K8S_TOKEN, `${token}\n`);
     created.push(K8S_TOKEN);
   }
-  if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
-  else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
-  if (reissued.length) log(`${plan.environment}: reissued ${reissued.join(", ")} (addresses, CA or validity changed)`);
-  return assemble(pairs, token, plan);
+  const persist = () => {
+    pending.write();
+    if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
+    else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
+    if (reissued.length) log(`${plan.environment}: reissued ${reissued.join(", ")} (addresses, CA or validity changed)`);
+  };
+  return { secrets: assemble(pairs, token, plan), persist };
+}
+
+/** Loads the environment's secrets, creating and writing what is missing at once. */
+export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}): Promise<EnvironmentSecrets> {
+  const prepared = await prepareSecrets(dir, plan, log);
+  prepared.persist();
+  return prepared.secrets;
 }
 
 /** Loads the environment's secrets without creating anything; missing or stale ones are an error. */
