@@ -2,7 +2,7 @@
 // reused on every render, never printed. A certificate is issued again only when it no longer fits the
 // plan (its node's address changed, or it expired); a CA is never replaced behind the user's back.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { ClusterPlan } from "../plan/plan";
 import { caIsUsable, createCa, issueLeaf, leafFits, type CertKey, type LeafRequest } from "./pki";
@@ -95,25 +95,41 @@ function readPair(dir: string, id: string): CertKey | undefined {
   return { cert: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
 }
 
-function writeSecretFile(file: string, contents: string): void {
+/** Writes `file` (0600) by rename; a file that must be new is linked instead, which fails if it exists. */
+function writeSecretFile(file: string, contents: string, replace: boolean): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, contents, { mode: 0o600 });
   chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  if (replace) return renameSync(tmp, file);
+  try {
+    linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`${file} appeared while this render ran (another coreform render?): run it again`);
+    throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /**
  * Secrets made in memory and not yet on disk: file below the environment's directory → contents.
- * `write` puts them there (files 0600, directories 0700); a new environment's directory appears
- * whole, by rename, or not at all. Existing files that are not replaced are never touched.
+ * `write` puts them there (files 0600, directories 0700): a new environment's directory appears
+ * whole, by rename, or not at all. Only the files read and found stale are replaced; a new file that
+ * another run wrote meanwhile is an error, never overwritten.
  */
 class PendingSecrets {
-  private readonly files = new Map<string, string>();
-  constructor(private readonly dir: string) {}
+  private readonly files = new Map<string, { contents: string; replace: boolean }>();
+  /** The directory did not exist when the secrets were read. */
+  private readonly fresh: boolean;
 
+  constructor(private readonly dir: string) {
+    this.fresh = !existsSync(dir);
+  }
+
+  /** A file there now (stale, or half of a pair) may be replaced; one that is not must still be new when written. */
   add(id: string, contents: string): void {
-    this.files.set(id, contents);
+    this.files.set(id, { contents, replace: existsSync(join(this.dir, id)) });
   }
 
   addPair(id: string, pair: CertKey): void {
@@ -123,15 +139,17 @@ class PendingSecrets {
 
   write(): void {
     if (this.files.size === 0) return;
-    const fresh = !existsSync(this.dir);
-    const target = fresh ? join(dirname(this.dir), `.${basename(this.dir)}.tmp-${process.pid}`) : this.dir;
+    const target = this.fresh ? join(dirname(this.dir), `.${basename(this.dir)}.tmp-${process.pid}`) : this.dir;
     try {
       mkdirSync(target, { recursive: true, mode: 0o700 });
       chmodSync(target, 0o700);
-      for (const [id, contents] of this.files) writeSecretFile(join(target, id), contents);
-      if (fresh) renameSync(target, this.dir);
+      for (const [id, { contents, replace }] of this.files) writeSecretFile(join(target, id), contents, replace);
+      // Fails if another run made the directory meanwhile (rename(2) onto a non-empty directory).
+      if (this.fresh) renameSync(target, this.dir);
     } catch (e) {
-      if (fresh) rmSync(target, { recursive: true, force: true });
+      if (this.fresh) rmSync(target, { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" || (e as NodeJS.ErrnoException).code === "EEXIST")
+        throw new Error(`${this.dir} appeared while this render ran (another coreform render?): run it again`);
       throw e;
     }
   }

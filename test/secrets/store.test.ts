@@ -1,7 +1,7 @@
 // The environment's secrets: created once, reused, checked with openssl, never replaced silently.
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, MissingSecretsError, prepareSecrets, readSecrets } from "../../src/secrets/store";
@@ -211,5 +211,36 @@ describe("secrets made in memory", () => {
     const second = await prepareSecrets(dir, plan);
     expect(existsSync(dir)).toBe(false);
     expect(second.secrets.ca.key).not.toBe(first.secrets.ca.key);
+  });
+
+  test("two runs that prepared at once: the second to write stops, and the first's secrets stay", async () => {
+    const dir = join(tempDir(), ".coreform", "test");
+    const [a, b] = [await prepareSecrets(dir, plan), await prepareSecrets(dir, plan)];
+    a.persist();
+    const kept = files(dir);
+    expect(() => b.persist()).toThrow(/appeared while this render ran \(another coreform render\?\): run it again/);
+    expect(files(dir)).toEqual(kept);
+    expect(readSecrets(dir, plan)).toEqual(a.secrets);
+    expect(readdirSync(join(dir, ".."))).toEqual(["test"]);
+  });
+
+  test("… also when only a new member's certificate is at stake", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, plan);
+    const bigger = planCluster(specFrom(smallSpec({ control: 5, worker: 1 })), "test");
+    const [a, b] = [await prepareSecrets(dir, bigger), await prepareSecrets(dir, bigger)];
+    a.persist();
+    expect(() => b.persist()).toThrow(/members\/control-04\.(crt|key) appeared while this render ran/);
+    expect(readSecrets(dir, bigger)).toEqual(a.secrets);
+  });
+
+  test("half a pair is replaced, not taken for another run's", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, plan);
+    rmSync(join(dir, "clients/operator.key"));
+    const logs: string[] = [];
+    const s = await ensureSecrets(dir, plan, (l) => logs.push(l));
+    expect(logs).toEqual([`test: created clients/operator in ${dir}`]);
+    expect(readSecrets(dir, plan)).toEqual(s);
   });
 });
