@@ -1,5 +1,5 @@
 // Temporary projects for the bench: the repository's default cluster.yaml, resized to N nodes
-// (3 control nodes, the rest workers) with every environment kept, networks widened to hold them.
+// (3 control nodes unless said, the rest workers) with every environment kept, networks widened to hold them.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,8 @@ function widen(cidr: string, nodes: number): string {
 export interface SpecOptions {
   /** @default the default spec's nodes */
   readonly nodes?: number;
+  /** Control nodes among `nodes`. @default 3 */
+  readonly control?: number;
   /** Keep only these environments. @default all of the default spec's */
   readonly environments?: readonly string[];
   /** @default the default spec's kind */
@@ -48,17 +50,18 @@ export const defaultEnvironments = (): string[] => Object.keys(defaultSpec().env
 /** The default cluster.yaml, resized as asked, as YAML text (comments dropped). */
 export function specText(o: SpecOptions): string {
   const spec = defaultSpec();
+  if (o.environments) spec.environments = Object.fromEntries(o.environments.map((e) => [e, spec.environments[e]!]));
   if (o.nodes !== undefined) {
-    if (o.nodes < CONTROL) throw new Error(`at least ${CONTROL} nodes`);
+    const control = o.control ?? CONTROL;
+    if (o.nodes < control) throw new Error(`at least ${control} nodes`);
     spec.nodes = [
-      { name: "control", role: "control", count: CONTROL },
-      ...(o.nodes > CONTROL ? [{ name: "worker", role: "worker", count: o.nodes - CONTROL }] : []),
+      { name: "control", role: "control", count: control },
+      ...(o.nodes > control ? [{ name: "worker", role: "worker", count: o.nodes - control }] : []),
     ];
     spec.network.cidr = widen(spec.network.cidr, o.nodes);
     for (const env of Object.values(spec.environments))
       if (env.network) env.network.cidr = widen(env.network.cidr, o.nodes);
   }
-  if (o.environments) spec.environments = Object.fromEntries(o.environments.map((e) => [e, spec.environments[e]!]));
   // Another kind than the spec's: its defaults.
   if (o.scheduler && spec.scheduler?.kind !== o.scheduler) spec.scheduler = { kind: o.scheduler };
   return yaml.dump(spec, { lineWidth: -1 });

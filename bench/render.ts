@@ -1,9 +1,11 @@
 // `coreform render` of the default spec resized to 3, 100 and 1000 nodes, every environment (each
 // platform of the default spec), in a child process: first render (secrets created) and re-render
-// (secrets and earlier output exist). Plus one environment alone, and the disk's cost per file.
+// (secrets and earlier output exist). Plus one environment alone, the largest cluster the spec
+// allows in one environment (its cost per node), and the disk's cost per file.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MAX_CONTROL, MAX_NODES } from "../src/spec/rules";
 import { COREFORM } from "./cli";
 import { measure, median, type Measured } from "./measure";
 import { defaultEnvironments, emptyDir, project, tree } from "./project";
@@ -21,8 +23,8 @@ interface Case {
   readonly written: { bytes: number; files: number };
 }
 
-function renderCase(nodes: number, runs: number, only?: string): Case {
-  const dir = project({ nodes, ...(only ? { environments: [only] } : {}) });
+function renderCase(nodes: number, runs: number, only?: string, control?: number): Case {
+  const dir = project({ nodes, control, ...(only ? { environments: [only] } : {}) });
   const cmd = { cmd: process.execPath, args: [COREFORM, "render"], cwd: dir };
   const first = measure({ ...cmd, before: () => ["out", ".coreform"].forEach((d) => rmSync(join(dir, d), { recursive: true, force: true })) }, runs);
   const again = measure(cmd, runs);
@@ -46,11 +48,23 @@ function diskCostUs(): number {
 export function renderSection(runs: number, heavyRuns: number): Section {
   const cases = SIZES.map((n) => renderCase(n, n >= 1000 ? heavyRuns : runs));
   const one = renderCase(1000, heavyRuns, "prod");
+  // The largest cluster validate lets through: every control node etcd allows, the rest workers.
+  const largest = renderCase(MAX_NODES, heavyRuns, "prod", MAX_CONTROL);
   const [small, , large] = cases as [Case, Case, Case];
   // Marginal cost of one more node in one environment: the difference between the largest and the
   // smallest spec, so start-up and secrets cancel out.
   const perNode = (pick: (c: Case) => Measured) =>
     (pick(large).wallMs - pick(small).wallMs) / ((large.nodes - small.nodes) * ENVIRONMENTS);
+  // Per node of the largest cluster: the whole run over its nodes, and the marginal cost against 1000
+  // nodes; wall and CPU time (CPU is less sensitive to other work on a shared machine).
+  const largestPerNode = (pick: (c: Case) => Measured) => ({
+    wallMs: pick(largest).wallMs / largest.nodes,
+    cpuMs: pick(largest).cpuMs / largest.nodes,
+    marginalWallMs: (pick(largest).wallMs - pick(one).wallMs) / (largest.nodes - one.nodes),
+    marginalCpuMs: (pick(largest).cpuMs - pick(one).cpuMs) / (largest.nodes - one.nodes),
+  });
+  const perLargest = (label: string, p: ReturnType<typeof largestPerNode>) =>
+    `${label} ${p.wallMs.toFixed(2)} ms wall / ${p.cpuMs.toFixed(2)} ms CPU (marginal vs 1000 nodes: ${p.marginalWallMs.toFixed(2)} / ${p.marginalCpuMs.toFixed(2)} ms)`;
   const disk = diskCostUs();
   const row = (c: Case, label: string) => [
     label,
@@ -69,14 +83,24 @@ export function renderSection(runs: number, heavyRuns: number): Section {
     rows: [
       ...cases.map((c) => row(c, `${c.nodes} nodes × ${c.environments} envs`)),
       row(one, `1000 nodes × 1 env (prod, aws)`),
+      row(largest, `${MAX_NODES} nodes (${MAX_CONTROL} control) × 1 env (prod, aws): the largest allowed`),
     ],
     notes: [
       `first = no secrets yet (3 CAs and every certificate created); re-render = secrets and out/ exist.`,
       `per node and environment (marginal, 1000 vs 3 nodes): re-render ${perNode((c) => c.again).toFixed(3)} ms, first ${perNode((c) => c.first).toFixed(3)} ms.`,
+      `largest allowed (${MAX_NODES} nodes, ${MAX_CONTROL} control, one aws environment), per node: ` +
+        `${perLargest("first", largestPerNode((c) => c.first))}; ${perLargest("re-render", largestPerNode((c) => c.again))}; ` +
+        `${bytes(largest.written.bytes)} in ${largest.written.files} files, peak RSS ${mib(Math.max(largest.first.rssKiB, largest.again.rssKiB))}.`,
       `disk floor: creating one 12 KiB file here costs ${disk.toFixed(0)} µs, so the ${large.written.files} files of 1000 nodes × ${ENVIRONMENTS} envs ` +
         `cost ≥ ${ms((disk * large.written.files) / 1000)} and the ${one.written.files} of one environment ≥ ${ms((disk * one.written.files) / 1000)}.`,
     ],
-    data: { cases, oneEnvironment: one, perNodeMs: { again: perNode((c) => c.again), first: perNode((c) => c.first) }, diskUsPerFile: disk },
+    data: {
+      cases,
+      oneEnvironment: one,
+      largestAllowed: { ...largest, control: MAX_CONTROL, perNodeMs: { again: largestPerNode((c) => c.again), first: largestPerNode((c) => c.first) } },
+      perNodeMs: { again: perNode((c) => c.again), first: perNode((c) => c.first) },
+      diskUsPerFile: disk,
+    },
     targets: [
       {
         name: "render 1000 nodes (1 env, re-render)",

@@ -1,10 +1,11 @@
 // `coreform render`: spec → plan → secrets → node configs → files, for each chosen environment.
-// Every environment is rendered in memory before anything is written to OUTDIR.
+// Every environment is rendered in memory, new secrets included, before anything is written: a
+// refused render leaves neither output nor secrets behind.
 import { dirname, resolve } from "node:path";
 import { PUBLIC, SECRET } from "../node/context";
 import { FORMATS, renderNodes, UserDataBudgetError } from "../node/render";
 import { planCluster } from "../plan/plan";
-import { ensureSecrets, secretsDir } from "../secrets/store";
+import { prepareSecrets, secretsDir } from "../secrets/store";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { emit, type OutputFile } from "./emit";
@@ -12,12 +13,12 @@ import { EXIT_OK, InputError } from "./errors";
 import type { Io } from "./io";
 import { loadSpecOrFail } from "./spec-file";
 
-/** Over a platform's user-data budget is the spec's problem: invalid input. */
-function renderNodesOrFail(...args: Parameters<typeof renderNodes>) {
+/** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
+function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnType<typeof renderNodes> | string {
   try {
     return renderNodes(...args);
   } catch (e) {
-    if (e instanceof UserDataBudgetError) throw new InputError(e.message);
+    if (e instanceof UserDataBudgetError) return e.message;
     throw e;
   }
 }
@@ -27,15 +28,22 @@ export const outDirOf = (io: Io, specFile: string, out: string | undefined) => (
 
 /**
  * Renders the environments into `outDir` (secrets created or reused next to the spec) and returns one
- * summary line each. Nothing is written to `outDir` unless every environment rendered.
+ * summary line each. Nothing is written, secrets or output, unless every environment rendered.
  */
 export async function renderEnvironments(io: Io, spec: Spec, specFile: string, envs: readonly string[], outDir: string): Promise<string[]> {
   const outputs = new Map<string, OutputFile[]>();
+  const persist: (() => void)[] = [];
+  const refused: string[] = [];
   const done: string[] = [];
   for (const env of envs) {
     const plan = planCluster(spec, env);
-    const secrets = await ensureSecrets(secretsDir(dirname(specFile), env), plan, (line) => io.err(line));
-    const nodes = renderNodesOrFail(spec, plan, secrets);
+    const prepared = await prepareSecrets(secretsDir(dirname(specFile), env), plan, (line) => io.err(line));
+    const nodes = renderNodesOrRefuse(spec, plan, prepared.secrets);
+    if (typeof nodes === "string") {
+      refused.push(nodes);
+      continue;
+    }
+    persist.push(prepared.persist);
     outputs.set(env, [
       { path: "plan.json", contents: `${JSON.stringify(plan, null, 2)}\n`, mode: PUBLIC },
       ...nodes.map(({ node, format, userData }) => ({ path: FORMATS[format].file(node.name), contents: userData, mode: SECRET })),
@@ -45,6 +53,9 @@ export async function renderEnvironments(io: Io, spec: Spec, specFile: string, e
     ]);
     done.push(`rendered ${env} (${plan.platform}): ${nodes.length} nodes → ${resolve(outDir, env)}`);
   }
+  if (refused.length) throw new InputError(refused.join("\n"));
+  // Secrets first: output whose keys were not kept would be worse than no output.
+  for (const p of persist) p();
   emit(outDir, outputs);
   return done;
 }

@@ -1,6 +1,6 @@
 // Loading the spec for a command: every problem printed, invalid input raised as an InputError.
 import { resolve } from "node:path";
-import { formatIssue, hasErrors } from "../spec/issues";
+import { errorCount, formatIssue, hasErrors } from "../spec/issues";
 import { loadSpec } from "../spec/load";
 import type { Spec } from "../spec/schema";
 import { InputError } from "./errors";
@@ -13,7 +13,7 @@ export function loadSpecOrFail(io: Io, file: string | undefined): { spec: Spec; 
   const { spec, issues } = loadSpec(path);
   for (const issue of issues) io.err(formatIssue(issue));
   if (!spec || hasErrors(issues)) {
-    const errors = issues.filter((i) => i.severity === "error").length;
+    const errors = errorCount(issues);
     throw new InputError(`${path}: ${errors} ${errors === 1 ? "problem" : "problems"}, nothing was written`);
   }
   return { spec, file: path };

@@ -2,8 +2,8 @@
 // reused on every render, never printed. A certificate is issued again only when it no longer fits the
 // plan (its node's address changed, or it expired); a CA is never replaced behind the user's back.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import type { ClusterPlan } from "../plan/plan";
 import { caIsUsable, createCa, createKey, issueLeaf, leafFits, type CertKey, type LeafRequest } from "./pki";
 
@@ -141,17 +141,64 @@ function readPair(dir: string, id: string): CertKey | undefined {
   return { cert: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
 }
 
-function writeSecretFile(file: string, contents: string): void {
+/** Writes `file` (0600) by rename; a file that must be new is linked instead, which fails if it exists. */
+function writeSecretFile(file: string, contents: string, replace: boolean): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, contents, { mode: 0o600 });
   chmodSync(tmp, 0o600);
-  renameSync(tmp, file);
+  if (replace) return renameSync(tmp, file);
+  try {
+    linkSync(tmp, file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`${file} appeared while this render ran (another coreform render?): run it again`);
+    throw e;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
-function writePair(dir: string, id: string, pair: CertKey): void {
-  writeSecretFile(join(dir, `${id}.crt`), pair.cert);
-  writeSecretFile(join(dir, `${id}.key`), pair.key);
+/**
+ * Secrets made in memory and not yet on disk: file below the environment's directory → contents.
+ * `write` puts them there (files 0600, directories 0700): a new environment's directory appears
+ * whole, by rename, or not at all. Only the files read and found stale are replaced; a new file that
+ * another run wrote meanwhile is an error, never overwritten.
+ */
+class PendingSecrets {
+  private readonly files = new Map<string, { contents: string; replace: boolean }>();
+  /** The directory did not exist when the secrets were read. */
+  private readonly fresh: boolean;
+
+  constructor(private readonly dir: string) {
+    this.fresh = !existsSync(dir);
+  }
+
+  /** A file there now (stale, or half of a pair) may be replaced; one that is not must still be new when written. */
+  add(id: string, contents: string): void {
+    this.files.set(id, { contents, replace: existsSync(join(this.dir, id)) });
+  }
+
+  addPair(id: string, pair: CertKey): void {
+    this.add(`${id}.crt`, pair.cert);
+    this.add(`${id}.key`, pair.key);
+  }
+
+  write(): void {
+    if (this.files.size === 0) return;
+    const target = this.fresh ? join(dirname(this.dir), `.${basename(this.dir)}.tmp-${process.pid}`) : this.dir;
+    try {
+      mkdirSync(target, { recursive: true, mode: 0o700 });
+      chmodSync(target, 0o700);
+      for (const [id, { contents, replace }] of this.files) writeSecretFile(join(target, id), contents, replace);
+      // Fails if another run made the directory meanwhile (rename(2) onto a non-empty directory).
+      if (this.fresh) renameSync(target, this.dir);
+    } catch (e) {
+      if (this.fresh) rmSync(target, { recursive: true, force: true });
+      if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" || (e as NodeJS.ErrnoException).code === "EEXIST")
+        throw new Error(`${this.dir} appeared while this render ran (another coreform render?): run it again`);
+      throw e;
+    }
+  }
 }
 
 function assemble(pairs: Map<string, CertKey>, texts: Map<string, string>, plan: ClusterPlan): EnvironmentSecrets {
@@ -196,13 +243,20 @@ function loadCa(dir: string, id: string): CertKey | undefined {
   return ca;
 }
 
+/** An environment's secrets, with what is new only in memory until `persist`. */
+export interface PreparedSecrets {
+  readonly secrets: EnvironmentSecrets;
+  /** Writes what was created or reissued, and says so through the `log` given to `prepareSecrets`. */
+  persist(): void;
+}
+
 /**
- * Loads the environment's secrets, creating what is missing. `log` hears what was created or
- * reissued, by name only.
+ * Loads the environment's secrets and makes what is missing, in memory: nothing is written until
+ * `persist`, so a render that is refused later leaves no secrets behind. `log` hears what was
+ * created or reissued, by name only, when it is written.
  */
-export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}): Promise<EnvironmentSecrets> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}): Promise<PreparedSecrets> {
+  const pending = new PendingSecrets(dir);
   const created: string[] = [];
   const reissued: string[] = [];
   const pairs = new Map<string, CertKey>();
@@ -210,7 +264,7 @@ export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: 
     let ca = loadCa(dir, id);
     if (!ca) {
       ca = await createCa(commonName);
-      writePair(dir, id, ca);
+      pending.addPair(id, ca);
       created.push(id);
     }
     pairs.set(id, ca);
@@ -223,7 +277,7 @@ export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: 
       continue;
     }
     const pair = await issueLeaf(ca, req);
-    writePair(dir, id, pair);
+    pending.addPair(id, pair);
     pairs.set(id, pair);
     (existing ? reissued : created).push(id);
   }
@@ -232,15 +286,25 @@ export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: 
     let text = readSecretFile(dir, id);
     if (text === undefined) {
       text = await create();
-      writeSecretFile(join(dir, id), text);
+      pending.add(id, text);
       created.push(id);
     }
     texts.set(id, text);
   }
-  if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
-  else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
-  if (reissued.length) log(`${plan.environment}: reissued ${reissued.join(", ")} (addresses, CA or validity changed)`);
-  return assemble(pairs, texts, plan);
+  const persist = () => {
+    pending.write();
+    if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
+    else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
+    if (reissued.length) log(`${plan.environment}: reissued ${reissued.join(", ")} (addresses, CA or validity changed)`);
+  };
+  return { secrets: assemble(pairs, texts, plan), persist };
+}
+
+/** Loads the environment's secrets, creating and writing what is missing at once. */
+export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}): Promise<EnvironmentSecrets> {
+  const prepared = await prepareSecrets(dir, plan, log);
+  prepared.persist();
+  return prepared.secrets;
 }
 
 /** Loads the environment's secrets without creating anything; missing or stale ones are an error. */

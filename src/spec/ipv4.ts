@@ -50,3 +50,60 @@ export function nodeCapacity(c: Cidr): number {
 export function nthNodeIp(c: Cidr, index: number): string {
   return formatIp(c.base + FIRST_HOST_OFFSET + index);
 }
+
+/** Address ranges as half-open intervals [first, end), sorted and merged: the union of the blocks. */
+export type Ranges = readonly (readonly [number, number])[];
+
+export function union(blocks: readonly Cidr[]): Ranges {
+  const sorted = blocks.map((b) => [b.base, b.base + b.size] as const).sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [start, end] of sorted) {
+    const last = out[out.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else out.push([start, end]);
+  }
+  return out;
+}
+
+/** `ranges` without the addresses of `blocks`. */
+export function subtract(ranges: Ranges, blocks: readonly Cidr[]): Ranges {
+  let out = ranges;
+  for (const [cutStart, cutEnd] of union(blocks)) {
+    out = out.flatMap(([start, end]) =>
+      [
+        [start, Math.min(end, cutStart)],
+        [Math.max(start, cutEnd), end],
+      ].filter(([s, e]) => (s as number) < (e as number)) as [number, number][],
+    );
+  }
+  return out;
+}
+
+export const addressCount = (ranges: Ranges) => ranges.reduce((n, [start, end]) => n + end - start, 0);
+
+/**
+ * The IANA IPv4 Special-Purpose Address Registry (RFC 6890 and its updates,
+ * https://www.iana.org/assignments/iana-ipv4-special-registry/): private, shared, loopback,
+ * link-local, documentation, benchmarking, multicast and reserved blocks. Everything else is public.
+ */
+export const SPECIAL = [
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.0.0.0/24",
+  "192.0.2.0/24",
+  "192.88.99.0/24",
+  "192.168.0.0/16",
+  "198.18.0.0/15",
+  "198.51.100.0/24",
+  "203.0.113.0/24",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
+].map(parseCidr);
+
+/** How many public addresses the blocks cover together. */
+export const publicAddresses = (blocks: readonly Cidr[]) => addressCount(subtract(union(blocks), SPECIAL));
+export const PUBLIC_ADDRESSES = publicAddresses([parseCidr("0.0.0.0/0")]);

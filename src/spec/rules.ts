@@ -1,7 +1,9 @@
 // Semantic rules: checks that span fields. Each rule is a named function that pushes issues and never
-// throws; `checkRules` runs them all so that every problem is reported at once.
-import { contains, formatCidr, formatIp, nodeCapacity, parseCidr } from "./ipv4";
+// throws; `checkRules` runs them all so that every problem is reported at once. On a spec that failed
+// the schema they get what parsed (partial.ts): a rule that reads a broken value is skipped.
+import { contains, formatCidr, formatIp, nodeCapacity, parseCidr, PUBLIC_ADDRESSES, publicAddresses } from "./ipv4";
 import type { SpecIssue } from "./issues";
+import { BrokenInput } from "./partial";
 import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
 import { azureAcceptsKey, environmentArch, factsOf } from "./platforms";
 import type { Spec } from "./schema";
@@ -48,17 +50,61 @@ export function cidrHoldsAllNodes(spec: Spec, push: Push): void {
   }
 }
 
+/** Where nodes may be planned: private and shared address space, so no node shadows a public address. */
+const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map(parseCidr);
+
+export function cidrIsPrivate(spec: Spec, push: Push): void {
+  for (const { path, cidr } of networks(spec)) {
+    const c = parseCidr(cidr);
+    if (contains(LOOPBACK, c) || PRIVATE.some((p) => contains(p, c))) continue;
+    push(
+      "error",
+      path,
+      `${cidr} is not a private network: use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918) or 100.64.0.0/10 (RFC 6598), ` +
+        "so that no node's address is also someone's on the internet",
+    );
+  }
+}
+
 export function loopbackIsForTests(spec: Spec, push: Push): void {
   for (const { path, cidr } of networks(spec)) {
     if (contains(LOOPBACK, parseCidr(cidr))) push("warning", path, `${cidr} is a loopback network: only for running a cluster's etcd on one machine in tests`);
   }
 }
 
+/**
+ * Each control node is an etcd member, and every write waits for a majority of them: etcd advises
+ * no more than seven (https://etcd.io/docs/v3.5/faq/#what-is-maximum-cluster-size).
+ */
+export const MAX_CONTROL = 7;
+
+const controlNodes = (spec: Spec) => spec.nodes.filter((g) => g.role === "control").reduce((sum, g) => sum + g.count, 0);
+
 export function controlCountGivesQuorum(spec: Spec, push: Push): void {
-  const control = spec.nodes.filter((g) => g.role === "control").reduce((sum, g) => sum + g.count, 0);
+  const control = controlNodes(spec);
   if (control === 0) push("error", "nodes", "needs a group with role control (it runs etcd)");
-  else if (control % 2 === 0)
+  else if (control % 2 === 0 && control <= MAX_CONTROL)
     push("warning", "nodes", `${control} control nodes tolerate no more failures than ${control - 1}: use an odd count`);
+}
+
+export function controlCountIsBounded(spec: Spec, push: Push): void {
+  const control = controlNodes(spec);
+  if (control > MAX_CONTROL)
+    push(
+      "error",
+      "nodes",
+      `${control} control nodes: each runs an etcd member, and etcd advises at most ${MAX_CONTROL} (https://etcd.io/docs/v3.5/faq/#what-is-maximum-cluster-size): ` +
+        "use 3, 5 or 7 and give the other nodes role worker",
+    );
+}
+
+/** Kubernetes supports clusters of up to 5000 nodes (https://kubernetes.io/docs/setup/best-practices/cluster-large/). */
+export const MAX_NODES = 5000;
+
+export function nodeCountIsBounded(spec: Spec, push: Push): void {
+  const count = totalNodes(spec);
+  if (count > MAX_NODES)
+    push("error", "nodes", `${count} nodes: a cluster has at most ${MAX_NODES} (Kubernetes' own limit, https://kubernetes.io/docs/setup/best-practices/cluster-large/): split it into clusters`);
 }
 
 export function namesAreUnique(spec: Spec, push: Push): void {
@@ -119,16 +165,40 @@ export function sshKeysGiven(spec: Spec, push: Push): void {
     push("warning", "ssh.authorizedKeys", "is empty: nobody can log in to the nodes");
 }
 
-export function environmentsGiven(spec: Spec, push: Push): void {
-  if (Object.keys(spec.environments).length === 0) push("error", "environments", "needs at least one environment");
-}
+/**
+ * More public addresses than a /8 holds (16,777,216) count as world access: that is more than any
+ * one organisation's networks, whether written as 0.0.0.0/0, two /1 halves or many large blocks.
+ */
+export const WORLD_ACCESS_ADDRESSES = 2 ** 24;
 
+const shareOfInternet = (addresses: number) =>
+  addresses === PUBLIC_ADDRESSES ? "the whole internet" : `${((100 * addresses) / PUBLIC_ADDRESSES).toFixed(1)}% of the internet's public addresses`;
+
+/** adminCidrs are judged together: what counts is how much of the public internet their union covers. */
 export function worldAccessIsExplicit(spec: Spec, push: Push): void {
   for (const [name, env] of Object.entries(spec.environments)) {
     if (!("adminCidrs" in env) || env.allowWorldAccess) continue;
+    const blocks = env.adminCidrs.map(parseCidr);
+    const total = publicAddresses(blocks);
+    if (total <= WORLD_ACCESS_ADDRESSES) continue;
+    const fix = "name your own networks, or set allowWorldAccess: true";
+    const large = env.adminCidrs.map((cidr, i) => ({ cidr, i, addresses: publicAddresses([blocks[i]!]) })).filter((b) => b.addresses > WORLD_ACCESS_ADDRESSES);
+    for (const { cidr, i, addresses } of large) push("error", `environments.${name}.adminCidrs[${i}]`, `${cidr} opens SSH and the APIs to ${shareOfInternet(addresses)}: ${fix}`);
+    if (large.length === 0)
+      push("error", `environments.${name}.adminCidrs`, `together open SSH and the APIs to ${shareOfInternet(total)}, more than a /8's worth counts as the world: ${fix}`);
+  }
+}
+
+/** Each admin network once: the stacks open each network once, so a repeated one is left out, which the user should know. */
+export function adminCidrsAreDistinct(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (!("adminCidrs" in env)) continue;
+    const seen = new Map<string, number>();
     env.adminCidrs.forEach((cidr, i) => {
-      if (parseCidr(cidr).prefix === 0)
-        push("error", `environments.${name}.adminCidrs[${i}]`, `${cidr} opens SSH and the APIs to the whole internet: name your own networks, or set allowWorldAccess: true`);
+      const key = formatCidr(parseCidr(cidr));
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else push("warning", `environments.${name}.adminCidrs[${i}]`, `${cidr} is listed already (adminCidrs[${first}]): remove it`);
     });
   }
 }
@@ -176,17 +246,6 @@ export function awsNetworkFitsVpc(spec: Spec, push: Push): void {
     const why = `AWS subnets are /${AWS_PREFIX.min} to /${AWS_PREFIX.max}, not ${cidr}`;
     if (env.network) push("error", `environments.${name}.network.cidr`, why);
     else push("error", `environments.${name}`, `${why} (from network.cidr): set environments.${name}.network.cidr`);
-  }
-}
-
-/** The stack lists each admin CIDR once: a repeated one is left out, which the user should know. */
-export function adminCidrsAreUnique(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (!("adminCidrs" in env)) continue;
-    env.adminCidrs.forEach((cidr, i) => {
-      const first = env.adminCidrs.indexOf(cidr);
-      if (first !== i) push("warning", `environments.${name}.adminCidrs[${i}]`, `repeats adminCidrs[${first}]: remove it`);
-    });
   }
 }
 
@@ -241,19 +300,21 @@ export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
   adminCidrsAreNetworks,
   cidrHoldsAllNodes,
+  cidrIsPrivate,
   loopbackIsForTests,
   controlCountGivesQuorum,
+  controlCountIsBounded,
+  nodeCountIsBounded,
   namesAreUnique,
   rebootWindowSyntax,
   etcdSpeaksV2,
   fleetIsLegacy,
   sshKeysGiven,
-  environmentsGiven,
   worldAccessIsExplicit,
+  adminCidrsAreDistinct,
   oneArchPerEnvironment,
   awsVpcAndSubnetTogether,
   awsNetworkFitsVpc,
-  adminCidrsAreUnique,
   flatcarHasImageForArch,
   gceZoneInRegion,
   azureHasSshKey,
@@ -262,9 +323,18 @@ export const RULES: readonly Rule[] = [
   awsPrivateNodesNeedTheirSubnet,
 ];
 
+/** Every rule's issues, in rule order. A rule that reads a value that did not parse is left out whole. */
 export function checkRules(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  const push: Push = (severity, path, message) => issues.push({ severity, path, message });
-  for (const rule of RULES) rule(spec, push);
+  for (const rule of RULES) {
+    const found: SpecIssue[] = [];
+    try {
+      rule(spec, (severity, path, message) => found.push({ severity, path, message }));
+    } catch (e) {
+      if (e instanceof BrokenInput) continue;
+      throw e;
+    }
+    issues.push(...found);
+  }
   return issues;
 }

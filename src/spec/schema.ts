@@ -2,6 +2,7 @@
 // shape: every TypeScript type of the spec is inferred from it. Defaults live here too, so a parsed
 // Spec is complete. Checks that need more than one field (capacity, uniqueness, windows…) are in rules.ts.
 import { z } from "zod";
+import { unlessMissing } from "./issues";
 
 const dnsLabel = (max: number) =>
   z
@@ -9,7 +10,7 @@ const dnsLabel = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, "must be DNS-safe: lowercase letters, digits and '-', starting with a letter");
 
-const cidr = z.cidrv4({ error: "must be an IPv4 CIDR like 10.42.0.0/24" });
+const cidr = z.cidrv4({ error: unlessMissing("must be an IPv4 CIDR like 10.42.0.0/24") });
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1");
 const azureResourceGroup = z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, "must be an Azure resource group name (letters, digits, '_', '-', '.', '(', ')'; not ending in '.')");
 const stateKey = z.string().regex(/^[^/].*$/, "must be an object key like demo/prod/terraform.tfstate");
@@ -310,10 +311,15 @@ export const specSchema = z.strictObject({
         }),
         z.strictObject({ kind: z.literal("none") }),
       ],
-      { error: `must be one of ${SCHEDULERS.join(", ")}` },
     ),
   ).prefault({}),
-  environments: z.record(dnsLabel(24), environmentSchema),
+  environments: z
+    .record(
+      // Every JavaScript object inherits `constructor`: constructs (under the CDKTF app) would take it for an existing stack.
+      dnsLabel(24).refine((name) => !Object.hasOwn(Object.prototype, name), "is reserved in JavaScript: use another name"),
+      environmentSchema,
+    )
+    .refine((envs) => Object.keys(envs).length > 0, "needs at least one environment"),
 });
 
 export type Spec = z.infer<typeof specSchema>;

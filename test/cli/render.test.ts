@@ -140,6 +140,55 @@ describe("coreform render", () => {
   });
 });
 
+describe("a refused render leaves nothing behind", () => {
+  const keys = (n: number) => Array.from({ length: n }, (_, i) => `    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(40, "A")} k${i}`).join("\n");
+  /** The default spec with `n` SSH keys (160 push an EC2 node over 16 KiB), changed further by `edit`. */
+  const withKeys = (n: number, edit: (s: string) => string = (s) => s) => edit(readFileSync(DEFAULT_SPEC, "utf8").replace(/  authorizedKeys:\n.*\n/, `  authorizedKeys:\n${keys(n)}\n`));
+  const overBudget = /prod: node control-01: ignition config is \d+ bytes, over the 16384-byte limit/;
+
+  test.each([[[]], [["prod"]], [["laptop", "prod"]], [["prod", "laptop", "kvm"]]])("a first render %j over EC2's budget writes neither secrets nor output", async (envs) => {
+    const dir = project(withKeys(160));
+    const r = await cli(dir, "render", ...envs);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(overBudget);
+    expect(r.stderr).not.toContain("created");
+    expect(readdirSync(dir)).toEqual(["cluster.yaml"]);
+  });
+
+  test("every environment over its budget is named in the one run", async () => {
+    const r = await cli(project(withKeys(700)), "render");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^coreform render: openstack: node control-01: .* over the 49149-byte limit/m);
+    expect(r.stderr).toMatch(/^prod: node control-01: .* over the 16384-byte limit/m);
+    expect(r.stderr).toMatch(/^azure: node control-01: .* over the 65535-byte limit/m);
+    expect(r.stderr).not.toMatch(/^(gce|laptop|kvm): /m);
+  });
+
+  test.each([
+    ["new members", (s: string) => s.replace("count: 3", "count: 5")],
+    ["new addresses (certificates to reissue)", (s: string) => s.replace("cidr: 10.42.0.0/24", "cidr: 10.44.0.0/24")],
+    ["a new environment", (s: string) => s.replace("environments:\n", "environments:\n  staging:\n    platform: libvirt\n")],
+    ["another scheduler (its secrets)", (s: string) => s.replace("kind: kubernetes\n  version: v1.32.2+k3s1", "kind: fleet")],
+  ])("after a good render, %s over budget change no secret and no output, byte for byte", async (_name, change) => {
+    const dir = project(readFileSync(DEFAULT_SPEC, "utf8"));
+    expect((await cli(dir, "render")).code).toBe(0);
+    const secrets = tree(join(dir, ".coreform"));
+    const out = tree(join(dir, "out"));
+    writeFileSync(join(dir, "cluster.yaml"), withKeys(160, change));
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(overBudget);
+    expect(tree(join(dir, ".coreform"))).toEqual(secrets);
+    expect(readdirSync(join(dir, ".coreform")).sort()).toEqual(["azure", "gce", "kvm", "laptop", "openstack", "prod"]);
+    expect(tree(join(dir, "out"))).toEqual(out);
+    // The same change within budget renders, and only then are the new secrets written.
+    writeFileSync(join(dir, "cluster.yaml"), change(readFileSync(DEFAULT_SPEC, "utf8")));
+    const good = await cli(dir, "render");
+    expect(good.code).toBe(0);
+    expect(good.stderr).toMatch(/created|reissued/);
+  });
+});
+
 describe("coreform init", () => {
   test("writes the commented default spec, which validates, and never overwrites", async () => {
     const dir = tempDir();

@@ -1,10 +1,10 @@
 // The environment's secrets: created once, reused, checked with openssl, never replaced silently.
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planCluster } from "../../src/plan/plan";
-import { ensureSecrets, MissingSecretsError, readSecrets } from "../../src/secrets/store";
+import { ensureSecrets, MissingSecretsError, prepareSecrets, readSecrets } from "../../src/secrets/store";
 import { smallSpec, tempDir } from "../helpers/cli";
 import { specFrom } from "../helpers/render";
 import { findTool } from "../helpers/tools";
@@ -164,5 +164,101 @@ describe("scheduler secrets", () => {
     await ensureSecrets(dir, planFor("none"));
     expect(() => readSecrets(dir, planFor("kubernetes"))).toThrow(MissingSecretsError);
     expect(() => readSecrets(dir, planFor("kubernetes"))).toThrow(/run `coreform render test` first/);
+  });
+});
+
+describe("secrets made in memory", () => {
+  /** Every file below `dir`: mode, modification time and contents. */
+  const files = (dir: string) =>
+    Object.fromEntries(
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => {
+          const p = join(e.parentPath, e.name);
+          const st = statSync(p);
+          return [p, `${st.mode.toString(8)} ${st.mtimeMs} ${readFileSync(p, "utf8")}`];
+        }),
+    );
+
+  test("nothing is written, nor said, until persist; then all of it, 0600 in 0700", async () => {
+    const dir = join(tempDir(), ".coreform", "test");
+    const logs: string[] = [];
+    const prepared = await prepareSecrets(dir, plan, (l) => logs.push(l));
+    expect(existsSync(join(dir, ".."))).toBe(false);
+    expect(logs).toEqual([]);
+    prepared.persist();
+    expect(logs).toEqual([`test: created the etcd CA and 10 more secrets in ${dir} (back it up)`]);
+    expect((statSync(join(dir, "..")).mode & 0o777).toString(8)).toBe("700");
+    for (const d of [dir, join(dir, "members"), join(dir, "clients"), join(dir, "kubernetes")]) expect((statSync(d).mode & 0o777).toString(8)).toBe("700");
+    for (const f of Object.keys(files(dir))) expect((statSync(f).mode & 0o777).toString(8)).toBe("600");
+    expect(readdirSync(join(dir, ".."))).toEqual(["test"]);
+    expect(readSecrets(dir, plan)).toEqual(prepared.secrets);
+  });
+
+  test("existing secrets are never touched; only the new ones are written", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, plan);
+    const before = files(dir);
+    const bigger = planCluster(specFrom(smallSpec({ control: 5, worker: 1 })), "test");
+    const prepared = await prepareSecrets(dir, bigger);
+    expect(files(dir)).toEqual(before);
+    prepared.persist();
+    const after = files(dir);
+    for (const [f, v] of Object.entries(before)) expect(after[f]).toBe(v);
+    expect(Object.keys(after).filter((f) => !(f in before)).map((f) => f.slice(dir.length + 1)).sort()).toEqual([
+      "members/control-04.crt",
+      "members/control-04.key",
+      "members/control-05.crt",
+      "members/control-05.key",
+    ]);
+  });
+
+  test("with everything there, persist writes nothing and says nothing", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, plan);
+    const before = files(dir);
+    const logs: string[] = [];
+    (await prepareSecrets(dir, plan, (l) => logs.push(l))).persist();
+    expect(files(dir)).toEqual(before);
+    expect(logs).toEqual([]);
+  });
+
+  test("a prepared set never persisted leaves nothing, and a second preparation makes other keys", async () => {
+    const dir = join(tempDir(), "s");
+    const first = await prepareSecrets(dir, plan);
+    const second = await prepareSecrets(dir, plan);
+    expect(existsSync(dir)).toBe(false);
+    expect(second.secrets.ca.key).not.toBe(first.secrets.ca.key);
+  });
+
+  test("two runs that prepared at once: the second to write stops, and the first's secrets stay", async () => {
+    const dir = join(tempDir(), ".coreform", "test");
+    const [a, b] = [await prepareSecrets(dir, plan), await prepareSecrets(dir, plan)];
+    a.persist();
+    const kept = files(dir);
+    expect(() => b.persist()).toThrow(/appeared while this render ran \(another coreform render\?\): run it again/);
+    expect(files(dir)).toEqual(kept);
+    expect(readSecrets(dir, plan)).toEqual(a.secrets);
+    expect(readdirSync(join(dir, ".."))).toEqual(["test"]);
+  });
+
+  test("… also when only a new member's certificate is at stake", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, plan);
+    const bigger = planCluster(specFrom(smallSpec({ control: 5, worker: 1 })), "test");
+    const [a, b] = [await prepareSecrets(dir, bigger), await prepareSecrets(dir, bigger)];
+    a.persist();
+    expect(() => b.persist()).toThrow(/members\/control-04\.(crt|key) appeared while this render ran/);
+    expect(readSecrets(dir, bigger)).toEqual(a.secrets);
+  });
+
+  test("half a pair is replaced, not taken for another run's", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, plan);
+    rmSync(join(dir, "clients/operator.key"));
+    const logs: string[] = [];
+    const s = await ensureSecrets(dir, plan, (l) => logs.push(l));
+    expect(logs).toEqual([`test: created clients/operator in ${dir}`]);
+    expect(readSecrets(dir, plan)).toEqual(s);
   });
 });

@@ -60,8 +60,8 @@ const BAD: readonly Bad[] = [
   // wrong types
   { name: "name is a number", text: spec((d) => (d.name = 5)), path: "name", message: "must be a string, not a number" },
   { name: "nodes is a mapping", text: spec((d) => (d.nodes = { control: 3 })), path: "nodes", message: "must be a list, not a mapping" },
-  { name: "network is empty", text: spec((d) => (d.network = null)), path: "network", message: "must be a mapping, not null" },
-  { name: "a node group is a string", text: spec((d) => (d.nodes[1] = "worker")), path: "nodes[1]", message: "must be a mapping, not a string" },
+  { name: "network is empty", text: spec((d) => (d.network = null)), path: "network", message: "must be a mapping (cidr), not null" },
+  { name: "a node group is a string", text: spec((d) => (d.nodes[1] = "worker")), path: "nodes[1]", message: "must be a mapping (name, role, count), not a string" },
   { name: "count is a string", text: spec((d) => (d.nodes[1].count = "two")), path: "nodes[1].count", message: "must be a number, not a string" },
   { name: "environments is a list", text: spec((d) => (d.environments = ["test"])), path: "environments", message: "must be a mapping, not a list" },
   {
@@ -436,7 +436,7 @@ describe("warnings", () => {
       message: "is a loopback network",
     },
     { name: "window with rebootStrategy off", text: spec((d) => (d.updates.rebootStrategy = "off")), path: "updates.window", message: "has no effect with rebootStrategy off" },
-    { name: "a repeated admin CIDR", text: withEnv("gce", gce({ adminCidrs: [...ADMIN, "198.51.100.0/24", ...ADMIN] })), path: "environments.gce.adminCidrs[2]", message: "repeats adminCidrs[0]: remove it" },
+    { name: "a repeated admin CIDR", text: withEnv("gce", gce({ adminCidrs: [...ADMIN, "198.51.100.0/24", ...ADMIN] })), path: "environments.gce.adminCidrs[2]", message: "203.0.113.0/24 is listed already (adminCidrs[0]): remove it" },
   ];
 
   it.each(WARNINGS)("$name: exit 0 with `warning: $path: …`", async (w) => {
