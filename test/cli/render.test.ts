@@ -158,10 +158,10 @@ describe("a refused render leaves nothing behind", () => {
   test("every environment over its budget is named in the one run", async () => {
     const r = await cli(project(withKeys(700)), "render");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^coreform render: openstack: node control-01: .* over the 49149-byte limit/m);
-    expect(r.stderr).toMatch(/^prod: node control-01: .* over the 16384-byte limit/m);
-    expect(r.stderr).toMatch(/^azure: node control-01: .* over the 65535-byte limit/m);
-    expect(r.stderr).not.toMatch(/^(gce|laptop|kvm): /m);
+    expect(r.stderr).toMatch(/^coreform render: environments\.openstack: node control-01: .* over the 49149-byte limit/m);
+    expect(r.stderr).toMatch(/^environments\.prod: node control-01: .* over the 16384-byte limit/m);
+    expect(r.stderr).toMatch(/^environments\.azure: node control-01: .* over the 65535-byte limit/m);
+    expect(r.stderr).not.toMatch(/^environments\.(gce|laptop|kvm): /m);
   });
 
   test.each([

@@ -187,7 +187,7 @@ describe("secrets made in memory", () => {
     expect(existsSync(join(dir, ".."))).toBe(false);
     expect(logs).toEqual([]);
     prepared.persist();
-    expect(logs).toEqual([`test: created the etcd CA and 10 more secrets in ${dir} (back it up)`]);
+    expect(logs).toEqual([`test: created the etcd CA and 13 more secrets in ${dir} (back it up)`]);
     expect((statSync(join(dir, "..")).mode & 0o777).toString(8)).toBe("700");
     for (const d of [dir, join(dir, "members"), join(dir, "clients"), join(dir, "kubernetes")]) expect((statSync(d).mode & 0o777).toString(8)).toBe("700");
     for (const f of Object.keys(files(dir))) expect((statSync(f).mode & 0o777).toString(8)).toBe("600");

@@ -344,8 +344,8 @@ describe("adminCidrsAreDistinct", () => {
     ["the same network twice", (d) => (d.environments.prod = awsEnv(["203.0.113.0/24", "198.51.100.0/24", "203.0.113.0/24"])), [["warning", "environments.prod.adminCidrs[2]", "203.0.113.0/24 is listed already (adminCidrs[0]): remove it"]]],
     ["the same network, written with host bits", (d) => (d.environments.prod = awsEnv(["203.0.113.0/24", "203.0.113.9/24"])), [["warning", "environments.prod.adminCidrs[1]", "is listed already (adminCidrs[0])"]]],
     ["three times", (d) => (d.environments.prod = awsEnv(["198.51.100.7/32", "198.51.100.7/32", "198.51.100.7/32"])), [
-      ["error", "environments.prod.adminCidrs[1]", "(adminCidrs[0])"],
-      ["error", "environments.prod.adminCidrs[2]", "(adminCidrs[0])"],
+      ["warning", "environments.prod.adminCidrs[1]", "(adminCidrs[0])"],
+      ["warning", "environments.prod.adminCidrs[2]", "(adminCidrs[0])"],
     ]],
   ])("%s", (_n, edit, expected) => expectRule(rules.adminCidrsAreDistinct, edit, expected));
 });
