@@ -5,6 +5,7 @@
 // /etc/rancher/k3s/config.yaml (keys = flag names); the token stays in its own 0600 file.
 import yaml from "js-yaml";
 import { KUBERNETES_API_PORT, membersInOrderFor } from "../plan/plan";
+import { formatIp, parseCidr } from "../spec/ipv4";
 import { PUBLIC, SECRET, type NodeContext } from "./context";
 import { ETCD_CA_FILE, MEMBER_CERT, MEMBER_KEY } from "./etcd";
 import type { NodeFile, NodeLink, NodePart } from "./model";
@@ -61,7 +62,9 @@ function bootstrapFiles(k8s: NonNullable<NodeContext["secrets"]["kubernetes"]>):
 }
 
 export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): NodePart {
-  const { version } = spec.scheduler as Kubernetes;
+  const { version, podCidr, serviceCidr } = spec.scheduler as Kubernetes;
+  // k3s's convention (its default cluster-dns is 10.43.0.10 in 10.43.0.0/16).
+  const clusterDns = formatIp(parseCidr(serviceCidr).base + 10);
   const k8s = secrets.kubernetes;
   if (!k8s || plan.etcd.members.length === 0) throw new Error(`kubernetes secrets or control nodes missing for ${node.name}`);
   const release = k3sRelease(version, plan.arch);
@@ -81,6 +84,10 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
         // Servers run on control nodes only (etcdClientCert in ./etcd.ts).
         "datastore-certfile": MEMBER_CERT,
         "datastore-keyfile": MEMBER_KEY,
+        // Agents take these from the servers (k3s pkg/agent/config/config.go, from the server's config).
+        "cluster-cidr": podCidr,
+        "service-cidr": serviceCidr,
+        "cluster-dns": clusterDns,
       }
     : { server: firstServer, "node-ip": node.ip, "token-file": TOKEN_FILE };
   const bootstrap = server ? bootstrapFiles(k8s) : { files: [], links: [] };

@@ -66,6 +66,27 @@ export function cidrIsPrivate(spec: Spec, push: Push): void {
   }
 }
 
+/**
+ * Kubernetes routes pod and service addresses inside the cluster: a range that overlaps a network of
+ * the nodes, or the other range, makes those nodes unreachable from pods (k3s's own defaults,
+ * 10.42.0.0/16 and 10.43.0.0/16, docs.k3s.io/cli/server, would hold the default network.cidr).
+ */
+export function schedulerRangesApart(spec: Spec, push: Push): void {
+  if (spec.scheduler.kind !== "kubernetes") return;
+  const ranges = [
+    { path: "scheduler.podCidr", cidr: spec.scheduler.podCidr },
+    { path: "scheduler.serviceCidr", cidr: spec.scheduler.serviceCidr },
+  ];
+  const overlap = (a: string, b: string) => contains(parseCidr(a), parseCidr(b)) || contains(parseCidr(b), parseCidr(a));
+  for (const [i, { path, cidr }] of ranges.entries()) {
+    const c = parseCidr(cidr);
+    if (c.address !== c.base) push("error", path, `host bits are set: did you mean ${formatCidr(c)}?`);
+    else if (!PRIVATE.some((p) => contains(p, c))) push("error", path, `${cidr} is not a private range: use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`);
+    for (const other of [...ranges.slice(0, i), ...networks(spec)].filter((o) => overlap(o.cidr, cidr)))
+      push("error", path, `${cidr} overlaps ${other.path} (${other.cidr}): pods could not reach those addresses, choose a range apart from it`);
+  }
+}
+
 export function loopbackIsForTests(spec: Spec, push: Push): void {
   for (const { path, cidr } of networks(spec)) {
     if (contains(LOOPBACK, parseCidr(cidr))) push("warning", path, `${cidr} is a loopback network: only for running a cluster's etcd on one machine in tests`);
@@ -302,6 +323,7 @@ export const RULES: readonly Rule[] = [
   cidrHoldsAllNodes,
   cidrIsPrivate,
   loopbackIsForTests,
+  schedulerRangesApart,
   controlCountGivesQuorum,
   controlCountIsBounded,
   nodeCountIsBounded,

@@ -300,6 +300,13 @@ export const specSchema = z.strictObject({
           kind: z.literal("kubernetes"),
           /** k3s release of the sysext-bakery's k3s extension. @default "v1.32.2+k3s1" */
           version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.32.2+k3s1").default("v1.32.2+k3s1"),
+          /**
+           * Pod addresses (k3s `cluster-cidr`). Not k3s's own 10.42.0.0/16, which holds the default
+           * network.cidr: rules.ts keeps it apart from every network. @default "10.244.0.0/16"
+           */
+          podCidr: cidr.default("10.244.0.0/16"),
+          /** Service addresses (k3s `service-cidr`); the cluster DNS is its 10th address. @default "10.96.0.0/16" */
+          serviceCidr: cidr.default("10.96.0.0/16"),
         }),
         z.strictObject({
           kind: z.literal("fleet"),

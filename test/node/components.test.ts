@@ -196,6 +196,10 @@ describe("kubernetes (k3s from the sysext-bakery)", () => {
       "datastore-cafile": "/etc/etcd/tls/ca.crt",
       "datastore-certfile": "/etc/etcd/tls/member.crt",
       "datastore-keyfile": "/etc/etcd/tls/member.key",
+      // Apart from every network of the nodes (k3s's own 10.42.0.0/16 holds this one).
+      "cluster-cidr": "10.244.0.0/16",
+      "service-cidr": "10.96.0.0/16",
+      "cluster-dns": "10.96.0.10",
     });
     expect(file("/etc/etcd/tls/ca.crt")).toBe(secrets.ca.cert); // the datastore CA is etcd's own, already on the node
     expect(file("/etc/etcd/tls/member.crt")).toBe(secrets.members["control-02"]!.cert);

@@ -274,6 +274,19 @@ describe("oneArchPerEnvironment", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.oneArchPerEnvironment, edit, expected));
 });
 
+describe("schedulerRangesApart", () => {
+  const k8s = (ranges: { podCidr?: string; serviceCidr?: string }): Edit => (d) => (d.scheduler = { kind: "kubernetes", ...ranges });
+  it.each<Row>([
+    ["the defaults, next to 10.42.0.0/24", () => {}, []],
+    ["k3s's own defaults hold the default network", k8s({ podCidr: "10.42.0.0/16", serviceCidr: "10.43.0.0/16" }), [["error", "scheduler.podCidr", "10.42.0.0/16 overlaps network.cidr (10.42.0.0/24)"]]],
+    ["a service range over an environment's network", (d) => (envNetwork("10.96.3.0/24")(d), k8s({})(d)), [["error", "scheduler.serviceCidr", "10.96.0.0/16 overlaps environments.test.network.cidr (10.96.3.0/24)"]]],
+    ["pods and services on one range", k8s({ podCidr: "10.200.0.0/16", serviceCidr: "10.200.128.0/20" }), [["error", "scheduler.serviceCidr", "10.200.128.0/20 overlaps scheduler.podCidr (10.200.0.0/16)"]]],
+    ["host bits", k8s({ podCidr: "10.244.1.0/16" }), [["error", "scheduler.podCidr", "did you mean 10.244.0.0/16?"]]],
+    ["a public range", k8s({ serviceCidr: "8.8.0.0/16" }), [["error", "scheduler.serviceCidr", "8.8.0.0/16 is not a private range"]]],
+    ["fleet has no such ranges", (d) => (d.scheduler = { kind: "fleet" }), []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.schedulerRangesApart, edit, expected));
+});
+
 describe("cidrIsPrivate", () => {
   const notPrivate = (path: string, c: string): Expected => ["error", path, `${c} is not a private network: use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (RFC 1918) or 100.64.0.0/10 (RFC 6598)`];
   it.each<Row>([

@@ -160,6 +160,8 @@ const BAD: readonly Bad[] = [
   { name: "update server ftp", text: spec((d) => (d.updates.server = "ftp://updates.example")), path: "updates.server", message: "must be an http(s) URL or 'disabled'" },
   { name: "k3s version not a k3s release", text: spec((d) => (d.scheduler = { kind: "kubernetes", version: "1.32.2" } as never)), path: "scheduler.version", message: "must be a k3s release like v1.32.2+k3s1" },
   { name: "k3s version without +k3s", text: spec((d) => (d.scheduler = { kind: "kubernetes", version: "v1.32.2" } as never)), path: "scheduler.version", message: "must be a k3s release" },
+  { name: "pod range not a CIDR", text: spec((d) => (d.scheduler = { kind: "kubernetes", podCidr: "10.244.0.0" } as never)), path: "scheduler.podCidr", message: "must be an IPv4 CIDR" },
+  { name: "pod range over the nodes' network", text: spec((d) => (d.scheduler = { kind: "kubernetes", podCidr: "10.42.0.0/16" } as never)), path: "scheduler.podCidr", message: "10.42.0.0/16 overlaps network.cidr (10.42.0.0/24)" },
   { name: "fleet image without a tag", text: spec((d) => (d.scheduler = { kind: "fleet", image: "quay.io/coreos/fleet" } as never)), path: "scheduler.image", message: "must be an image with a tag" },
   { name: "a fleet setting with kubernetes", text: spec((d) => (d.scheduler = { kind: "kubernetes", image: "quay.io/coreos/fleet:v1.0.0" } as never)), path: "scheduler.image", message: "unknown key" },
   { name: "a k3s setting with none", text: spec((d) => (d.scheduler = { kind: "none", version: "v1.32.2+k3s1" } as never)), path: "scheduler.version", message: "unknown key" },
@@ -526,7 +528,7 @@ describe("defaults", () => {
     expect(s.os).toEqual({ channel: "stable", version: "current" });
     expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.16" });
     expect(s.updates).toEqual({ server: "https://public.update.flatcar-linux.net/v1/update/", rebootStrategy: "etcd-lock" });
-    expect(s.scheduler).toEqual({ kind: "kubernetes", version: "v1.32.2+k3s1" });
+    expect(s.scheduler).toEqual({ kind: "kubernetes", version: "v1.32.2+k3s1", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/16" });
   });
 
   it("fill in the parts of os that are not given", () => {
