@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { IGNITION_VERSION, serializeIgnition, toIgnition, type IgnitionConfig } from "../cloud-config/ignition";
-import { inBothFormats, renderNodes, type RenderedNode } from "../src/node/render";
+import { inBothFormats, renderNodes, type RenderedNode } from "../cloud-config/user-data";
 
 /** A rendered node with its config in both formats (render writes only the platform's). */
 type Both = RenderedNode & { readonly ignition: string; readonly cloudConfig: string };

@@ -3,6 +3,7 @@
 // underscores only: coreos-cloudinit ignores hyphenated ones silently.
 import { dirname } from "node:path";
 import yaml from "js-yaml";
+import { PUBLIC } from "../src/modes";
 import type { NodeConfig, NodeDownload, NodeLink, SystemdUnit } from "../src/node/model";
 import { fromCloudConfigContent, toCloudConfigContent, type CloudConfigEncoding } from "./encoding";
 
@@ -105,7 +106,7 @@ function fromProvisionUnit(contents: string): { downloads: NodeDownload[]; links
   const downloads = lines
     .filter((l) => l.startsWith(CURL))
     .map((l) => l.slice(CURL.length).split(" ").map(unword))
-    .map(([path, source]) => ({ path: path!, mode: modes.get(path!) ?? 0o644, source: source! }));
+    .map(([path, source]) => ({ path: path!, mode: modes.get(path!) ?? PUBLIC, source: source! }));
   const links = lines
     .filter((l) => l.startsWith(LN))
     .map((l) => l.slice(LN.length).split(" ").map(unword))

@@ -1,6 +1,7 @@
 // Ignition spec 3.3.0: the highest version both Debian's ignition-validate and every current Flatcar
 // accept. Built as a typed object and serialized with JSON.stringify (compact: user data has budgets);
 // `fromIgnition` reads it back into a NodeConfig for the equivalence test.
+import { PUBLIC } from "../src/modes";
 import type { NodeConfig, NodeDownload, NodeFile, SystemdUnit } from "../src/node/model";
 import { fromDataUrl, toDataUrl, type IgnitionContents } from "./encoding";
 
@@ -36,7 +37,7 @@ const toDownload = (d: NodeDownload): IgnitionFile => ({ path: d.path, mode: d.m
 const isData = (f: IgnitionFile) => f.contents.source.startsWith("data:");
 
 export function toIgnition(node: NodeConfig): IgnitionConfig {
-  const hostname: NodeFile = { path: HOSTNAME_FILE, mode: 0o644, contents: `${node.hostname}\n` };
+  const hostname: NodeFile = { path: HOSTNAME_FILE, mode: PUBLIC, contents: `${node.hostname}\n` };
   return {
     ignition: { version: IGNITION_VERSION },
     ...(node.sshAuthorizedKeys.length ? { passwd: { users: [{ name: "core", sshAuthorizedKeys: [...node.sshAuthorizedKeys] }] } } : {}),

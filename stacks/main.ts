@@ -4,13 +4,11 @@
 import { chmodSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { App, TerraformStack } from "cdktf";
-import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, InputError } from "../src/cli/errors";
-import { processIo, type Io } from "../src/cli/io";
-import { loadSpecOrFail } from "../src/cli/spec-file";
-import { SECRET } from "../src/node/context";
+import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, InputError } from "../src/errors";
+import { processIo, type Io } from "../src/io";
+import { loadSpecOrFail } from "../src/spec/file";
+import { SECRET, SECRET_DIR } from "../src/modes";
 import { prepareStacks, StackInputError } from "./registry";
-
-const SECRET_DIR = 0o700;
 
 export interface AppOptions {
   /** The spec, relative to `io.cwd`. @default "cluster.yaml" */

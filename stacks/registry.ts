@@ -3,7 +3,7 @@
 // settings and each node's user data exactly as `coreform render` writes it, and only places machines
 // around them.
 import type { TerraformStack } from "cdktf";
-import { renderNodes, UserDataBudgetError, type RenderedNode } from "../src/node/render";
+import { renderNodes, UserDataBudgetError, type RenderedNode } from "../cloud-config/user-data";
 import { planCluster, type ClusterPlan } from "../src/plan/plan";
 import { MissingSecretsError, readSecrets, secretsDir } from "../src/secrets/store";
 import type { Environment, Platform, Spec } from "../src/spec/schema";

@@ -1,6 +1,6 @@
 // The commands. Each module is loaded only when its command runs, so `coreform --help` stays fast.
 import { REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
-import type { Io } from "./io";
+import type { Io } from "../io";
 
 export interface Command {
   readonly summary: string;

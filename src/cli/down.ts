@@ -4,10 +4,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { machineStates, runVagrant } from "../vagrant/driver";
 import { checkHost } from "../vagrant/host";
-import { EXIT_OK } from "./errors";
-import type { Io } from "./io";
+import { EXIT_OK } from "../errors";
+import type { Io } from "../io";
 import { outDirOf } from "./render";
-import { loadSpecOrFail } from "./spec-file";
+import { loadSpecOrFail } from "../spec/file";
 import { chooseVagrantEnv, type VagrantArgs } from "./vagrant-env";
 
 export async function down(io: Io, args: VagrantArgs): Promise<number> {

@@ -4,6 +4,7 @@
 // stay untouched.
 import { closeSync, fchmodSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { SECRET_DIR } from "../modes";
 
 export interface OutputFile {
   /** Relative to the environment's directory: `plan.json`, `ignition/control-01.json`. */
@@ -49,13 +50,13 @@ export function emit(outDir: string, environments: ReadonlyMap<string, readonly 
         let tmpDir = dirs.get(top);
         if (!tmpDir) {
           tmpDir = join(envDir, `.${top}.tmp-${tag}`);
-          mkdirSync(tmpDir, { mode: 0o700 });
+          mkdirSync(tmpDir, { mode: SECRET_DIR });
           dirs.set(top, tmpDir);
           staged.push({ tmp: tmpDir, final: join(envDir, top) });
         }
         const target = join(tmpDir, ...rest);
         if (!made.has(dirname(target))) {
-          mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+          mkdirSync(dirname(target), { recursive: true, mode: SECRET_DIR });
           made.add(dirname(target));
         }
         writeFile(target, file.contents, file.mode);

@@ -1,9 +1,9 @@
 import { copyFileSync, constants, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { projectFile } from "../project";
-import { EXIT_OK, InputError } from "./errors";
-import type { Io } from "./io";
-import { DEFAULT_SPEC } from "./spec-file";
+import { EXIT_OK, InputError } from "../errors";
+import type { Io } from "../io";
+import { DEFAULT_SPEC } from "../spec/file";
 
 /** Copies the embedded, commented default spec; never overwrites. */
 export function init(io: Io, positionals: string[]): number {

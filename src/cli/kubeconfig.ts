@@ -2,12 +2,13 @@
 // It holds a private key, so it goes to a file, never to the terminal.
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { SECRET } from "../modes";
 import { planCluster } from "../plan/plan";
 import { kubeconfig as buildKubeconfig } from "../secrets/kubeconfig";
 import { MissingSecretsError, readSecrets, secretsDir } from "../secrets/store";
-import { EXIT_FAILURE, EXIT_OK, InputError } from "./errors";
-import type { Io } from "./io";
-import { loadSpecOrFail } from "./spec-file";
+import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
+import type { Io } from "../io";
+import { loadSpecOrFail } from "../spec/file";
 
 export async function kubeconfig(io: Io, positionals: string[], file: string | undefined, out: string | undefined, server: string | undefined): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, file);
@@ -34,7 +35,7 @@ export async function kubeconfig(io: Io, positionals: string[], file: string | u
   if (out && existsSync(target) && readFileSync(target, "utf8") !== text)
     throw new InputError(`${target} exists already and differs: not overwriting it (remove it, or choose another -o)`);
   const tmp = `${target}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: 0o600 });
+  writeFileSync(tmp, text, { mode: SECRET });
   renameSync(tmp, target);
   io.out(`wrote ${target} (0600): cluster ${plan.cluster}-${env}, API ${server ?? plan.scheduler.apiServer}, user coreform-admin`);
   io.out(`use it: export KUBECONFIG=${target}`);

@@ -1,8 +1,8 @@
 // `coreform`: parses the command line, runs one command, maps failures to exit codes.
 import { parseArgs } from "node:util";
 import { COMMANDS } from "./commands";
-import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, InputError } from "./errors";
-import { processIo, type Io } from "./io";
+import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, InputError } from "../errors";
+import { processIo, type Io } from "../io";
 
 const USAGE = `coreform: one cluster spec, identical Flatcar clusters everywhere
 

@@ -3,9 +3,9 @@
 import { changeLock, keyspaces, readLock, type LockApi } from "../ops/lock";
 import { LockRefused, MACHINE_ID, release, setMax, type Semaphore } from "../ops/semaphore";
 import { operatorTarget, type EtcdTarget } from "../ops/target";
-import { EXIT_OK, InputError } from "./errors";
-import type { Io } from "./io";
-import { loadSpecOrFail } from "./spec-file";
+import { EXIT_OK, InputError } from "../errors";
+import type { Io } from "../io";
+import { loadSpecOrFail } from "../spec/file";
 
 export interface RebootLockOptions {
   readonly file?: string;

@@ -2,16 +2,16 @@
 // Every environment is rendered in memory, new secrets included, before anything is written: a
 // refused render leaves neither output nor secrets behind.
 import { dirname, resolve } from "node:path";
-import { PUBLIC, SECRET } from "../node/context";
-import { FORMATS, renderNodes, UserDataBudgetError } from "../node/render";
+import { PUBLIC, SECRET } from "../modes";
+import { FORMATS, renderNodes, UserDataBudgetError } from "../../cloud-config/user-data";
 import { planCluster } from "../plan/plan";
 import { prepareSecrets, secretsDir } from "../secrets/store";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { emit, type OutputFile } from "./emit";
-import { EXIT_OK, InputError } from "./errors";
-import type { Io } from "./io";
-import { loadSpecOrFail } from "./spec-file";
+import { EXIT_OK, InputError } from "../errors";
+import type { Io } from "../io";
+import { loadSpecOrFail } from "../spec/file";
 
 /** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
 function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnType<typeof renderNodes> | string {

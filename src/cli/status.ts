@@ -2,9 +2,9 @@
 import { probeCluster, type ClusterStatus, type MemberStatus } from "../ops/health";
 import { keyspaces } from "../ops/lock";
 import { operatorTarget } from "../ops/target";
-import { EXIT_FAILURE, EXIT_OK, InputError } from "./errors";
-import type { Io } from "./io";
-import { loadSpecOrFail } from "./spec-file";
+import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
+import type { Io } from "../io";
+import { loadSpecOrFail } from "../spec/file";
 
 export interface StatusOptions {
   readonly file?: string;

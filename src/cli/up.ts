@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { planCluster } from "../plan/plan";
 import { machineStates, runVagrant } from "../vagrant/driver";
 import { checkHost, hostOnlyWarning } from "../vagrant/host";
-import { EXIT_OK } from "./errors";
-import type { Io } from "./io";
+import { EXIT_OK } from "../errors";
+import type { Io } from "../io";
 import { outDirOf, renderEnvironments } from "./render";
-import { loadSpecOrFail } from "./spec-file";
+import { loadSpecOrFail } from "../spec/file";
 import { chooseVagrantEnv, type VagrantArgs } from "./vagrant-env";
 
 export async function up(io: Io, args: VagrantArgs): Promise<number> {

@@ -1,6 +1,6 @@
 // ENV, --env, --file and --out of `coreform up` and `coreform down`: which vagrant environment they drive.
 import type { Spec } from "../spec/schema";
-import { InputError } from "./errors";
+import { InputError } from "../errors";
 
 export interface VagrantArgs {
   readonly positionals: string[];

@@ -1,6 +1,6 @@
-import { EXIT_OK, InputError } from "./errors";
-import type { Io } from "./io";
-import { loadSpecOrFail } from "./spec-file";
+import { EXIT_OK, InputError } from "../errors";
+import type { Io } from "../io";
+import { loadSpecOrFail } from "../spec/file";
 
 export function validate(io: Io, positionals: string[], file: string | undefined): number {
   if (positionals.length) throw new InputError(`unexpected argument ${positionals[0]}`);

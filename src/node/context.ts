@@ -9,6 +9,3 @@ export interface NodeContext {
   readonly node: PlannedNode;
   readonly secrets: EnvironmentSecrets;
 }
-
-export const PUBLIC = 0o644;
-export const SECRET = 0o600;

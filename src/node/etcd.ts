@@ -3,7 +3,8 @@
 // etcd-member.service (as Typhoon does) so that certificate paths read the same inside and outside the
 // container: /etc/etcd/tls is mounted at the same path.
 import type { CertKey } from "../secrets/pki";
-import { PUBLIC, SECRET, type NodeContext } from "./context";
+import { PUBLIC, SECRET } from "../modes";
+import type { NodeContext } from "./context";
 import type { NodeFile, NodePart } from "./model";
 import { renderTemplate } from "./templates";
 

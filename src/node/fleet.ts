@@ -3,7 +3,8 @@
 // Documentation/deployment-and-configuration.md).
 import { membersInOrderFor } from "../plan/plan";
 import { dirname } from "node:path";
-import { PUBLIC, type NodeContext } from "./context";
+import { PUBLIC } from "../modes";
+import type { NodeContext } from "./context";
 import { ETCD_CA_FILE, etcdClientCert } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";

@@ -6,7 +6,8 @@
 import yaml from "js-yaml";
 import { KUBERNETES_API_PORT, membersInOrderFor } from "../plan/plan";
 import { formatIp, parseCidr } from "../spec/ipv4";
-import { PUBLIC, SECRET, type NodeContext } from "./context";
+import { PUBLIC, SECRET } from "../modes";
+import type { NodeContext } from "./context";
 import { ETCD_CA_FILE, MEMBER_CERT, MEMBER_KEY } from "./etcd";
 import type { NodeFile, NodeLink, NodePart } from "./model";
 import { renderTemplate } from "./templates";

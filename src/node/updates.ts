@@ -2,7 +2,8 @@
 // etcd-lock, locksmithd takes the reboot lock in etcd (v2 API) over TLS (etcdClientCert: which certificate).
 // Both read /etc/flatcar/update.conf (locksmithd as an EnvironmentFile, so values need no quotes).
 import { membersInOrderFor } from "../plan/plan";
-import { PUBLIC, type NodeContext } from "./context";
+import { PUBLIC } from "../modes";
+import type { NodeContext } from "./context";
 import { ETCD_CA_FILE, etcdClientCert } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";

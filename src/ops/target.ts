@@ -3,7 +3,7 @@
 // certificate is read from .coreform/<env>/ and never created here, and never printed.
 import { dirname } from "node:path";
 import { inspect } from "node:util";
-import { InputError } from "../cli/errors";
+import { InputError } from "../errors";
 import { planCluster, type ClusterPlan } from "../plan/plan";
 import { MissingSecretsError, readSecrets, secretsDir } from "../secrets/store";
 import type { Spec } from "../spec/schema";

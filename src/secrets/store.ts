@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { SECRET, SECRET_DIR } from "../modes";
 import type { ClusterPlan } from "../plan/plan";
 import { caIsUsable, createCa, createKey, issueLeaf, leafFits, type CertKey, type LeafRequest } from "./pki";
 
@@ -143,10 +144,10 @@ function readPair(dir: string, id: string): CertKey | undefined {
 
 /** Writes `file` (0600) by rename; a file that must be new is linked instead, which fails if it exists. */
 function writeSecretFile(file: string, contents: string, replace: boolean): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(file), { recursive: true, mode: SECRET_DIR });
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, contents, { mode: 0o600 });
-  chmodSync(tmp, 0o600);
+  writeFileSync(tmp, contents, { mode: SECRET });
+  chmodSync(tmp, SECRET);
   if (replace) return renameSync(tmp, file);
   try {
     linkSync(tmp, file);
@@ -187,8 +188,8 @@ class PendingSecrets {
     if (this.files.size === 0) return;
     const target = this.fresh ? join(dirname(this.dir), `.${basename(this.dir)}.tmp-${process.pid}`) : this.dir;
     try {
-      mkdirSync(target, { recursive: true, mode: 0o700 });
-      chmodSync(target, 0o700);
+      mkdirSync(target, { recursive: true, mode: SECRET_DIR });
+      chmodSync(target, SECRET_DIR);
       for (const [id, { contents, replace }] of this.files) writeSecretFile(join(target, id), contents, replace);
       // Fails if another run made the directory meanwhile (rename(2) onto a non-empty directory).
       if (this.fresh) renameSync(target, this.dir);

@@ -6,7 +6,7 @@ import { PROVISION_UNIT, fromCloudConfig, serializeCloudConfig, toCloudConfig } 
 import { fromCloudConfigContent, fromDataUrl, toCloudConfigContent, toDataUrl } from "../../cloud-config/encoding";
 import { fromIgnition, toIgnition } from "../../cloud-config/ignition";
 import { PLATFORMS } from "../../src/spec/schema";
-import { renderEnv, specFrom } from "../helpers/render";
+import { renderEnv, specFrom } from "../helpers/nodes";
 
 const defaultSpec = specFrom(readFileSync(join(__dirname, "../../cluster.yaml"), "utf8"));
 

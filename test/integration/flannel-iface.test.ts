@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { tempDir } from "../helpers/cli";
-import { renderEnv, specFrom } from "../helpers/render";
+import { renderEnv, specFrom } from "../helpers/nodes";
 import { describeWithTools } from "../helpers/tools";
 
 const CONFIG_DROPIN_DIR = "/etc/rancher/k3s/config.yaml.d";

@@ -5,12 +5,12 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
-import { inBothFormats, renderNodes } from "../../src/node/render";
+import { inBothFormats, renderNodes } from "../../cloud-config/user-data";
 import { planCluster } from "../../src/plan/plan";
 import { readSecrets, secretsDir } from "../../src/secrets/store";
 import { cli, project, smallSpec, tempDir } from "../helpers/cli";
 import { applyIgnition, servedBody } from "../helpers/ignition";
-import { specFrom } from "../helpers/render";
+import { specFrom } from "../helpers/nodes";
 import { describeWithTools, IGNITION_BIN } from "../helpers/tools";
 
 const mode = (path: string) => lstatSync(path).mode & 0o777;

@@ -17,7 +17,7 @@ import { specSchema } from "../../src/spec/schema";
 import { cli, type CliResult } from "../helpers/cli";
 import { renderCluster, startCluster, type Member, type Rendered } from "../helpers/cluster";
 import { etcdctl, parseEtcdJson, readTls, stopAllEtcd, stopEtcd, v2Get, v2Set, waitHealthy, type EtcdProcess } from "../helpers/etcd";
-import { specFrom } from "../helpers/render";
+import { specFrom } from "../helpers/nodes";
 import { describeWithTools } from "../helpers/tools";
 
 const describeEtcd = describeWithTools(["etcd", "etcdctl"]);

@@ -8,12 +8,12 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { toCloudConfig } from "../../cloud-config/coreos-cloudinit";
-import { renderNodes } from "../../src/node/render";
+import { renderNodes } from "../../cloud-config/user-data";
 import { planCluster } from "../../src/plan/plan";
 import { readSecrets, secretsDir } from "../../src/secrets/store";
 import { cli, project, smallSpec } from "../helpers/cli";
 import { applyIgnition } from "../helpers/ignition";
-import { specFrom } from "../helpers/render";
+import { specFrom } from "../helpers/nodes";
 import { describeWithTools, IGNITION_BIN } from "../helpers/tools";
 
 /** Binaries that exist only on Flatcar or in its extensions, not on the Debian machine running this. */

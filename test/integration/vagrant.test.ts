@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { planCluster } from "../../src/plan/plan";
 import { INSTALL_USER_DATA, renderVagrantfile, vagrantfileModel } from "../../src/vagrant/vagrantfile";
 import { cli, project, smallSpec, tempDir } from "../helpers/cli";
-import { specFrom } from "../helpers/render";
+import { specFrom } from "../helpers/nodes";
 import { describeWithTools } from "../helpers/tools";
 
 const ENVS = `environments:

@@ -5,7 +5,7 @@ import { renderTemplate } from "../../src/node/templates";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets } from "../../src/secrets/store";
 import { smallSpec, tempDir } from "../helpers/cli";
-import { specFrom } from "../helpers/render";
+import { specFrom } from "../helpers/nodes";
 
 async function node(specText: string, name: string) {
   const spec = specFrom(specText);

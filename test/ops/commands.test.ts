@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
-import { InputError } from "../../src/cli/errors";
+import { InputError } from "../../src/errors";
 import { parseEndpoints, operatorTarget } from "../../src/ops/target";
 import { cli, project, smallSpec } from "../helpers/cli";
-import { specFrom } from "../helpers/render";
+import { specFrom } from "../helpers/nodes";
 
 /** A rendered project on a network nothing listens on (127.0.81.0/24 is this suite's). */
 async function rendered(): Promise<string> {

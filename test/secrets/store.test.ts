@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, MissingSecretsError, prepareSecrets, readSecrets } from "../../src/secrets/store";
 import { smallSpec, tempDir } from "../helpers/cli";
-import { specFrom } from "../helpers/render";
+import { specFrom } from "../helpers/nodes";
 import { findTool } from "../helpers/tools";
 
 const plan = planCluster(specFrom(smallSpec({ control: 3, worker: 1 })), "test");

@@ -1,15 +1,15 @@
-// A planned environment → its nodes' first-boot configs in the platform's format (Ignition, or
-// cloud-config for Vagrant), with the platform's user-data budget checked. Only that format is made:
-// the other would be one more file of TLS keys that nothing reads. Pure: the caller reads secrets and
-// writes files.
-import { serializeCloudConfig, toCloudConfig } from "../../cloud-config/coreos-cloudinit";
-import { serializeIgnition, toIgnition } from "../../cloud-config/ignition";
-import type { ClusterPlan, PlannedNode } from "../plan/plan";
-import type { EnvironmentSecrets } from "../secrets/store";
-import { USER_DATA, type UserDataLimit } from "../spec/platforms";
-import type { Spec } from "../spec/schema";
-import { buildNodeConfig } from "./build";
-import type { NodeConfig } from "./model";
+// A planned environment → its nodes' user data: each node's config in the first-boot format its
+// platform takes (Ignition, or cloud-config for Vagrant), with the platform's user-data budget checked.
+// Only that format is made: the other would be one more file of TLS keys that nothing reads. Pure: the
+// caller reads secrets and writes files.
+import { serializeCloudConfig, toCloudConfig } from "./coreos-cloudinit";
+import { serializeIgnition, toIgnition } from "./ignition";
+import type { ClusterPlan, PlannedNode } from "../src/plan/plan";
+import type { EnvironmentSecrets } from "../src/secrets/store";
+import { USER_DATA, type UserDataLimit } from "../src/spec/platforms";
+import type { Spec } from "../src/spec/schema";
+import { buildNodeConfig } from "../src/node/build";
+import type { NodeConfig } from "../src/node/model";
 
 export type UserDataFormat = UserDataLimit["format"];
 

@@ -1,6 +1,6 @@
 // Renders a spec's environment in memory, with real secrets in a temporary directory.
 import { join } from "node:path";
-import { inBothFormats, renderNodes } from "../../src/node/render";
+import { inBothFormats, renderNodes } from "../../cloud-config/user-data";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, type EnvironmentSecrets } from "../../src/secrets/store";
 import { parseSpec } from "../../src/spec/load";

@@ -1,10 +1,11 @@
-// Loading the spec for a command: every problem printed, invalid input raised as an InputError.
+// Loading the spec for a program (a command, the CDKTF app): every problem printed, invalid input
+// raised as an InputError.
 import { resolve } from "node:path";
-import { errorCount, formatIssue, hasErrors } from "../spec/issues";
-import { loadSpec } from "../spec/load";
-import type { Spec } from "../spec/schema";
-import { InputError } from "./errors";
-import type { Io } from "./io";
+import { errorCount, formatIssue, hasErrors } from "./issues";
+import { loadSpec } from "./load";
+import type { Spec } from "./schema";
+import { InputError } from "../errors";
+import type { Io } from "../io";
 
 export const DEFAULT_SPEC = "cluster.yaml";
 
