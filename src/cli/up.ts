@@ -3,7 +3,6 @@
 // Re-running it on a running cluster changes nothing: the output is byte-identical and Vagrant
 // provisions a machine only when it creates it.
 import { join } from "node:path";
-import { planCluster } from "../plan/plan";
 import { machineStates, runVagrant } from "../vagrant/driver";
 import { checkHost, hostOnlyWarning } from "../vagrant/host";
 import { EXIT_OK } from "../errors";
@@ -19,8 +18,8 @@ export async function up(io: Io, args: VagrantArgs): Promise<number> {
   io.out(`coreform up ${env}: Vagrant ${tools.vagrant}, VirtualBox ${tools.virtualbox}`);
 
   const outDir = outDirOf(io, specFile, args.out);
-  for (const line of await renderEnvironments(io, spec, specFile, [env], outDir)) io.out(line);
-  const plan = planCluster(spec, env);
+  const { plan, summary } = (await renderEnvironments(io, spec, specFile, [env], outDir))[0]!;
+  io.out(summary);
   const warning = hostOnlyWarning(env, plan.cidr);
   if (warning) io.err(warning);
 

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
 import type { ClusterPlan, PlannedNode } from "../plan/plan";
 import { formatIp, parseCidr } from "../spec/ipv4";
-import type { Spec } from "../spec/schema";
+import type { Environment } from "../spec/schema";
 import { projectFile } from "../project";
 
 /** The Flatcar box needs Vagrant ≥ 2.2.5 (Flatcar's Vagrant docs, above); the Vagrantfile and `coreform up` both check it. */
@@ -35,7 +35,7 @@ export const INSTALL_USER_DATA = [
  * Flatcar's "Vagrant (community support)" docs and "Notes for distributors": one directory a release,
  * `current` a copy of the newest). The metadata names the box `flatcar-<channel>`, so config.vm.box must.
  */
-export function flatcarBox(os: Spec["os"]): VagrantBox {
+export function flatcarBox(os: ClusterPlan["os"]): VagrantBox {
   return {
     name: `flatcar-${os.channel}`,
     url: `https://${os.channel}.release.flatcar-linux.net/amd64-usr/${os.version}/flatcar_production_vagrant.json`,
@@ -72,14 +72,13 @@ export interface VagrantfileModel {
 const netmask = (cidr: string) => formatIp(2 ** 32 - 2 ** (32 - parseCidr(cidr).prefix));
 
 /** `userData` gives each node's cloud-config path relative to the environment's output directory. */
-export function vagrantfileModel(spec: Spec, plan: ClusterPlan, userData: (node: PlannedNode) => string): VagrantfileModel {
-  const env = spec.environments[plan.environment];
-  if (env?.platform !== "vagrant") throw new Error(`environment ${plan.environment} is not a vagrant environment`);
+export function vagrantfileModel(env: Environment, plan: ClusterPlan, userData: (node: PlannedNode) => string): VagrantfileModel {
+  if (env.platform !== "vagrant") throw new Error(`environment ${plan.environment} is not a vagrant environment`);
   const mask = netmask(plan.cidr);
   return {
     cluster: plan.cluster,
     environment: plan.environment,
-    box: flatcarBox(spec.os),
+    box: flatcarBox(plan.os),
     machines: plan.nodes.map((node) => ({
       name: node.name,
       ip: node.ip,

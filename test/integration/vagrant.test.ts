@@ -173,7 +173,7 @@ describeWithTools(["vagrant", "ruby"])("vagrant on the rendered Vagrantfile", ()
     test("a hostname Vagrant refuses", async () => {
       const { out } = await renderLaptop(specText(1, 0));
       const spec = specFrom(specText(1, 0));
-      const model = vagrantfileModel(spec, planCluster(spec, "laptop"), (n) => `cloud-config/${n.name}.yaml`);
+      const model = vagrantfileModel(spec.environments.laptop!, planCluster(spec, "laptop"), (n) => `cloud-config/${n.name}.yaml`);
       writeFileSync(join(out, "Vagrantfile"), renderVagrantfile({ ...model, machines: model.machines.map((m) => ({ ...m, name: "control_01" })) }));
       const v = await validate(out);
       expect(v.code).not.toBe(0);

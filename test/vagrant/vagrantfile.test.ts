@@ -32,7 +32,7 @@ const specText = (opts: Parameters<typeof smallSpec>[0] = {}, os = "") =>
 
 const modelFor = (text: string) => {
   const spec = specFrom(text);
-  return vagrantfileModel(spec, planCluster(spec, "laptop"), (n) => `cloud-config/${n.name}.yaml`);
+  return vagrantfileModel(spec.environments.laptop!, planCluster(spec, "laptop"), (n) => `cloud-config/${n.name}.yaml`);
 };
 
 /** One machine's block of the Vagrantfile: from its `config.vm.define` to its `end`. */
@@ -77,7 +77,7 @@ describe("the Vagrantfile model", () => {
 
   test("only a vagrant environment has a Vagrantfile", () => {
     const spec = specFrom(specText());
-    expect(() => vagrantfileModel(spec, planCluster(spec, "kvm"), () => "x")).toThrow("environment kvm is not a vagrant environment");
+    expect(() => vagrantfileModel(spec.environments.kvm!, planCluster(spec, "kvm"), () => "x")).toThrow("environment kvm is not a vagrant environment");
   });
 });
 
