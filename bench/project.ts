@@ -6,6 +6,7 @@ import { join } from "node:path";
 import yaml from "js-yaml";
 import { nodeCapacity, parseCidr } from "../src/spec/ipv4";
 import { projectFile } from "../src/project";
+import type { Spec, SpecInput } from "../src/spec/schema";
 
 const CONTROL = 3;
 
@@ -31,18 +32,11 @@ export interface SpecOptions {
   /** Keep only these environments. @default all of the default spec's */
   readonly environments?: readonly string[];
   /** @default the default spec's kind */
-  readonly scheduler?: "kubernetes" | "fleet" | "none";
+  readonly scheduler?: Spec["scheduler"]["kind"];
 }
 
-/** The parts of cluster.yaml the bench changes (the schema checks the result when coreform reads it). */
-interface SpecDocument {
-  nodes: { name: string; role: string; count: number }[];
-  network: { cidr: string };
-  scheduler: { kind?: string };
-  environments: Record<string, { network?: { cidr: string } }>;
-}
-
-const defaultSpec = () => yaml.load(readFileSync(projectFile("cluster.yaml"), "utf8")) as SpecDocument;
+/** cluster.yaml as written (coreform's schema checks the result when it reads it). */
+const defaultSpec = () => yaml.load(readFileSync(projectFile("cluster.yaml"), "utf8")) as SpecInput;
 
 /** The default spec's environments, by name. */
 export const defaultEnvironments = (): string[] => Object.keys(defaultSpec().environments);
@@ -56,14 +50,14 @@ export function specText(o: SpecOptions): string {
     if (o.nodes < control) throw new Error(`at least ${control} nodes`);
     spec.nodes = [
       { name: "control", role: "control", count: control },
-      ...(o.nodes > control ? [{ name: "worker", role: "worker", count: o.nodes - control }] : []),
+      ...(o.nodes > control ? [{ name: "worker", role: "worker" as const, count: o.nodes - control }] : []),
     ];
     spec.network.cidr = widen(spec.network.cidr, o.nodes);
     for (const env of Object.values(spec.environments))
       if (env.network) env.network.cidr = widen(env.network.cidr, o.nodes);
   }
-  // Another kind than the spec's: its defaults.
-  if (o.scheduler && spec.scheduler?.kind !== o.scheduler) spec.scheduler = { kind: o.scheduler };
+  // Another kind than the spec's: its defaults. (The scheduler's input type is open: `kind` may be left out.)
+  if (o.scheduler && (spec.scheduler as { kind?: string } | undefined)?.kind !== o.scheduler) spec.scheduler = { kind: o.scheduler };
   return yaml.dump(spec, { lineWidth: -1 });
 }
 

@@ -1,4 +1,6 @@
-// Problems found in a spec, and every text that describes one: the messages live here, in one place.
+// Problems found in a spec: their shape, how they print, and the texts for zod's own kinds of issue.
+// A rule's messages stand beside its check in rules.ts, and a field's own in schema.ts: each text next
+// to what it explains.
 import type { z } from "zod";
 
 export type Severity = "error" | "warning";

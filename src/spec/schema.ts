@@ -21,10 +21,8 @@ const diskGiB = z.number().int().min(8).max(65536);
 const memoryMiB = z.number().int().min(512);
 const cpus = z.number().int().min(1).max(64);
 
-export const PLATFORMS = ["vagrant", "libvirt", "openstack", "aws", "gce", "azure"] as const;
 export const ROLES = ["control", "worker"] as const;
 export const CHANNELS = ["stable", "beta", "alpha", "lts"] as const;
-export const SCHEDULERS = ["kubernetes", "fleet", "none"] as const;
 export const REBOOT_STRATEGIES = ["etcd-lock", "reboot", "off"] as const;
 
 /** Settings that every environment may carry, whatever its platform. */
@@ -249,6 +247,34 @@ const nodeGroup = z.strictObject({
   count: z.number().int().min(1).max(5000),
 });
 
+/** What runs containers across the nodes: one branch per `scheduler.kind`. */
+const schedulerSchema = z.discriminatedUnion(
+  "kind",
+  [
+    z.strictObject({
+      kind: z.literal("kubernetes"),
+      /** k3s release of the sysext-bakery's k3s extension. @default "v1.32.2+k3s1" */
+      version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.32.2+k3s1").default("v1.32.2+k3s1"),
+      /**
+       * Pod addresses (k3s `cluster-cidr`). Not k3s's own 10.42.0.0/16, which holds the default
+       * network.cidr: rules.ts keeps it apart from every network. @default "10.244.0.0/16"
+       */
+      podCidr: cidr.default("10.244.0.0/16"),
+      /** Service addresses (k3s `service-cidr`); the cluster DNS is its 10th address. @default "10.96.0.0/16" */
+      serviceCidr: cidr.default("10.96.0.0/16"),
+    }),
+    z.strictObject({
+      kind: z.literal("fleet"),
+      /** @default "quay.io/coreos/fleet:v1.0.0" */
+      image: z
+        .string()
+        .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+:[A-Za-z0-9._-]+$/, "must be an image with a tag like quay.io/coreos/fleet:v1.0.0")
+        .default("quay.io/coreos/fleet:v1.0.0"),
+    }),
+    z.strictObject({ kind: z.literal("none") }),
+  ],
+);
+
 export const specSchema = z.strictObject({
   apiVersion: z.literal("coreform/v1", { error: 'must be "coreform/v1"' }),
   name: dnsLabel(32),
@@ -293,32 +319,7 @@ export const specSchema = z.strictObject({
   scheduler: z.preprocess(
     // `kind` may be left out: it defaults to kubernetes, and the union needs it to pick a branch.
     (v) => (v !== null && typeof v === "object" && !Array.isArray(v) && !("kind" in v) ? { ...v, kind: "kubernetes" } : v),
-    z.discriminatedUnion(
-      "kind",
-      [
-        z.strictObject({
-          kind: z.literal("kubernetes"),
-          /** k3s release of the sysext-bakery's k3s extension. @default "v1.32.2+k3s1" */
-          version: z.string().regex(/^v1\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.32.2+k3s1").default("v1.32.2+k3s1"),
-          /**
-           * Pod addresses (k3s `cluster-cidr`). Not k3s's own 10.42.0.0/16, which holds the default
-           * network.cidr: rules.ts keeps it apart from every network. @default "10.244.0.0/16"
-           */
-          podCidr: cidr.default("10.244.0.0/16"),
-          /** Service addresses (k3s `service-cidr`); the cluster DNS is its 10th address. @default "10.96.0.0/16" */
-          serviceCidr: cidr.default("10.96.0.0/16"),
-        }),
-        z.strictObject({
-          kind: z.literal("fleet"),
-          /** @default "quay.io/coreos/fleet:v1.0.0" */
-          image: z
-            .string()
-            .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+:[A-Za-z0-9._-]+$/, "must be an image with a tag like quay.io/coreos/fleet:v1.0.0")
-            .default("quay.io/coreos/fleet:v1.0.0"),
-        }),
-        z.strictObject({ kind: z.literal("none") }),
-      ],
-    ),
+    schedulerSchema,
   ).prefault({}),
   environments: z
     .record(
@@ -334,5 +335,9 @@ export type SpecInput = z.input<typeof specSchema>;
 export type Environment = z.infer<typeof environmentSchema>;
 export type StateBackend = z.infer<typeof stateBackend>;
 export type Platform = Environment["platform"];
+
+/** Every platform and every scheduler kind, read off their unions (a new branch needs no second list). */
+export const PLATFORMS: readonly Platform[] = environmentSchema.options.map((o) => o.shape.platform.value);
+export const SCHEDULERS: readonly Spec["scheduler"]["kind"][] = schedulerSchema.options.map((o) => o.shape.kind.value);
 export type Role = (typeof ROLES)[number];
 export type NodeGroup = Spec["nodes"][number];
