@@ -25,6 +25,8 @@ const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CA_DAYS = 3650;
 const LEAF_DAYS = 1825;
+/** A certificate this close to its end is issued again. */
+const RENEW_DAYS = 30;
 
 /** A certificate and its private key, both PEM. */
 export interface CertKey {
@@ -127,18 +129,24 @@ export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey>
 const sanSet = (dns: readonly string[], ips: readonly string[]) =>
   [...dns.map((d) => `DNS:${d}`), ...ips.map((ip) => `IP Address:${ip}`)].sort().join(", ");
 
-/** Whether an existing certificate still fits: signed by this CA, same names, key matches, not expired. */
-export function leafFits(ca: CertKey, leaf: CertKey, req: LeafRequest): boolean {
+/**
+ * Why an existing certificate no longer fits — not signed by this CA, not its key, expiring, another
+ * subject, other names — or undefined when it does. The reason goes into what the user reads.
+ */
+export function leafMisfit(ca: CertKey, leaf: CertKey, req: LeafRequest): string | undefined {
   try {
     const caCert = new X509Certificate(ca.cert);
     const cert = new X509Certificate(leaf.cert);
-    if (!cert.verify(caCert.publicKey) || !cert.checkPrivateKey(createPrivateKey(leaf.key))) return false;
-    if (new Date(cert.validTo).getTime() < Date.now() + 30 * DAY_MS) return false;
-    if (cert.subject !== subjectOf(req).join("\n")) return false;
+    if (!cert.verify(caCert.publicKey)) return "signed by another CA";
+    if (!cert.checkPrivateKey(createPrivateKey(leaf.key))) return "its key is not the certificate's";
+    if (new Date(cert.validTo).getTime() < Date.now() + RENEW_DAYS * DAY_MS) return `expires ${cert.validTo}, within ${RENEW_DAYS} days`;
+    const subject = subjectOf(req).join("\n");
+    if (cert.subject !== subject) return `its subject is ${cert.subject.replace(/\n/g, ", ")}, the plan wants ${subject.replace(/\n/g, ", ")}`;
     const have = (cert.subjectAltName ?? "").split(", ").filter(Boolean).sort().join(", ");
-    return have === sanSet(req.dnsNames ?? [], req.ips ?? []);
-  } catch {
-    return false;
+    const want = sanSet(req.dnsNames ?? [], req.ips ?? []);
+    return have === want ? undefined : `its names are ${have || "none"}, the plan wants ${want || "none"}`;
+  } catch (e) {
+    return `unreadable (${(e as Error).message})`;
   }
 }
 

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, r
 import { basename, dirname, join } from "node:path";
 import { SECRET, SECRET_DIR } from "../modes";
 import type { ClusterPlan } from "../plan/plan";
-import { caIsUsable, createCa, createKey, issueLeaf, leafFits, type CertKey, type LeafRequest } from "./pki";
+import { caIsUsable, createCa, createKey, issueLeaf, leafMisfit, type CertKey, type LeafRequest } from "./pki";
 
 export type ClientName = "locksmith" | "operator";
 export const CLIENTS: readonly ClientName[] = ["locksmith", "operator"];
@@ -273,14 +273,16 @@ export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line:
   for (const { id, issuer, req } of wanted(plan)) {
     const ca = pairs.get(issuer) as CertKey;
     const existing = readPair(dir, id);
-    if (existing && leafFits(ca, existing, req)) {
+    const misfit = existing && leafMisfit(ca, existing, req);
+    if (existing && !misfit) {
       pairs.set(id, existing);
       continue;
     }
     const pair = await issueLeaf(ca, req);
     pending.addPair(id, pair);
     pairs.set(id, pair);
-    (existing ? reissued : created).push(id);
+    if (misfit) reissued.push(`${id} (${misfit})`);
+    else created.push(id);
   }
   const texts = new Map<string, string>();
   for (const { id, create } of wantedFiles(plan)) {
@@ -296,7 +298,7 @@ export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line:
     pending.write();
     if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
     else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
-    if (reissued.length) log(`${plan.environment}: reissued ${reissued.join(", ")} (addresses, CA or validity changed)`);
+    if (reissued.length) log(`${plan.environment}: reissued ${reissued.join("; ")}`);
   };
   return { secrets: assemble(pairs, texts, plan), persist };
 }
@@ -319,8 +321,9 @@ export function readSecrets(dir: string, plan: ClusterPlan): EnvironmentSecrets 
   }
   for (const { id, issuer, req } of wanted(plan)) {
     const pair = readPair(dir, id);
-    if (!pair || !leafFits(pairs.get(issuer) as CertKey, pair, req))
-      throw new MissingSecretsError(`certificate ${id} of ${plan.environment} is missing or out of date: ${hint}`);
+    if (!pair) throw new MissingSecretsError(`certificate ${id} of ${plan.environment} is missing: ${hint}`);
+    const misfit = leafMisfit(pairs.get(issuer) as CertKey, pair, req);
+    if (misfit) throw new MissingSecretsError(`certificate ${id} of ${plan.environment} is out of date (${misfit}): ${hint}`);
     pairs.set(id, pair);
   }
   const texts = new Map<string, string>();

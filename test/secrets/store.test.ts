@@ -80,14 +80,55 @@ describe("secrets", () => {
     expect(readFileSync(join(a, "ca.crt"), "utf8")).toBe(before);
   });
 
-  test("a certificate from another CA is reissued", async () => {
+  /** A certificate for the operator's key pair in `dir`, signed by its CA with openssl: another subject or a short life. */
+  const opensslLeaf = (dir: string, subject: string, days: number) => {
+    const csr = execFileSync("openssl", ["req", "-new", "-key", join(dir, "clients/operator.key"), "-subj", subject], { encoding: "utf8" });
+    const args = ["x509", "-req", "-CA", join(dir, "ca.crt"), "-CAkey", join(dir, "ca.key"), "-days", String(days), "-set_serial", "7"];
+    writeFileSync(join(dir, "clients/operator.crt"), execFileSync("openssl", args, { input: csr, encoding: "utf8" }));
+  };
+  const copy = (from: string, to: string, file: string) => writeFileSync(join(to, file), readFileSync(join(from, file)));
+
+  const MISFITS: { name: string; tamper: (a: string, b: string) => void; id: string; reason: RegExp; openssl?: true }[] = [
+    { name: "a certificate of another CA", tamper: (a, b) => ["crt", "key"].forEach((x) => copy(b, a, `clients/operator.${x}`)), id: "clients/operator", reason: /^signed by another CA$/ },
+    { name: "a key that is not the certificate's", tamper: (a, b) => copy(b, a, "clients/operator.key"), id: "clients/operator", reason: /^its key is not the certificate's$/ },
+    { name: "another subject", tamper: (a) => opensslLeaf(a, "/CN=someone", 365), id: "clients/operator", reason: /^its subject is CN=someone, the plan wants CN=operator$/, openssl: true },
+    { name: "a certificate that ends soon", tamper: (a) => opensslLeaf(a, "/CN=operator", 10), id: "clients/operator", reason: /^expires .+ GMT, within 30 days$/, openssl: true },
+  ];
+
+  /** The message readSecrets throws for `dir`'s secrets. */
+  const readError = (dir: string) => {
+    try {
+      readSecrets(dir, plan);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error("readSecrets found nothing wrong");
+  };
+
+  test.each(MISFITS.filter((m) => !m.openssl || findTool("openssl")))("$name: reading says why it no longer fits, rendering reissues it and says why", async ({ tamper, id, reason }) => {
     const [a, b] = await twoEnvironments();
-    writeFileSync(join(a, "clients/operator.crt"), readFileSync(join(b, "clients/operator.crt")));
-    writeFileSync(join(a, "clients/operator.key"), readFileSync(join(b, "clients/operator.key")));
+    tamper(a, b);
+    const why = new RegExp(`^certificate ${id} of test is out of date \\((.+)\\): run`).exec(readError(a))?.[1];
+    expect(why).toMatch(reason);
     const logs: string[] = [];
     const s = await ensureSecrets(a, plan, (l) => logs.push(l));
-    expect(logs).toEqual(["test: reissued clients/operator (addresses, CA or validity changed)"]);
+    expect(logs).toEqual([`test: reissued ${id} (${why})`]);
     expect(new X509Certificate(s.clients.operator.cert).checkIssued(new X509Certificate(s.ca.cert))).toBe(true);
+    expect(readSecrets(a, plan)).toEqual(s);
+  });
+
+  test("a member whose address changed: reissued, its old and new names said", async () => {
+    const dir = join(tempDir(), "s");
+    await ensureSecrets(dir, plan);
+    const moved = planCluster(specFrom(smallSpec({ control: 3, worker: 1, cidr: "10.44.0.0/24" })), "test");
+    expect(() => readSecrets(dir, moved)).toThrow(
+      "certificate members/control-01 of test is out of date (its names are DNS:control-01, DNS:localhost, IP Address:10.42.0.10, IP Address:127.0.0.1, " +
+        "the plan wants DNS:control-01, DNS:localhost, IP Address:10.44.0.10, IP Address:127.0.0.1)",
+    );
+    const logs: string[] = [];
+    await ensureSecrets(dir, moved, (l) => logs.push(l));
+    expect(logs).toHaveLength(1);
+    expect(logs[0]).toMatch(/^test: reissued members\/control-01 \(its names are .*10\.42\.0\.10.*, the plan wants .*10\.44\.0\.10.*\); members\/control-02 /);
   });
 });
 
