@@ -1,23 +1,9 @@
 // `coreform render`, `init` and the command line, through the real CLI on temporary projects.
-import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { cli, project, smallSpec, tempDir } from "../helpers/cli";
+import { join } from "node:path";
+import { cli, project, smallSpec, tempDir, tree } from "../helpers/cli";
 
 const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const entry of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else out[relative(dir, p)] = `${(statSync(p).mode & 0o777).toString(8)} ${createHash("sha256").update(readFileSync(p)).digest("hex")}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const mode = (p: string) => statSync(p).mode & 0o777;
 

@@ -1,7 +1,9 @@
 // Runs the real CLI in-process against a temporary project directory.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import yaml from "js-yaml";
 import { run } from "../../src/cli/main";
 
 export interface CliResult {
@@ -53,4 +55,25 @@ environments:
   test:
     platform: libvirt
 `;
+}
+
+// Specs in tests are written loosely typed: many tables put deliberately wrong values into them.
+export type Doc = Record<string, any>;
+
+/** `base` (smallSpec() unless given) as a document, changed by `edit`, back to YAML. */
+export function editSpec(edit: (doc: Doc) => void, base = smallSpec()): string {
+  const doc = yaml.load(base) as Doc;
+  edit(doc);
+  return yaml.dump(doc);
+}
+
+/** Every file below `dir` with its mode and a hash of its contents: two trees compare byte for byte. */
+export function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    out[relative(dir, p)] = `${(statSync(p).mode & 0o777).toString(8)} ${createHash("sha256").update(readFileSync(p)).digest("hex")}`;
+  }
+  return out;
 }

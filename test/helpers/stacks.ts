@@ -5,14 +5,13 @@
 import { cpSync, existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
-import yaml from "js-yaml";
 import { loadSpec } from "../../src/spec/load";
 import type { Spec } from "../../src/spec/schema";
 import { prepareStacks } from "../../stacks/registry";
-import { cli, project, smallSpec } from "./cli";
+import { cli, editSpec, project, type Doc } from "./cli";
 
-// The tests read synthesized JSON loosely: its shape is Terraform's, not a TypeScript type.
-export type Doc = Record<string, any>;
+// The tests read synthesized JSON loosely, as they write specs: its shape is Terraform's, not a TypeScript type.
+export type { Doc };
 export type Tf = { resource: Record<string, Record<string, Doc>>; data?: Record<string, Record<string, Doc>>; terraform: Doc; output: Doc; provider: Doc };
 
 export const ADMIN_CIDRS = ["203.0.113.0/24"];
@@ -30,10 +29,10 @@ export type CloudEnvironment = keyof typeof CLOUD_ENVIRONMENTS;
  * `settings` are merged into the environment of that name, then `edit` may change the whole document.
  */
 export function cloudSpec(settings: Partial<Record<CloudEnvironment, Doc>> = {}, edit: (doc: Doc) => void = () => {}): string {
-  const doc = yaml.load(smallSpec()) as Doc;
-  doc.environments = Object.fromEntries(Object.entries(CLOUD_ENVIRONMENTS).map(([name, env]) => [name, { ...env, ...settings[name as CloudEnvironment] }]));
-  edit(doc);
-  return yaml.dump(doc);
+  return editSpec((doc) => {
+    doc.environments = Object.fromEntries(Object.entries(CLOUD_ENVIRONMENTS).map(([name, env]) => [name, { ...env, ...settings[name as CloudEnvironment] }]));
+    edit(doc);
+  });
 }
 
 /**

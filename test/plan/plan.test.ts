@@ -3,18 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { ETCD_CLIENT_PORT, ETCD_PEER_PORT, membersInOrderFor, planCluster } from "../../src/plan/plan";
-import { parseSpec } from "../../src/spec/load";
 import { specSchema, type Spec, type SpecInput } from "../../src/spec/schema";
-import { smallSpec } from "../helpers/cli";
+import { editSpec, smallSpec, type Doc } from "../helpers/cli";
+import { specFrom } from "../helpers/nodes";
 
 /** A valid spec (schema and rules): smallSpec() (3 control, 1 worker, env `test`) changed by `edit`. */
-function spec(edit: (doc: SpecInput) => void = () => {}, base = smallSpec()): Spec {
-  const doc = yaml.load(base) as SpecInput;
-  edit(doc);
-  const { spec: parsed, issues } = parseSpec(yaml.dump(doc));
-  expect(issues.filter((i) => i.severity === "error")).toEqual([]);
-  return parsed!;
-}
+const spec = (edit: (doc: SpecInput) => void = () => {}, base = smallSpec()): Spec => specFrom(editSpec(edit as (d: Doc) => void, base));
 
 const groups = (...g: SpecInput["nodes"]) => (d: SpecInput) => (d.nodes = g);
 const names = (s: Spec, env = "test") => planCluster(s, env).nodes.map((n) => n.name);

@@ -7,7 +7,7 @@ import type { Severity, SpecIssue } from "../../src/spec/issues";
 import * as rules from "../../src/spec/rules";
 import { checkRules, RULES } from "../../src/spec/rules";
 import { specSchema, type Spec, type SpecInput } from "../../src/spec/schema";
-import { smallSpec } from "../helpers/cli";
+import { editSpec, smallSpec, type Doc } from "../helpers/cli";
 
 type Rule = (spec: Spec, push: (severity: Severity, path: string, message: string) => void) => void;
 type Edit = (doc: SpecInput) => void;
@@ -15,12 +15,8 @@ type Edit = (doc: SpecInput) => void;
 type Expected = readonly [Severity, string, string];
 type Row = readonly [name: string, edit: Edit, expected: readonly Expected[]];
 
-/** smallSpec() (3 control, 1 worker, 10.42.0.0/24, one libvirt environment `test`), changed by `edit`. */
-function spec(edit: Edit = () => {}, base = smallSpec()): Spec {
-  const doc = yaml.load(base) as SpecInput;
-  edit(doc);
-  return specSchema.parse(doc);
-}
+/** smallSpec() (3 control, 1 worker, 10.42.0.0/24, one libvirt environment `test`), changed by `edit`, through the schema only. */
+const spec = (edit: Edit = () => {}, base = smallSpec()): Spec => specSchema.parse(yaml.load(editSpec(edit as (d: Doc) => void, base)));
 
 function issuesOf(rule: Rule, s: Spec): SpecIssue[] {
   const out: SpecIssue[] = [];

@@ -2,21 +2,12 @@
 // Every bad spec must exit 2, name the problem as `path: message`, and leave nothing behind.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import yaml from "js-yaml";
 import { parseSpec } from "../../src/spec/load";
-import { cli, project, smallSpec, tempDir } from "../helpers/cli";
+import { cli, editSpec, project, smallSpec, tempDir, type Doc } from "../helpers/cli";
 
 const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
 
-// The tables below write deliberately wrong values into the document, so it is loosely typed.
-type Doc = Record<string, any>;
-
-/** smallSpec() as a document, changed by `edit`, back to YAML. */
-function spec(edit: (doc: Doc) => void, base = smallSpec()): string {
-  const doc = yaml.load(base) as Doc;
-  edit(doc);
-  return yaml.dump(doc);
-}
+const spec = editSpec;
 
 /** smallSpec() with `environments` replaced by one environment. */
 const withEnv = (name: string, env: Doc) => spec((d) => (d.environments = { [name]: env }));

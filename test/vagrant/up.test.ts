@@ -1,10 +1,9 @@
 // `coreform up` and `coreform down`: the host checks, the command sequence Vagrant receives, the
 // streamed output with one progress line per machine, and what is (not) written. The CLI runs in a
 // child process with a recording `vagrant` on its PATH (see fake-vagrant.ts).
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { project, smallSpec } from "../helpers/cli";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { project, smallSpec, tree } from "../helpers/cli";
 import { coreform, fakeHost } from "./fake-vagrant";
 
 const LAPTOP = "  laptop:\n    platform: vagrant\n    network: { cidr: 192.168.56.0/24 }\n";
@@ -13,19 +12,6 @@ const KVM = "  kvm:\n    platform: libvirt\n";
 /** smallSpec with its environments replaced by `envs` (YAML lines below `environments:`). */
 const specWith = (envs: string, opts: Parameters<typeof smallSpec>[0] = { control: 3, worker: 0 }) =>
   smallSpec(opts).replace(/environments:[\s\S]*$/, `environments:\n${envs}`);
-
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[relative(dir, p)] = `${(statSync(p).mode & 0o777).toString(8)} ${createHash("sha256").update(readFileSync(p)).digest("hex")}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const UP_SEQUENCE = (env: string) => ["…|--version", "VBoxManage|--version", `${env}|up --provider=virtualbox`, `${env}|status --machine-readable`];
 /** The calls, with the directory of the version check (the user's) left out: it is wherever coreform ran. */
