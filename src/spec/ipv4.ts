@@ -33,6 +33,9 @@ export function contains(outer: Cidr, inner: Cidr): boolean {
   return inner.base >= outer.base && inner.base + inner.size <= outer.base + outer.size;
 }
 
+/** Whether two blocks share an address (CIDR blocks either nest or are apart). */
+export const overlaps = (a: Cidr, b: Cidr): boolean => contains(a, b) || contains(b, a);
+
 /**
  * Planned node addresses start at this offset in the block. The first addresses are taken on some
  * platform (AWS and Azure reserve .0–.3, GCE and OpenStack put the gateway at .1, VirtualBox's host

@@ -46,6 +46,9 @@ export function formatIssue(issue: SpecIssue): string {
   return issue.severity === "warning" ? `warning: ${line}` : line;
 }
 
+/** An error at `path`. */
+export const errorAt = (path: string, message: string): SpecIssue => ({ severity: "error", path, message });
+
 export const hasErrors = (issues: readonly SpecIssue[]) => issues.some((i) => i.severity === "error");
 
 /** How many errors the issues stand for, summaries counted in full. */
@@ -156,13 +159,12 @@ export function onePerPlace(issues: readonly SpecIssue[]): SpecIssue[] {
 
 /** Turns zod's issues into spec issues: an unknown key names that key. */
 export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): SpecIssue[] {
-  const error = (path: string, message: string): SpecIssue => ({ severity: "error", path, message });
   const bounded = new Set(issues.filter((i) => (i.code === "too_big" || i.code === "too_small") && !isImplicitBound(i)).map((i) => formatPath(i.path)));
   return issues.flatMap((iss) => {
-    if (iss.code === "unrecognized_keys") return iss.keys.map((key) => error(formatPath([...iss.path, key]), "unknown key"));
-    if (iss.code === "invalid_key") return [error(formatPath(iss.path), `name ${iss.issues[0]?.message ?? "is not valid"}`)];
+    if (iss.code === "unrecognized_keys") return iss.keys.map((key) => errorAt(formatPath([...iss.path, key]), "unknown key"));
+    if (iss.code === "invalid_key") return [errorAt(formatPath(iss.path), `name ${iss.issues[0]?.message ?? "is not valid"}`)];
     if (isImplicitBound(iss) && bounded.has(formatPath(iss.path))) return [];
-    return [error(formatPath(iss.path), iss.message)];
+    return [errorAt(formatPath(iss.path), iss.message)];
   });
 }
 

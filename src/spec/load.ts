@@ -1,14 +1,12 @@
 // cluster.yaml → Spec: YAML parsing, schema validation and the semantic rules, every problem at once.
 import { closeSync, openSync, readSync } from "node:fs";
 import yaml from "js-yaml";
-import { capRepeats, fromZodIssues, formatPath, hasErrors, messageForZodIssue, onePerPlace, ROOT, type SpecIssue } from "./issues";
+import { capRepeats, errorAt as error, fromZodIssues, formatPath, hasErrors, messageForZodIssue, onePerPlace, ROOT, type SpecIssue } from "./issues";
 import { salvage } from "./partial";
 import { checkRules } from "./rules";
 import { specSchema, type Spec } from "./schema";
 
 export type LoadResult = { spec: Spec; issues: SpecIssue[] } | { spec: undefined; issues: SpecIssue[] };
-
-const error = (path: string, message: string): SpecIssue => ({ severity: "error", path, message });
 
 /** A spec is a few KiB (the commented default is 5); anything near this is not a spec, and is refused unread. */
 export const MAX_SPEC_BYTES = 1024 * 1024;

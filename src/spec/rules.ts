@@ -1,7 +1,7 @@
 // Semantic rules: checks that span fields. Each rule is a named function that pushes issues and never
 // throws; `checkRules` runs them all so that every problem is reported at once. On a spec that failed
 // the schema they get what parsed (partial.ts): a rule that reads a broken value is skipped.
-import { contains, formatCidr, formatIp, nodeCapacity, parseCidr, PUBLIC_ADDRESSES, publicAddresses } from "./ipv4";
+import { contains, formatCidr, formatIp, nodeCapacity, overlaps, parseCidr, PUBLIC_ADDRESSES, publicAddresses, type Cidr } from "./ipv4";
 import type { SpecIssue } from "./issues";
 import { BrokenInput } from "./partial";
 import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
@@ -23,10 +23,13 @@ function networks(spec: Spec): { path: string; cidr: string }[] {
   return out;
 }
 
+/** The message for a block written with host bits (10.42.0.5/24), or undefined for a network address. */
+const hostBits = (c: Cidr & { readonly address: number }) => (c.address !== c.base ? `host bits are set: did you mean ${formatCidr(c)}?` : undefined);
+
 export function cidrIsNetworkAddress(spec: Spec, push: Push): void {
   for (const { path, cidr } of networks(spec)) {
-    const c = parseCidr(cidr);
-    if (c.address !== c.base) push("error", path, `host bits are set: did you mean ${formatCidr(c)}?`);
+    const why = hostBits(parseCidr(cidr));
+    if (why) push("error", path, why);
   }
 }
 
@@ -52,11 +55,12 @@ export function cidrHoldsAllNodes(spec: Spec, push: Push): void {
 
 /** Where nodes may be planned: private and shared address space, so no node shadows a public address. */
 const PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"].map(parseCidr);
+const isPrivate = (c: Cidr) => PRIVATE.some((p) => contains(p, c));
 
 export function cidrIsPrivate(spec: Spec, push: Push): void {
   for (const { path, cidr } of networks(spec)) {
     const c = parseCidr(cidr);
-    if (contains(LOOPBACK, c) || PRIVATE.some((p) => contains(p, c))) continue;
+    if (contains(LOOPBACK, c) || isPrivate(c)) continue;
     push(
       "error",
       path,
@@ -77,12 +81,11 @@ export function schedulerRangesApart(spec: Spec, push: Push): void {
     { path: "scheduler.podCidr", cidr: spec.scheduler.podCidr },
     { path: "scheduler.serviceCidr", cidr: spec.scheduler.serviceCidr },
   ];
-  const overlap = (a: string, b: string) => contains(parseCidr(a), parseCidr(b)) || contains(parseCidr(b), parseCidr(a));
   for (const [i, { path, cidr }] of ranges.entries()) {
     const c = parseCidr(cidr);
-    if (c.address !== c.base) push("error", path, `host bits are set: did you mean ${formatCidr(c)}?`);
-    else if (!PRIVATE.some((p) => contains(p, c))) push("error", path, `${cidr} is not a private range: use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`);
-    for (const other of [...ranges.slice(0, i), ...networks(spec)].filter((o) => overlap(o.cidr, cidr)))
+    const why = hostBits(c) ?? (isPrivate(c) ? undefined : `${cidr} is not a private range: use one inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16`);
+    if (why) push("error", path, why);
+    for (const other of [...ranges.slice(0, i), ...networks(spec)].filter((o) => overlaps(parseCidr(o.cidr), c)))
       push("error", path, `${cidr} overlaps ${other.path} (${other.cidr}): pods could not reach those addresses, choose a range apart from it`);
   }
 }
