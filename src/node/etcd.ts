@@ -2,6 +2,7 @@
 // mutual TLS for clients and peers, the v2 API on for locksmith. The unit replaces Flatcar's own
 // etcd-member.service (as Typhoon does) so that certificate paths read the same inside and outside the
 // container: /etc/etcd/tls is mounted at the same path.
+import { membersInOrderFor } from "../plan/plan";
 import type { CertKey } from "../secrets/pki";
 import { PUBLIC, SECRET } from "../modes";
 import type { NodeContext } from "./context";
@@ -17,6 +18,12 @@ export const ETCD_CA_FILE = `${ETCD_TLS_DIR}/ca.crt`;
 /** A control node's member certificate, for etcd's listeners and for every etcd client on the node. */
 export const MEMBER_CERT = `${ETCD_TLS_DIR}/member.crt`;
 export const MEMBER_KEY = `${ETCD_TLS_DIR}/member.key`;
+
+/** The etcd client URLs in this node's order (membersInOrderFor), comma-separated as locksmith, fleet and k3s take them. */
+export const etcdEndpointsFor = ({ plan, node }: Pick<NodeContext, "plan" | "node">): string =>
+  membersInOrderFor(plan, node)
+    .map((m) => m.clientUrl)
+    .join(",");
 
 /**
  * The certificate an etcd client on this node presents: on a control node its member's (made for

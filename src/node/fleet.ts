@@ -1,11 +1,10 @@
 // fleet (legacy): quay.io/coreos/fleet in Docker with host networking on every node, against the
 // cluster's etcd v2 API over TLS (etcdClientCert: which certificate; FLEET_* settings: coreos/fleet
 // Documentation/deployment-and-configuration.md).
-import { membersInOrderFor } from "../plan/plan";
 import { dirname } from "node:path";
 import { PUBLIC } from "../modes";
 import type { NodeContext } from "./context";
-import { ETCD_CA_FILE, etcdClientCert } from "./etcd";
+import { ETCD_CA_FILE, etcdClientCert, etcdEndpointsFor } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
@@ -18,13 +17,13 @@ export const FLEET_KEY_PREFIX = "/_coreos.com/fleet/";
 type Fleet = Extract<NodeContext["spec"]["scheduler"], { kind: "fleet" }>;
 
 export function fleetPart(ctx: NodeContext): NodePart {
-  const { spec, plan, node, secrets } = ctx;
+  const { spec, node, secrets } = ctx;
   const client = secrets.clients.fleet;
   if (!client) throw new Error(`fleet's client certificate is missing for ${node.name}`);
   const tls = etcdClientCert(ctx, client, TLS_DIR);
   const env = renderTemplate("fleet.env", {
     name: node.name,
-    endpoints: membersInOrderFor(plan, node).map((m) => m.clientUrl).join(","),
+    endpoints: etcdEndpointsFor(ctx),
     caFile: ETCD_CA_FILE,
     certFile: tls.certFile,
     keyFile: tls.keyFile,

@@ -8,7 +8,7 @@ import { KUBERNETES_API_PORT, membersInOrderFor } from "../plan/plan";
 import { formatIp, parseCidr } from "../spec/ipv4";
 import { PUBLIC, SECRET } from "../modes";
 import type { NodeContext } from "./context";
-import { ETCD_CA_FILE, MEMBER_CERT, MEMBER_KEY } from "./etcd";
+import { ETCD_CA_FILE, etcdEndpointsFor, MEMBER_CERT, MEMBER_KEY } from "./etcd";
 import type { NodeFile, NodeLink, NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
@@ -80,7 +80,7 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
         "node-ip": node.ip,
         "tls-san": [node.ip, node.name],
         "token-file": TOKEN_FILE,
-        "datastore-endpoint": members.map((m) => m.clientUrl).join(","),
+        "datastore-endpoint": etcdEndpointsFor({ plan, node }),
         "datastore-cafile": ETCD_CA_FILE,
         // Servers run on control nodes only (etcdClientCert in ./etcd.ts).
         "datastore-certfile": MEMBER_CERT,

@@ -1,10 +1,9 @@
 // updates on every node: update_engine's group and server, and locksmithd's reboot strategy. With
 // etcd-lock, locksmithd takes the reboot lock in etcd (v2 API) over TLS (etcdClientCert: which certificate).
 // Both read /etc/flatcar/update.conf (locksmithd as an EnvironmentFile, so values need no quotes).
-import { membersInOrderFor } from "../plan/plan";
 import { PUBLIC } from "../modes";
 import type { NodeContext } from "./context";
-import { ETCD_CA_FILE, etcdClientCert } from "./etcd";
+import { ETCD_CA_FILE, etcdClientCert, etcdEndpointsFor } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
@@ -12,7 +11,7 @@ export const UPDATE_CONF = "/etc/flatcar/update.conf";
 export const LOCKSMITH_TLS_DIR = "/etc/flatcar/locksmith";
 
 export function updatesPart(ctx: NodeContext): NodePart {
-  const { spec, plan, node, secrets } = ctx;
+  const { spec, secrets } = ctx;
   const { rebootStrategy, window } = spec.updates;
   const etcdLock = rebootStrategy === "etcd-lock";
   const tls = etcdLock ? etcdClientCert(ctx, secrets.clients.locksmith, LOCKSMITH_TLS_DIR) : undefined;
@@ -21,7 +20,7 @@ export function updatesPart(ctx: NodeContext): NodePart {
     server: spec.updates.server,
     rebootStrategy,
     locksmith: tls
-      ? { endpoints: membersInOrderFor(plan, node).map((m) => m.clientUrl).join(","), caFile: ETCD_CA_FILE, certFile: tls.certFile, keyFile: tls.keyFile }
+      ? { endpoints: etcdEndpointsFor(ctx), caFile: ETCD_CA_FILE, certFile: tls.certFile, keyFile: tls.keyFile }
       : false,
     window: window && rebootStrategy !== "off" ? window : false,
   });
