@@ -1,0 +1,74 @@
+// What every hand-written provider binding in this folder shares. No prebuilt CDKTF package exists for
+// the OpenStack and libvirt providers and `cdktf get` needs the registry, so coreform carries small
+// typed bindings of its own: a provider class and one class per resource type it uses, with typed
+// props for exactly the attributes it sets (camelCase in TypeScript, snake_case in the synthesized
+// JSON, as CDKTF's generated bindings do) and getters for the computed attributes it reads.
+// The test suite checks every synthesized stack against the providers' real schemas
+// (test/helpers/tf-schema.ts), so a misspelt or misplaced attribute fails there, not at `terraform plan`.
+import { TerraformProvider, TerraformResource, type TerraformMetaArguments } from "cdktf";
+import type { Construct } from "constructs";
+
+/** A provider as `terraform.required_providers` names it. */
+export interface ProviderInfo {
+  /** Local name and resource type prefix: `openstack`, `libvirt`. */
+  readonly name: string;
+  /** Registry source: `terraform-provider-openstack/openstack`. */
+  readonly source: string;
+  /** The version constraint written to required_providers. */
+  readonly version: string;
+}
+
+/**
+ * `serverGroupIds` → `server_group_ids`, through objects and arrays. Values under a key in `verbatim`
+ * (maps whose keys are the user's, like `metadata`) keep their keys. Undefined values are dropped, so
+ * an unset optional attribute is absent from the JSON, not null.
+ */
+export function toTerraform(value: unknown, verbatim: ReadonlySet<string> = new Set()): unknown {
+  if (Array.isArray(value)) return value.map((v) => toTerraform(v, verbatim));
+  if (value === null || typeof value !== "object" || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    out[key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)] = verbatim.has(key) ? v : toTerraform(v, verbatim);
+  }
+  return out;
+}
+
+const META = ["dependsOn", "count", "provider", "lifecycle", "forEach", "provisioners", "connection"] as const;
+
+/** A provider block: its settings, and the required_providers entry CDKTF writes from the metadata. */
+export class BoundProvider<Props extends object> extends TerraformProvider {
+  constructor(scope: Construct, id: string, info: ProviderInfo, private readonly props: Props) {
+    super(scope, id, {
+      terraformResourceType: info.name,
+      terraformGeneratorMetadata: { providerName: info.name, providerVersionConstraint: info.version },
+      terraformProviderSource: info.source,
+    });
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return toTerraform(this.props) as Record<string, unknown>;
+  }
+}
+
+/** A resource of a bound provider: meta-arguments (lifecycle, dependsOn…) go to CDKTF, the rest is its attributes. */
+export class BoundResource<Props extends object> extends TerraformResource {
+  private readonly attributes: Omit<Props, keyof TerraformMetaArguments>;
+  private readonly verbatim: ReadonlySet<string>;
+
+  constructor(scope: Construct, id: string, info: ProviderInfo, type: string, props: Props & TerraformMetaArguments, verbatim: readonly string[] = []) {
+    super(scope, id, {
+      terraformResourceType: type,
+      terraformGeneratorMetadata: { providerName: info.name, providerVersionConstraint: info.version },
+      ...Object.fromEntries(META.filter((k) => props[k] !== undefined).map((k) => [k, props[k]])),
+    });
+    const attributes = { ...props } as Record<string, unknown>;
+    for (const k of META) delete attributes[k];
+    this.attributes = attributes as Omit<Props, keyof TerraformMetaArguments>;
+    this.verbatim = new Set(verbatim);
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return toTerraform(this.attributes, this.verbatim) as Record<string, unknown>;
+  }
+}

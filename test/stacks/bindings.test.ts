@@ -1,0 +1,50 @@
+// The bindings' shared machinery (stacks/bindings/base.ts), and the schema check every openstack and
+// kvm stack goes through: it must catch what a hand-written binding can get wrong.
+import { TerraformStack, Testing } from "cdktf";
+import { BoundProvider, BoundResource, toTerraform, type ProviderInfo } from "../../stacks/bindings/base";
+import { checkSchema, itWithSchemas } from "../helpers/tf-schema";
+
+const OPENSTACK: ProviderInfo = { name: "openstack", source: "terraform-provider-openstack/openstack", version: "~> 3.4" };
+
+describe("toTerraform", () => {
+  it("writes camelCase props as snake_case attributes, through objects and arrays, dropping undefined", () => {
+    expect(toTerraform({ flavorName: "m1", network: [{ fixedIpV4: "10.0.0.1", port: undefined }], nothing: undefined })).toEqual({
+      flavor_name: "m1",
+      network: [{ fixed_ip_v4: "10.0.0.1" }],
+    });
+  });
+
+  it("keeps the user's keys in maps named verbatim", () => {
+    expect(toTerraform({ metadata: { coreformRole: "x" }, allocationPool: { startIp: "a" } }, new Set(["metadata"]))).toEqual({
+      metadata: { coreformRole: "x" },
+      allocation_pool: { start_ip: "a" },
+    });
+  });
+});
+
+describe("a bound resource, synthesized", () => {
+  const synth = (props: Record<string, unknown>) => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new BoundProvider(stack, "openstack", OPENSTACK, { region: "r1" });
+    new BoundResource(stack, "vm", OPENSTACK, "openstack_compute_instance_v2", { ...props, lifecycle: { ignoreChanges: ["user_data"] } });
+    return Testing.synth(stack);
+  };
+
+  it("carries its attributes, its meta-arguments and the provider's required_providers entry", () => {
+    const tf = JSON.parse(synth({ name: "n", flavorName: "m1" }));
+    expect(tf.resource.openstack_compute_instance_v2.vm).toEqual({ name: "n", flavor_name: "m1", lifecycle: { ignore_changes: ["user_data"] } });
+    expect(tf.provider.openstack).toEqual([{ region: "r1" }]);
+    expect(tf.terraform.required_providers.openstack).toEqual({ source: "terraform-provider-openstack/openstack", version: "~> 3.4" });
+  });
+
+  itWithSchemas()("passes the schema check when right, and fails it with the attribute named when not", () => {
+    expect(checkSchema(synth({ name: "n", flavorName: "m1" }), ["openstack"])).toMatchObject({ code: 0, problems: [] });
+    const bad = checkSchema(synth({ flavourName: "m1", allMetadata: {} }), ["openstack"]);
+    expect(bad.code).toBe(1);
+    expect(bad.problems).toEqual([
+      'resource.openstack_compute_instance_v2.vm.all_metadata: attribute "all_metadata" is computed-only (read-only) and cannot be set',
+      'resource.openstack_compute_instance_v2.vm.flavour_name: unknown attribute or block "flavour_name"',
+      'resource.openstack_compute_instance_v2.vm: missing required attribute "name"',
+    ]);
+  });
+});
