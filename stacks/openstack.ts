@@ -14,6 +14,7 @@ import {
   ComputeInstanceV2,
   DataImagesImageV2,
   DataNetworkingNetworkV2,
+  DataNetworkingSubnetV2,
   ImagesImageV2,
   NetworkingFloatingipV2,
   NetworkingNetworkV2,
@@ -93,6 +94,20 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
     internet = [new NetworkingRouterInterfaceV2(stack, "router-subnet", { routerId: router.id, subnetId: subnet.id })];
     networkId = network.id;
     subnetId = subnet.id;
+  } else {
+    // The ports take the planned addresses in the given subnet: `terraform plan` stops before anything
+    // is created when it does not hold network.cidr or is not in the given network.
+    new DataNetworkingSubnetV2(stack, "existing-subnet", {
+      subnetId,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${self.cidr == "${plan.cidr}" && self.network_id == "${networkId}"}`,
+            errorMessage: `environments.${plan.environment}: subnetId must be a subnet of networkId holding network.cidr ${plan.cidr}, where the nodes' addresses are planned`,
+          },
+        ],
+      },
+    });
   }
 
   // firewall: one security group on every node's port, without Neutron's default rules: the plan's

@@ -79,6 +79,18 @@ export class DataNetworkingNetworkV2 extends BoundDataSource<DataNetworkingNetwo
   }
 }
 
+export interface DataNetworkingSubnetV2Props {
+  readonly subnetId: string;
+}
+
+/** An existing subnet, read to check it (its `cidr` and `network_id` in a postcondition). */
+export class DataNetworkingSubnetV2 extends BoundDataSource<DataNetworkingSubnetV2Props> {
+  static readonly tfResourceType = "openstack_networking_subnet_v2";
+  constructor(scope: Construct, id: string, props: DataNetworkingSubnetV2Props & Meta) {
+    super(scope, id, OPENSTACK, DataNetworkingSubnetV2.tfResourceType, props);
+  }
+}
+
 export interface NetworkingNetworkV2Props {
   readonly name: string;
   readonly description?: string;

@@ -204,6 +204,18 @@ describe("openstack settings", () => {
       expect(port.fixed_ip).toEqual([{ subnet_id: SUBNET_ID, ip_address: expect.stringMatching(/^10\.42\.0\.1\d$/) }]);
     }
     for (const [, instance] of instances(tf)) expect(instance).not.toHaveProperty("depends_on");
+    // `terraform plan` checks that the subnet holds the planned addresses and is in the given network
+    expect(tf.data!.openstack_networking_subnet_v2!["existing-subnet"]).toEqual({
+      subnet_id: SUBNET_ID,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: `\${self.cidr == "10.42.0.0/24" && self.network_id == "${NETWORK_ID}"}`,
+            error_message: "environments.openstack: subnetId must be a subnet of networkId holding network.cidr 10.42.0.0/24, where the nodes' addresses are planned",
+          },
+        ],
+      },
+    });
     // floating IPs still come from the external network
     expect(resources(tf, "openstack_networking_floatingip_v2").map(([, f]) => f.pool)).toEqual(["public", "public", "public", "public"]);
   });
@@ -211,7 +223,7 @@ describe("openstack settings", () => {
   it("an existing network without public addresses needs no external network at all", () => {
     const tf = tfOf("privateExisting");
     expect(tf.resource).not.toHaveProperty("openstack_networking_floatingip_v2");
-    expect(tf.data ?? {}).not.toHaveProperty("openstack_networking_network_v2");
+    expect(tf.data).not.toHaveProperty("openstack_networking_network_v2");
     expect(JSON.stringify(tf)).not.toContain('"public"');
   });
 
