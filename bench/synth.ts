@@ -1,5 +1,5 @@
 // `cdktf synth`: the CDKTF app alone (`node dist/stacks/main.js` with the variables the cdktf CLI gives
-// it, read from @cdktf/cli-core's synth-stack.js) on the default spec (three stacks) and on a 1000-node
+// it, read from @cdktf/cli-core's synth-stack.js) on the default spec (four stacks) and on a 1000-node
 // environment of each cloud, the whole `cdktf synth` through the CLI, and the `npm run build` that the
 // repository's cdktf.json runs before the app. Secrets are rendered first: the app never creates them.
 import { spawnSync } from "node:child_process";
@@ -32,12 +32,12 @@ function rendered(dir: string, env?: string): string {
 
 const stackBytes = (dir: string, stack: string) => statSync(join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json")).size;
 
-const STACKS = ["prod", "gce", "azure"] as const;
+const STACKS = ["openstack", "prod", "gce", "azure"] as const;
 /** The platforms measured at 1000 nodes, by the default spec's environment that has them. */
-const LARGE = { aws: "prod", gce: "gce", azure: "azure" } as const;
+const LARGE = { aws: "prod", gce: "gce", azure: "azure", openstack: "openstack" } as const;
 
 export function synthSection(runs: number, heavyRuns: number): Section {
-  // The default spec exactly as shipped, every environment rendered: the app writes prod, gce and azure.
+  // The default spec exactly as shipped, every environment rendered: the app writes openstack, prod, gce and azure.
   const dflt = rendered(defaultProject());
   const app = measure({ cmd: process.execPath, args: [APP], cwd: dflt, env: appEnv(dflt) }, runs);
   const defaultBytes = STACKS.reduce((sum, stack) => sum + stackBytes(dflt, stack), 0);
