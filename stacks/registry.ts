@@ -10,6 +10,7 @@ import type { Environment, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
 import { azureStack } from "./azure";
 import { gceStack } from "./gce";
+import { openstackStack } from "./openstack";
 
 export interface StackInput<P extends Platform = Platform> {
   readonly plan: ClusterPlan;
@@ -36,7 +37,7 @@ const NOT_YET = "not yet";
 export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRANT | typeof NOT_YET } = {
   vagrant: VAGRANT,
   libvirt: NOT_YET,
-  openstack: NOT_YET,
+  openstack: openstackStack,
   aws: awsStack,
   gce: gceStack,
   azure: azureStack,

@@ -285,6 +285,25 @@ export function flatcarHasImageForArch(spec: Spec, push: Push): void {
   }
 }
 
+/** An existing network needs its subnet (the ports' fixed IPs are in it), and an existing subnet its network. */
+export function openstackNetworkAndSubnetTogether(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "openstack" || (env.networkId === undefined) === (env.subnetId === undefined)) continue;
+    const [missing, given] = env.networkId === undefined ? ["networkId", "subnetId"] : ["subnetId", "networkId"];
+    push("error", `environments.${name}.${missing}`, `required with ${given}: give both, or neither to let the stack create them`);
+  }
+}
+
+/** The router the stack builds and every floating IP need the external network; an existing network without floating IPs does not. */
+export function openstackExternalNetworkWhenNeeded(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "openstack" || env.externalNetwork !== undefined) continue;
+    const needs = [...(env.networkId && env.subnetId ? [] : ["the router of the network the stack creates"]), ...(env.publicAddresses ? ["floating IPs (publicAddresses)"] : [])];
+    if (needs.length)
+      push("error", `environments.${name}.externalNetwork`, `required for ${needs.join(" and ")}: name the cloud's external network (openstack network list --external)`);
+  }
+}
+
 /** A GCE zone is `<region>-<letter>`: the nodes run in `zone`, their subnetwork is in `region`. */
 export function gceZoneInRegion(spec: Spec, push: Push): void {
   for (const [name, env] of Object.entries(spec.environments)) {
@@ -346,6 +365,8 @@ export const RULES: readonly Rule[] = [
   azureFreeOfferIsX86,
   azureLtsNeedsSku,
   awsPrivateNodesNeedTheirSubnet,
+  openstackNetworkAndSubnetTogether,
+  openstackExternalNetworkWhenNeeded,
 ];
 
 /** Every rule's issues, in rule order. A rule that reads a value that did not parse is left out whole. */

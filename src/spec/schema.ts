@@ -72,21 +72,6 @@ const libvirt = z.strictObject({
   ),
 });
 
-const openstack = z.strictObject({
-  platform: z.literal("openstack"),
-  ...environmentBase,
-  ...firewall,
-  /** @default the cloud's default region (from clouds.yaml / OS_REGION_NAME) */
-  region: z.string().min(1).optional(),
-  /** Name of the external network the router uplinks to (floating IPs come from it). */
-  externalNetwork: z.string().min(1),
-  /** An existing Flatcar image; without it the stack imports the channel's OpenStack image. */
-  imageName: z.string().min(1).optional(),
-  /** Key pair for the `core` user besides `ssh.authorizedKeys`. */
-  keyPair: z.string().min(1).optional(),
-  ...perRole(z.strictObject({ flavor: z.string().min(1), diskGiB: diskGiB.optional() })),
-});
-
 /**
  * Where Terraform keeps an environment's state. State holds every node's user data, TLS keys included:
  * S3 state is always encrypted (GCS and Azure Storage encrypt every object at rest anyway); local state
@@ -166,6 +151,40 @@ const aws = z.strictObject({
 
 /** Whether each node gets a public address; without, the stack gives the network a NAT for the way out. */
 const publicAddresses = z.boolean().default(true);
+
+/** A Neutron id (a UUID). */
+const neutronId = (what: string) => z.guid({ error: `must be the id of an existing ${what} (a UUID like 00000000-0000-0000-0000-000000000000)` });
+
+const openstack = z.strictObject({
+  platform: z.literal("openstack"),
+  ...environmentBase,
+  ...firewall,
+  /** @default local state in `.coreform/<env>/terraform.tfstate` */
+  backend: stateBackend.optional(),
+  /**
+   * The clouds.yaml entry to use (credentials, auth URL, region). Credentials never go in the spec.
+   * @default the OS_* environment (OS_CLOUD, or OS_AUTH_URL, OS_USERNAME…)
+   */
+  cloud: z.string().min(1).optional(),
+  /** @default the cloud's default region (from clouds.yaml / OS_REGION_NAME) */
+  region: z.string().min(1).optional(),
+  /**
+   * Name of the external network: the stack's router uplinks to it and floating IPs come from it.
+   * Needed unless the nodes go in an existing network (networkId, subnetId) without publicAddresses.
+   */
+  externalNetwork: z.string().min(1).optional(),
+  /** Existing network and subnet (holding network.cidr); without them the stack creates both and a router. */
+  networkId: neutronId("network").optional(),
+  subnetId: neutronId("subnet").optional(),
+  /** A floating IP per node, from externalNetwork; without, nodes have private addresses only. @default true */
+  publicAddresses,
+  /** An existing Glance image of Flatcar, by name. @default the stack imports os.channel's OpenStack image (at os.version) */
+  imageName: z.string().min(1).optional(),
+  /** Key pair for the `core` user besides `ssh.authorizedKeys`. */
+  keyPair: z.string().min(1).optional(),
+  /** `flavor` sizes a role's machines; `diskGiB` boots them from a volume of that size instead of the flavor's disk. */
+  ...perRole(z.strictObject({ flavor: z.string().min(1), diskGiB: diskGiB.optional() })),
+});
 
 const gce = z.strictObject({
   platform: z.literal("gce"),

@@ -5,7 +5,7 @@
 // JSON, as CDKTF's generated bindings do) and getters for the computed attributes it reads.
 // The test suite checks every synthesized stack against the providers' real schemas
 // (test/helpers/tf-schema.ts), so a misspelt or misplaced attribute fails there, not at `terraform plan`.
-import { TerraformProvider, TerraformResource, type TerraformMetaArguments } from "cdktf";
+import { TerraformDataSource, TerraformProvider, TerraformResource, type TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
 
 /** A provider as `terraform.required_providers` names it. */
@@ -51,20 +51,44 @@ export class BoundProvider<Props extends object> extends TerraformProvider {
   }
 }
 
+/** Props split into the meta-arguments CDKTF handles itself and the attributes the binding writes. */
+function split<Props extends object>(info: ProviderInfo, type: string, props: Props & TerraformMetaArguments) {
+  const attributes = { ...props } as Record<string, unknown>;
+  for (const k of META) delete attributes[k];
+  const config = {
+    terraformResourceType: type,
+    terraformGeneratorMetadata: { providerName: info.name, providerVersionConstraint: info.version },
+    ...Object.fromEntries(META.filter((k) => props[k] !== undefined).map((k) => [k, props[k]])),
+  };
+  return { config, attributes };
+}
+
 /** A resource of a bound provider: meta-arguments (lifecycle, dependsOn…) go to CDKTF, the rest is its attributes. */
 export class BoundResource<Props extends object> extends TerraformResource {
-  private readonly attributes: Omit<Props, keyof TerraformMetaArguments>;
+  private readonly attributes: Record<string, unknown>;
   private readonly verbatim: ReadonlySet<string>;
 
   constructor(scope: Construct, id: string, info: ProviderInfo, type: string, props: Props & TerraformMetaArguments, verbatim: readonly string[] = []) {
-    super(scope, id, {
-      terraformResourceType: type,
-      terraformGeneratorMetadata: { providerName: info.name, providerVersionConstraint: info.version },
-      ...Object.fromEntries(META.filter((k) => props[k] !== undefined).map((k) => [k, props[k]])),
-    });
-    const attributes = { ...props } as Record<string, unknown>;
-    for (const k of META) delete attributes[k];
-    this.attributes = attributes as Omit<Props, keyof TerraformMetaArguments>;
+    const { config, attributes } = split(info, type, props);
+    super(scope, id, config);
+    this.attributes = attributes;
+    this.verbatim = new Set(verbatim);
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return toTerraform(this.attributes, this.verbatim) as Record<string, unknown>;
+  }
+}
+
+/** A data source of a bound provider (a lookup, `data.<type>.<id>`), built like a resource. */
+export class BoundDataSource<Props extends object> extends TerraformDataSource {
+  private readonly attributes: Record<string, unknown>;
+  private readonly verbatim: ReadonlySet<string>;
+
+  constructor(scope: Construct, id: string, info: ProviderInfo, type: string, props: Props & TerraformMetaArguments, verbatim: readonly string[] = []) {
+    const { config, attributes } = split(info, type, props);
+    super(scope, id, config);
+    this.attributes = attributes;
     this.verbatim = new Set(verbatim);
   }
 

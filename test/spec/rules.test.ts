@@ -509,3 +509,36 @@ describe("awsPrivateNodesNeedTheirSubnet", () => {
     ["private nodes in the stack's network", aws({ publicAddresses: false }), [["error", "environments.prod.publicAddresses", "false needs a subnet with its own way out (a NAT gateway): give vpcId and subnetId"]]],
   ])("%s", (_n, edit, expected) => expectRule(rules.awsPrivateNodesNeedTheirSubnet, edit, expected));
 });
+
+const NETWORK_ID = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
+const SUBNET_ID = "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b";
+const openstackEnv = (extra: object = {}) => ({ platform: "openstack" as const, externalNetwork: "public", adminCidrs: ADMIN, control: { flavor: "m1.medium" }, worker: { flavor: "m1.large" }, ...extra });
+/** An openstack environment `os` with `extra`; `externalNetwork: undefined` leaves it out. */
+const os = (extra: object = {}): Edit => (d) => {
+  const env: Record<string, unknown> = openstackEnv(extra);
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  d.environments.os = env as never;
+};
+
+describe("openstackNetworkAndSubnetTogether", () => {
+  it.each<Row>([
+    ["neither: the stack creates both", os(), []],
+    ["both", os({ networkId: NETWORK_ID, subnetId: SUBNET_ID }), []],
+    ["a platform without them", () => {}, []],
+    ["a network alone", os({ networkId: NETWORK_ID }), [["error", "environments.os.subnetId", "required with networkId: give both, or neither to let the stack create them"]]],
+    ["a subnet alone", os({ subnetId: SUBNET_ID }), [["error", "environments.os.networkId", "required with subnetId"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.openstackNetworkAndSubnetTogether, edit, expected));
+});
+
+describe("openstackExternalNetworkWhenNeeded", () => {
+  const existing = { networkId: NETWORK_ID, subnetId: SUBNET_ID };
+  it.each<Row>([
+    ["given", os(), []],
+    ["given, with an existing network and no floating IPs", os({ ...existing, publicAddresses: false }), []],
+    ["left out with an existing network and no floating IPs: nothing needs it", os({ ...existing, publicAddresses: false, externalNetwork: undefined }), []],
+    ["left out: the router and the floating IPs need it", os({ externalNetwork: undefined }), [["error", "environments.os.externalNetwork", "required for the router of the network the stack creates and floating IPs (publicAddresses)"]]],
+    ["left out without floating IPs: the router needs it", os({ externalNetwork: undefined, publicAddresses: false }), [["error", "environments.os.externalNetwork", "required for the router of the network the stack creates: name"]]],
+    ["left out with an existing network: the floating IPs need it", os({ ...existing, externalNetwork: undefined }), [["error", "environments.os.externalNetwork", "required for floating IPs (publicAddresses): name"]]],
+    ["left out with only a network id: the stack creates the network, so the router needs it", os({ networkId: NETWORK_ID, externalNetwork: undefined, publicAddresses: false }), [["error", "environments.os.externalNetwork", "required for the router"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.openstackExternalNetworkWhenNeeded, edit, expected));
+});

@@ -1,7 +1,7 @@
 // The bindings' shared machinery (stacks/bindings/base.ts), and the schema check every openstack and
 // kvm stack goes through: it must catch what a hand-written binding can get wrong.
 import { TerraformStack, Testing } from "cdktf";
-import { BoundProvider, BoundResource, toTerraform, type ProviderInfo } from "../../stacks/bindings/base";
+import { BoundDataSource, BoundProvider, BoundResource, toTerraform, type ProviderInfo } from "../../stacks/bindings/base";
 import { checkSchema, itWithSchemas } from "../helpers/tf-schema";
 
 const OPENSTACK: ProviderInfo = { name: "openstack", source: "terraform-provider-openstack/openstack", version: "~> 3.4" };
@@ -46,5 +46,26 @@ describe("a bound resource, synthesized", () => {
       'resource.openstack_compute_instance_v2.vm.flavour_name: unknown attribute or block "flavour_name"',
       'resource.openstack_compute_instance_v2.vm: missing required attribute "name"',
     ]);
+  });
+});
+
+describe("a bound data source, synthesized", () => {
+  const synth = (props: Record<string, unknown>) => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new BoundProvider(stack, "openstack", OPENSTACK, {});
+    const image = new BoundDataSource(stack, "image", OPENSTACK, "openstack_images_image_v2", { ...props, dependsOn: [] });
+    new BoundResource(stack, "vm", OPENSTACK, "openstack_compute_instance_v2", { name: "n", imageId: image.getStringAttribute("id") });
+    return Testing.synth(stack);
+  };
+
+  it("is written under data with snake_case attributes, and its computed attributes are references", () => {
+    const tf = JSON.parse(synth({ name: "flatcar", mostRecent: true }));
+    expect(tf.data.openstack_images_image_v2.image).toEqual({ name: "flatcar", most_recent: true, depends_on: [] });
+    expect(tf.resource.openstack_compute_instance_v2.vm.image_id).toBe("${data.openstack_images_image_v2.image.id}");
+  });
+
+  itWithSchemas()("goes through the schema check as data sources do", () => {
+    expect(checkSchema(synth({ name: "flatcar", mostRecent: true }), ["openstack"])).toMatchObject({ code: 0, problems: [] });
+    expect(checkSchema(synth({ name: "flatcar", newest: true }), ["openstack"]).problems).toEqual(['data.openstack_images_image_v2.image.newest: unknown attribute or block "newest"']);
   });
 });

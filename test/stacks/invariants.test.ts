@@ -108,6 +108,35 @@ const ROWS: readonly Row[] = [
     },
     immutable: ["source_image_reference", "custom_data"],
   },
+  {
+    platform: "openstack",
+    machines: (tf) => {
+      const ports = Object.fromEntries(resources(tf, "openstack_networking_port_v2"));
+      return resources(tf, "openstack_compute_instance_v2").map(([name, i]) => {
+        const port = ports[/^\$\{openstack_networking_port_v2\.(.+)\.id\}$/.exec(i.network[0].port)![1]!]!;
+        return { name, privateIp: port.fixed_ip[0].ip_address, userData: unliteral(i.user_data), ignoreChanges: i.lifecycle.ignore_changes };
+      });
+    },
+    inbound: (tf) => {
+      const groups = resources(tf, "openstack_networking_secgroup_v2");
+      const self = `\${openstack_networking_secgroup_v2.${groups[0]?.[0]}.id}`;
+      const ingress = resources(tf, "openstack_networking_secgroup_rule_v2").map(([, r]) => r).filter((r) => r.direction === "ingress");
+      return {
+        allows: ingress.map((r) => ({
+          protocol: protocol(r.protocol),
+          ...(r.protocol === "icmp" ? {} : { from: r.port_range_min, to: r.port_range_max }),
+          source: r.remote_group_id === self ? "nodes" : r.remote_ip_prefix,
+        })),
+        // One group, without Neutron's default rules, on every port (port security on): a security group lets in only what a rule allows.
+        deniesTheRest:
+          groups.length === 1 &&
+          groups[0]![1].delete_default_rules === true &&
+          ingress.every((r) => r.security_group_id === self) &&
+          resources(tf, "openstack_networking_port_v2").every(([, p]) => JSON.stringify(p.security_group_ids) === JSON.stringify([self]) && p.port_security_enabled !== false),
+      };
+    },
+    immutable: ["image_id", "user_data"],
+  },
 ];
 
 const key = (r: Inbound) => JSON.stringify([r.protocol, r.from ?? null, r.to ?? null, r.source]);

@@ -1,0 +1,271 @@
+// Bindings for terraform-provider-openstack/openstack 3.4: the provider, and exactly the resources, data
+// sources and attributes the OpenStack stack uses. Names and shapes (attribute or block, required,
+// computed-only) follow the provider's schema at v3.4.0 (github.com/terraform-provider-openstack/
+// terraform-provider-openstack, openstack/resource_openstack_<type>.go and data_source_openstack_<type>.go);
+// the stack tests check every synthesized stack against it (test/helpers/tf-schema.ts).
+import type { TerraformMetaArguments } from "cdktf";
+import type { Construct } from "constructs";
+import { BoundDataSource, BoundProvider, BoundResource, type ProviderInfo } from "./base";
+
+export const OPENSTACK: ProviderInfo = { name: "openstack", source: "terraform-provider-openstack/openstack", version: "~> 3.4" };
+
+type Meta = TerraformMetaArguments;
+
+export interface OpenstackProviderProps {
+  /** The clouds.yaml entry; credentials come from it or from the OS_* environment, never from the stack. */
+  readonly cloud?: string;
+  readonly region?: string;
+}
+
+export class OpenstackProvider extends BoundProvider<OpenstackProviderProps> {
+  static readonly tfResourceType = OPENSTACK.name;
+  constructor(scope: Construct, id: string, props: OpenstackProviderProps) {
+    super(scope, id, OPENSTACK, props);
+  }
+}
+
+// ---- image ----
+
+export interface ImagesImageV2Props {
+  readonly name: string;
+  readonly imageSourceUrl: string;
+  readonly containerFormat: string;
+  readonly diskFormat: string;
+  /** Image properties (Glance's own keys, kept as written). */
+  readonly properties?: Readonly<Record<string, string>>;
+}
+
+/** An image Glance imports from a URL (the provider downloads it, then uploads it). */
+export class ImagesImageV2 extends BoundResource<ImagesImageV2Props> {
+  static readonly tfResourceType = "openstack_images_image_v2";
+  constructor(scope: Construct, id: string, props: ImagesImageV2Props & Meta) {
+    super(scope, id, OPENSTACK, ImagesImageV2.tfResourceType, props, ["properties"]);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+}
+
+export interface DataImagesImageV2Props {
+  readonly name: string;
+  /** The newest image of that name, when several have it. */
+  readonly mostRecent?: boolean;
+}
+
+export class DataImagesImageV2 extends BoundDataSource<DataImagesImageV2Props> {
+  static readonly tfResourceType = "openstack_images_image_v2";
+  constructor(scope: Construct, id: string, props: DataImagesImageV2Props & Meta) {
+    super(scope, id, OPENSTACK, DataImagesImageV2.tfResourceType, props);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+}
+
+// ---- network ----
+
+export interface DataNetworkingNetworkV2Props {
+  readonly name: string;
+  readonly external?: boolean;
+}
+
+export class DataNetworkingNetworkV2 extends BoundDataSource<DataNetworkingNetworkV2Props> {
+  static readonly tfResourceType = "openstack_networking_network_v2";
+  constructor(scope: Construct, id: string, props: DataNetworkingNetworkV2Props & Meta) {
+    super(scope, id, OPENSTACK, DataNetworkingNetworkV2.tfResourceType, props);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+}
+
+export interface DataNetworkingSubnetV2Props {
+  readonly subnetId: string;
+}
+
+/** An existing subnet, read to check it (its `cidr` and `network_id` in a postcondition). */
+export class DataNetworkingSubnetV2 extends BoundDataSource<DataNetworkingSubnetV2Props> {
+  static readonly tfResourceType = "openstack_networking_subnet_v2";
+  constructor(scope: Construct, id: string, props: DataNetworkingSubnetV2Props & Meta) {
+    super(scope, id, OPENSTACK, DataNetworkingSubnetV2.tfResourceType, props);
+  }
+}
+
+export interface NetworkingNetworkV2Props {
+  readonly name: string;
+  readonly description?: string;
+  readonly adminStateUp?: boolean;
+}
+
+export class NetworkingNetworkV2 extends BoundResource<NetworkingNetworkV2Props> {
+  static readonly tfResourceType = "openstack_networking_network_v2";
+  constructor(scope: Construct, id: string, props: NetworkingNetworkV2Props & Meta) {
+    super(scope, id, OPENSTACK, NetworkingNetworkV2.tfResourceType, props);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+}
+
+export interface NetworkingSubnetV2Props {
+  readonly name: string;
+  readonly networkId: string;
+  readonly cidr: string;
+  readonly ipVersion: 4;
+  readonly enableDhcp?: boolean;
+  /** A block (a set of them): the addresses DHCP hands out. */
+  readonly allocationPool?: readonly { readonly start: string; readonly end: string }[];
+}
+
+export class NetworkingSubnetV2 extends BoundResource<NetworkingSubnetV2Props> {
+  static readonly tfResourceType = "openstack_networking_subnet_v2";
+  constructor(scope: Construct, id: string, props: NetworkingSubnetV2Props & Meta) {
+    super(scope, id, OPENSTACK, NetworkingSubnetV2.tfResourceType, props);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+}
+
+export interface NetworkingRouterV2Props {
+  readonly name: string;
+  readonly description?: string;
+  readonly externalNetworkId: string;
+}
+
+export class NetworkingRouterV2 extends BoundResource<NetworkingRouterV2Props> {
+  static readonly tfResourceType = "openstack_networking_router_v2";
+  constructor(scope: Construct, id: string, props: NetworkingRouterV2Props & Meta) {
+    super(scope, id, OPENSTACK, NetworkingRouterV2.tfResourceType, props);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+}
+
+export interface NetworkingRouterInterfaceV2Props {
+  readonly routerId: string;
+  readonly subnetId: string;
+}
+
+export class NetworkingRouterInterfaceV2 extends BoundResource<NetworkingRouterInterfaceV2Props> {
+  static readonly tfResourceType = "openstack_networking_router_interface_v2";
+  constructor(scope: Construct, id: string, props: NetworkingRouterInterfaceV2Props & Meta) {
+    super(scope, id, OPENSTACK, NetworkingRouterInterfaceV2.tfResourceType, props);
+  }
+}
+
+// ---- firewall ----
+
+export interface NetworkingSecgroupV2Props {
+  readonly name: string;
+  readonly description?: string;
+  /** Drop the egress-to-anywhere rules Neutron gives a new group: the stack states every rule itself. */
+  readonly deleteDefaultRules?: boolean;
+}
+
+export class NetworkingSecgroupV2 extends BoundResource<NetworkingSecgroupV2Props> {
+  static readonly tfResourceType = "openstack_networking_secgroup_v2";
+  constructor(scope: Construct, id: string, props: NetworkingSecgroupV2Props & Meta) {
+    super(scope, id, OPENSTACK, NetworkingSecgroupV2.tfResourceType, props);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+}
+
+export interface NetworkingSecgroupRuleV2Props {
+  readonly securityGroupId: string;
+  readonly direction: "ingress" | "egress";
+  readonly ethertype: "IPv4" | "IPv6";
+  /** Absent: any protocol. */
+  readonly protocol?: "tcp" | "udp" | "icmp";
+  readonly portRangeMin?: number;
+  readonly portRangeMax?: number;
+  readonly remoteIpPrefix?: string;
+  readonly remoteGroupId?: string;
+  readonly description?: string;
+}
+
+export class NetworkingSecgroupRuleV2 extends BoundResource<NetworkingSecgroupRuleV2Props> {
+  static readonly tfResourceType = "openstack_networking_secgroup_rule_v2";
+  constructor(scope: Construct, id: string, props: NetworkingSecgroupRuleV2Props & Meta) {
+    super(scope, id, OPENSTACK, NetworkingSecgroupRuleV2.tfResourceType, props);
+  }
+}
+
+// ---- machines ----
+
+export interface NetworkingPortV2Props {
+  readonly name: string;
+  readonly networkId: string;
+  readonly adminStateUp?: boolean;
+  /** A block (a list of them): the port's address in a subnet. */
+  readonly fixedIp: readonly { readonly subnetId: string; readonly ipAddress: string }[];
+  readonly securityGroupIds: readonly string[];
+}
+
+export class NetworkingPortV2 extends BoundResource<NetworkingPortV2Props> {
+  static readonly tfResourceType = "openstack_networking_port_v2";
+  constructor(scope: Construct, id: string, props: NetworkingPortV2Props & Meta) {
+    super(scope, id, OPENSTACK, NetworkingPortV2.tfResourceType, props);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+}
+
+export interface ComputeInstanceV2Props {
+  readonly name: string;
+  readonly flavorName: string;
+  /** The image to boot from; absent when booting from a volume made of it (blockDevice). */
+  readonly imageId?: string;
+  readonly keyPair?: string;
+  readonly userData: string;
+  readonly configDrive?: boolean;
+  /** Nova metadata: keys are the user's, kept as written. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** A block (a list of them): the machine's network interfaces, here one port each. */
+  readonly network: readonly { readonly port: string }[];
+  /** A block (a list of them): here the boot volume, made from the image. */
+  readonly blockDevice?: readonly {
+    readonly uuid: string;
+    readonly sourceType: "image";
+    readonly destinationType: "volume";
+    readonly volumeSize: number;
+    readonly bootIndex: number;
+    readonly deleteOnTermination: boolean;
+  }[];
+}
+
+export class ComputeInstanceV2 extends BoundResource<ComputeInstanceV2Props> {
+  static readonly tfResourceType = "openstack_compute_instance_v2";
+  constructor(scope: Construct, id: string, props: ComputeInstanceV2Props & Meta) {
+    super(scope, id, OPENSTACK, ComputeInstanceV2.tfResourceType, props, ["metadata"]);
+  }
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+  /** The instance's IPv4 address on its (first) network: here the port's fixed IP. */
+  get accessIpV4(): string {
+    return this.getStringAttribute("access_ip_v4");
+  }
+}
+
+export interface NetworkingFloatingipV2Props {
+  /** The external network's name. */
+  readonly pool: string;
+  /** The port the address forwards to (associated on creation). */
+  readonly portId: string;
+  readonly description?: string;
+}
+
+export class NetworkingFloatingipV2 extends BoundResource<NetworkingFloatingipV2Props> {
+  static readonly tfResourceType = "openstack_networking_floatingip_v2";
+  constructor(scope: Construct, id: string, props: NetworkingFloatingipV2Props & Meta) {
+    super(scope, id, OPENSTACK, NetworkingFloatingipV2.tfResourceType, props);
+  }
+  get address(): string {
+    return this.getStringAttribute("address");
+  }
+}
