@@ -10,6 +10,7 @@ import type { Environment, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
 import { azureStack } from "./azure";
 import { gceStack } from "./gce";
+import { libvirtStack } from "./libvirt";
 
 export interface StackInput<P extends Platform = Platform> {
   readonly plan: ClusterPlan;
@@ -35,7 +36,7 @@ const NOT_YET = "not yet";
 
 export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRANT | typeof NOT_YET } = {
   vagrant: VAGRANT,
-  libvirt: NOT_YET,
+  libvirt: libvirtStack,
   openstack: NOT_YET,
   aws: awsStack,
   gce: gceStack,

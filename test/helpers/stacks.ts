@@ -21,6 +21,7 @@ export const CLOUD_ENVIRONMENTS = {
   aws: { platform: "aws", region: "eu-central-1", adminCidrs: ADMIN_CIDRS },
   gce: { platform: "gce", project: "coreform-test", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ADMIN_CIDRS },
   azure: { platform: "azure", location: "westeurope", adminCidrs: ADMIN_CIDRS },
+  libvirt: { platform: "libvirt" },
 } as const;
 export type CloudEnvironment = keyof typeof CLOUD_ENVIRONMENTS;
 
