@@ -104,7 +104,7 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
       devices: {
         disks: [{ source: { volume: { pool: disk.pool, volume: disk.name } }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", type: "qcow2" } }],
         interfaces: [{ source: { network: { network: network.name } }, mac: { address: nodeMac(node) }, model: { type: "virtio" } }],
-        // The kernel's console=ttyS0 (`virsh console <name>`); an empty path lets libvirt allocate the pty.
+        // ttyS0 as a pty (`virsh console <name>`); an empty path lets libvirt allocate one.
         serials: [{ source: { pty: { path: "" } }, target: { type: "isa-serial", port: 0 } }],
       },
       running: true,
