@@ -114,3 +114,19 @@ export function openstackImage(plan: ClusterPlan, env: Env<"openstack">): Openst
     },
   };
 }
+
+/** Flatcar's QEMU image (qcow2), the one Flatcar's libvirt docs boot (flatcar.org/docs/latest/installing/vms/libvirt/). */
+export const FLATCAR_QEMU_IMAGE = "flatcar_production_qemu_image.img";
+
+/** Where the KVM stack's base volume comes from: Flatcar's release server, or a file the operator downloaded. */
+export type LibvirtImage = { readonly url: string } | { readonly path: string };
+
+/**
+ * `https://<channel>.release.flatcar-linux.net/amd64-usr/<version|current>/flatcar_production_qemu_image.img`
+ * (the layout of Flatcar's release servers, as its libvirt docs download it), or `imagePath`.
+ */
+export function libvirtImage(plan: ClusterPlan, env: Env<"libvirt">): LibvirtImage {
+  if (env.imagePath) return { path: env.imagePath };
+  const { channel, version } = plan.os;
+  return { url: `https://${channel}.release.flatcar-linux.net/amd64-usr/${version}/${FLATCAR_QEMU_IMAGE}` };
+}

@@ -10,6 +10,7 @@ import type { Environment, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
 import { azureStack } from "./azure";
 import { gceStack } from "./gce";
+import { libvirtStack } from "./libvirt";
 import { openstackStack } from "./openstack";
 
 export interface StackInput<P extends Platform = Platform> {
@@ -27,16 +28,10 @@ export type StackBuilder<P extends Platform> = (stack: TerraformStack, input: St
 
 /** Vagrant environments run from `out/<env>/Vagrantfile`, never from a stack. */
 const VAGRANT = "vagrant";
-/**
- * A platform whose stack file does not exist yet: its environments get no stack and a warning. Not an
- * error at synth time, because `cdktf deploy prod` synthesizes every stack of the app (the CLI does not
- * tell the app which one it wants): a throwing placeholder would break deploying the platforms that work.
- */
-const NOT_YET = "not yet";
 
-export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRANT | typeof NOT_YET } = {
+export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRANT } = {
   vagrant: VAGRANT,
-  libvirt: NOT_YET,
+  libvirt: libvirtStack,
   openstack: openstackStack,
   aws: awsStack,
   gce: gceStack,
@@ -63,15 +58,11 @@ export interface PreparedStack {
  */
 export function prepareStacks(spec: Spec, projectDir: string, warn: (line: string) => void): PreparedStack[] {
   const stacks: PreparedStack[] = [];
-  /** Per environment without a stack, in the spec's order: a warning, or a problem (unrendered: a warning while others have stacks). */
-  const notes: { warning?: string; problem?: string; unrendered?: string }[] = [];
+  /** Per environment without a stack, in the spec's order: a problem (unrendered: a warning while others have stacks). */
+  const notes: { problem: string; unrendered?: string }[] = [];
   for (const [name, env] of Object.entries(spec.environments)) {
     const builder = STACKS[env.platform];
     if (builder === VAGRANT) continue;
-    if (builder === NOT_YET) {
-      notes.push({ warning: `warning: environments.${name}: coreform has no ${env.platform} stack yet: no stack for ${name}` });
-      continue;
-    }
     const plan = planCluster(spec, name);
     try {
       const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan));
@@ -84,10 +75,9 @@ export function prepareStacks(spec: Spec, projectDir: string, warn: (line: strin
     }
   }
   const problems: string[] = [];
-  for (const { warning, problem, unrendered } of notes) {
-    if (warning) warn(warning);
-    else if (unrendered && stacks.length > 0) warn(`warning: environments.${unrendered}: no stack until its secrets exist: run \`coreform render ${unrendered}\` to deploy it`);
-    else if (problem) problems.push(problem);
+  for (const { problem, unrendered } of notes) {
+    if (unrendered && stacks.length > 0) warn(`warning: environments.${unrendered}: no stack until its secrets exist: run \`coreform render ${unrendered}\` to deploy it`);
+    else problems.push(problem);
   }
   if (problems.length) throw new StackInputError(problems.join("\n"));
   return stacks;

@@ -339,6 +339,51 @@ export function azureLtsNeedsSku(spec: Spec, push: Push): void {
   }
 }
 
+/** libvirt's own `default` network (192.168.122.0/24, active out of the box on Debian and Fedora). */
+const LIBVIRT_DEFAULT_NETWORK = parseCidr("192.168.122.0/24");
+
+/**
+ * libvirt refuses to start a NAT network whose range a running one already routes ("Network is already
+ * in use by interface virbr0"): a libvirt environment's network stays apart from libvirt's default one
+ * (a warning: it may be stopped) and from every other libvirt environment's on the same host (an error).
+ */
+export function libvirtNetworksApart(spec: Spec, push: Push): void {
+  const seen: { name: string; uri: string; cidr: string }[] = [];
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "libvirt") continue;
+    const cidr = env.network?.cidr ?? spec.network.cidr;
+    const path = env.network ? `environments.${name}.network.cidr` : "network.cidr";
+    const c = parseCidr(cidr);
+    if (overlaps(c, LIBVIRT_DEFAULT_NETWORK))
+      push("warning", path, `${cidr} overlaps libvirt's default network (192.168.122.0/24): stop that network, or choose a range apart from it`);
+    for (const other of seen.filter((o) => o.uri === env.uri && overlaps(parseCidr(o.cidr), c)))
+      push("error", env.network ? path : `environments.${name}`, `${cidr} overlaps the network of environments.${other.name} (${other.cidr}) on ${env.uri}: libvirt starts only one of them, give each its own network.cidr`);
+    seen.push({ name, uri: env.uri, cidr });
+  }
+}
+
+/**
+ * terraform-provider-libvirt 0.9.7 writes each node's Ignition file where Terraform runs
+ * (internal/provider/ignition_resource.go) and hands QEMU that path: on another host QEMU would not find it.
+ */
+export function libvirtHostIsLocal(spec: Spec, push: Push): void {
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "libvirt") continue;
+    const host = /^[a-z+]+:\/\/([^/?]*)/.exec(env.uri)?.[1]?.replace(/^[^@]*@/, "").replace(/:\d+$/, "") ?? "";
+    if (host === "" || host === "localhost" || host === "127.0.0.1" || host === "[::1]") continue;
+    push("error", `environments.${name}.uri`, `${env.uri} is another host: the provider writes each node's Ignition file where cdktf runs, and QEMU there would not find it: run cdktf on that host, with qemu:///system`);
+  }
+}
+
+/** A downloaded image boots whatever release it holds: a pinned os.version cannot be checked against it. */
+export function libvirtImagePathIsUnversioned(spec: Spec, push: Push): void {
+  if (spec.os.version === "current") return;
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "libvirt" || !env.imagePath) continue;
+    push("warning", `environments.${name}.imagePath`, `boots the release the file holds: os.version ${spec.os.version} is not checked against it`);
+  }
+}
+
 export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
   adminCidrsAreNetworks,
@@ -367,6 +412,9 @@ export const RULES: readonly Rule[] = [
   awsPrivateNodesNeedTheirSubnet,
   openstackNetworkAndSubnetTogether,
   openstackExternalNetworkWhenNeeded,
+  libvirtNetworksApart,
+  libvirtHostIsLocal,
+  libvirtImagePathIsUnversioned,
 ];
 
 /** Every rule's issues, in rule order. A rule that reads a value that did not parse is left out whole. */

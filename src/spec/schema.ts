@@ -61,6 +61,15 @@ const libvirt = z.strictObject({
   uri: z.string().regex(/^[a-z+]+:\/\//, "must be a libvirt URI like qemu:///system").default("qemu:///system"),
   /** Storage pool for the image and the disks. @default "default" */
   pool: z.string().min(1).default("default"),
+  /**
+   * A Flatcar QEMU image already downloaded (flatcar_production_qemu_image.img, qcow2), as an absolute
+   * path on the machine that runs `cdktf deploy`: the provider uploads it into the pool once.
+   * @default the image of os.channel at os.version from <channel>.release.flatcar-linux.net
+   */
+  imagePath: z
+    .string()
+    .regex(/^\/[^\0]*[^/]$/, "must be an absolute path to an image file like /var/lib/libvirt/images/flatcar_production_qemu_image.img")
+    .optional(),
   ...perRole(
     z
       .strictObject({

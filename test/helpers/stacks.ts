@@ -22,6 +22,7 @@ export const CLOUD_ENVIRONMENTS = {
   gce: { platform: "gce", project: "coreform-test", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ADMIN_CIDRS },
   azure: { platform: "azure", location: "westeurope", adminCidrs: ADMIN_CIDRS },
   openstack: { platform: "openstack", externalNetwork: "public", adminCidrs: ADMIN_CIDRS, control: { flavor: "m1.medium" }, worker: { flavor: "m1.large" } },
+  libvirt: { platform: "libvirt" },
 } as const;
 export type CloudEnvironment = keyof typeof CLOUD_ENVIRONMENTS;
 

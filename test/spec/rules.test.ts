@@ -542,3 +542,53 @@ describe("openstackExternalNetworkWhenNeeded", () => {
     ["left out with only a network id: the stack creates the network, so the router needs it", os({ networkId: NETWORK_ID, externalNetwork: undefined, publicAddresses: false }), [["error", "environments.os.externalNetwork", "required for the router"]]],
   ])("%s", (_n, edit, expected) => expectRule(rules.openstackExternalNetworkWhenNeeded, edit, expected));
 });
+
+const libvirtEnv = (extra: object = {}) => ({ platform: "libvirt" as const, ...extra });
+
+describe("libvirtNetworksApart", () => {
+  it.each<Row>([
+    ["one environment", () => {}, []],
+    ["two on one host, each with its own network", (d) => (d.environments = { a: libvirtEnv({ network: { cidr: "10.43.0.0/24" } }), b: libvirtEnv({ network: { cidr: "10.44.0.0/24" } }) }), []],
+    ["two on different hosts' URIs with the spec's network", (d) => (d.environments = { a: libvirtEnv(), b: libvirtEnv({ uri: "qemu:///session" }) }), []],
+    ["a libvirt network and a cloud's, the same range", (d) => (d.environments = { a: libvirtEnv(), prod: awsEnv(ADMIN) }), []],
+    [
+      "two on one host with the spec's network",
+      (d) => (d.environments = { a: libvirtEnv(), b: libvirtEnv(), c: libvirtEnv() }),
+      [
+        ["error", "environments.b", "10.42.0.0/24 overlaps the network of environments.a (10.42.0.0/24) on qemu:///system"],
+        ["error", "environments.c", "overlaps the network of environments.a"],
+        ["error", "environments.c", "overlaps the network of environments.b"],
+      ],
+    ],
+    [
+      "a /16 over another's /24",
+      (d) => (d.environments = { a: libvirtEnv({ network: { cidr: "10.43.7.0/24" } }), b: libvirtEnv({ network: { cidr: "10.43.0.0/16" } }) }),
+      [["error", "environments.b.network.cidr", "10.43.0.0/16 overlaps the network of environments.a (10.43.7.0/24)"]],
+    ],
+    ["libvirt's default network", envNetwork("192.168.122.0/24"), [["warning", "environments.test.network.cidr", "overlaps libvirt's default network (192.168.122.0/24)"]]],
+    ["the spec's network holding libvirt's default one", cidr("192.168.0.0/16"), [["warning", "network.cidr", "192.168.0.0/16 overlaps libvirt's default network"]]],
+    ["next to libvirt's default network", envNetwork("192.168.123.0/24"), []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.libvirtNetworksApart, edit, expected));
+});
+
+describe("libvirtHostIsLocal", () => {
+  const uri = (u: string): Edit => (d) => (d.environments.test = libvirtEnv({ uri: u }));
+  it.each<Row>([
+    ["the system daemon", uri("qemu:///system"), []],
+    ["the session daemon", uri("qemu:///session"), []],
+    ["a socket of this host", uri("qemu+unix:///system?socket=/run/libvirt/virtqemud-sock"), []],
+    ["ssh to this host, with a user and a port", uri("qemu+ssh://root@localhost:2222/system"), []],
+    ["tcp to this host's IPv6 loopback", uri("qemu+tcp://[::1]/system"), []],
+    ["ssh to another host", uri("qemu+ssh://root@kvm1.example.com/system"), [["error", "environments.test.uri", "qemu+ssh://root@kvm1.example.com/system is another host"]]],
+    ["tls to another host", uri("qemu+tls://10.0.0.5/system"), [["error", "environments.test.uri", "is another host"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.libvirtHostIsLocal, edit, expected));
+});
+
+describe("libvirtImagePathIsUnversioned", () => {
+  const image = (d: SpecInput) => (d.environments.test = libvirtEnv({ imagePath: "/srv/flatcar_production_qemu_image.img" }));
+  it.each<Row>([
+    ["the release server", (d) => (d.os = { version: "4593.2.5" }), []],
+    ["a downloaded image of the current release", image, []],
+    ["a downloaded image with a pinned release", (d) => (image(d), (d.os = { version: "4593.2.5" })), [["warning", "environments.test.imagePath", "os.version 4593.2.5 is not checked against it"]]],
+  ])("%s", (_n, edit, expected) => expectRule(rules.libvirtImagePathIsUnversioned, edit, expected));
+});

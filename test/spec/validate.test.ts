@@ -345,6 +345,30 @@ const BAD: readonly Bad[] = [
   { name: "azure publicAddresses a string", text: withEnv("az", azure({ publicAddresses: "false" })), path: "environments.az.publicAddresses", message: "must be true or false, not a string" },
   { name: "azure location missing", text: withEnv("az", without(azure(), "location")), path: "environments.az.location", message: "required" },
   { name: "aws private nodes in the stack's network", text: withEnv("prod", aws({ publicAddresses: false })), path: "environments.prod.publicAddresses", message: "false needs a subnet with its own way out" },
+  // libvirt
+  { name: "libvirt imagePath relative", text: withEnv("kvm", { platform: "libvirt", imagePath: "flatcar_production_qemu_image.img" }), path: "environments.kvm.imagePath", message: "must be an absolute path to an image file" },
+  { name: "libvirt imagePath a directory", text: withEnv("kvm", { platform: "libvirt", imagePath: "/var/lib/libvirt/images/" }), path: "environments.kvm.imagePath", message: "must be an absolute path to an image file" },
+  { name: "libvirt uri not a URI", text: withEnv("kvm", { platform: "libvirt", uri: "/var/run/libvirt/libvirt-sock" }), path: "environments.kvm.uri", message: "must be a libvirt URI like qemu:///system" },
+  {
+    name: "libvirt on another host",
+    text: withEnv("kvm", { platform: "libvirt", uri: "qemu+ssh://root@kvm1.example.com/system" }),
+    path: "environments.kvm.uri",
+    message: "qemu+ssh://root@kvm1.example.com/system is another host: the provider writes each node's Ignition file where cdktf runs",
+  },
+  {
+    name: "libvirt: two environments on one host share the spec's network",
+    text: spec((d) => (d.environments = { a: { platform: "libvirt" }, b: { platform: "libvirt" } })),
+    path: "environments.b",
+    message: "10.42.0.0/24 overlaps the network of environments.a (10.42.0.0/24) on qemu:///system: libvirt starts only one of them",
+  },
+  {
+    name: "libvirt: two environments on one host with overlapping networks",
+    text: spec((d) => (d.environments = { a: { platform: "libvirt", network: { cidr: "10.43.0.0/24" } }, b: { platform: "libvirt", network: { cidr: "10.43.0.0/16" } } })),
+    path: "environments.b.network.cidr",
+    message: "10.43.0.0/16 overlaps the network of environments.a (10.43.0.0/24)",
+  },
+  { name: "libvirt firewall settings (the NAT network is the boundary)", text: withEnv("kvm", { platform: "libvirt", adminCidrs: ADMIN }), path: "environments.kvm.adminCidrs", message: "unknown key" },
+  { name: "libvirt memory below 512 MiB", text: withEnv("kvm", { platform: "libvirt", control: { memoryMiB: 256 } }), path: "environments.kvm.control.memoryMiB", message: "must be ≥ 512" },
   // the file itself
   { name: "YAML: bad indentation", text: "apiVersion: coreform/v1\nname: t\n  bad: indent\n", path: "{file}:3:6", message: "YAML syntax error: bad indentation of a mapping entry" },
   { name: "YAML: unclosed flow list", text: "apiVersion: coreform/v1\nnodes: [\n", path: "{file}:3:1", message: "YAML syntax error: unexpected end of the stream" },
@@ -453,6 +477,18 @@ describe("warnings", () => {
       path: "environments.local.network.cidr",
       message: "is a loopback network",
     },
+    {
+      name: "libvirt network over libvirt's default one",
+      text: withEnv("kvm", { platform: "libvirt", network: { cidr: "192.168.122.0/24" } }),
+      path: "environments.kvm.network.cidr",
+      message: "192.168.122.0/24 overlaps libvirt's default network (192.168.122.0/24): stop that network, or choose a range apart from it",
+    },
+    {
+      name: "libvirt imagePath with a pinned release",
+      text: spec((d) => ((d.os = { version: "4593.2.5" }), (d.environments = { kvm: { platform: "libvirt", imagePath: "/srv/flatcar_production_qemu_image.img" } }))),
+      path: "environments.kvm.imagePath",
+      message: "boots the release the file holds: os.version 4593.2.5 is not checked against it",
+    },
     { name: "window with rebootStrategy off", text: spec((d) => (d.updates.rebootStrategy = "off")), path: "updates.window", message: "has no effect with rebootStrategy off" },
     { name: "a repeated admin CIDR", text: withEnv("gce", gce({ adminCidrs: [...ADMIN, "198.51.100.0/24", ...ADMIN] })), path: "environments.gce.adminCidrs[2]", message: "203.0.113.0/24 is listed already (adminCidrs[0]): remove it" },
   ];
@@ -517,6 +553,12 @@ describe("a good spec", () => {
       withEnv("os", without(openstack({ networkId: "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d", subnetId: "5e6f7a8b-9c0d-4e1f-8a2b-3c4d5e6f7a8b", publicAddresses: false, cloud: "mycloud", region: "RegionOne", imageName: "flatcar-stable", keyPair: "operator", control: { flavor: "m1.medium", diskGiB: 30 }, backend: { type: "s3", bucket: "demo-state", region: "eu-central-1" } }), "externalNetwork")),
     ],
     ["gce with every required field", withEnv("gce", gce())],
+    ["libvirt from a downloaded image, on the local daemon's socket", withEnv("kvm", { platform: "libvirt", uri: "qemu+unix:///system?socket=/run/libvirt/libvirt-sock", imagePath: "/srv/flatcar_production_qemu_image.img" })],
+    ["libvirt through ssh to this host", withEnv("kvm", { platform: "libvirt", uri: "qemu+ssh://root@localhost/system" })],
+    [
+      "two libvirt environments on one host, each with its own network",
+      spec((d) => (d.environments = { a: { platform: "libvirt", network: { cidr: "10.43.0.0/24" } }, b: { platform: "libvirt", network: { cidr: "10.44.0.0/24" } } })),
+    ],
     ["azure with every required field", withEnv("az", azure())],
     [
       "azure in a resource group of one's own, free offer, pinned subscription, private nodes, state in Azure Storage",

@@ -35,10 +35,10 @@ describe("cdktf synth on the default cluster.yaml", () => {
     expect(manifest.stacks.prod.workingDirectory).toBe("stacks/prod");
   });
 
-  it("tells on stdout which environments have no stack yet, and what it synthesized", () => {
+  it("tells on stdout which environments wait for their secrets, and what it synthesized", () => {
     expect(run.err).toEqual([]);
     expect(run.out).toEqual([
-      expect.stringMatching(/^warning: environments\.kvm: coreform has no libvirt stack yet/),
+      "warning: environments.kvm: no stack until its secrets exist: run `coreform render kvm` to deploy it",
       "warning: environments.openstack: no stack until its secrets exist: run `coreform render openstack` to deploy it",
       "warning: environments.gce: no stack until its secrets exist: run `coreform render gce` to deploy it",
       "warning: environments.azure: no stack until its secrets exist: run `coreform render azure` to deploy it",
@@ -68,15 +68,15 @@ describe("cdktf synth on the default cluster.yaml", () => {
 });
 
 describe("cdktf synth on the default cluster.yaml after `coreform render` of every environment", () => {
-  it("writes the openstack, prod, gce and azure stacks, each to its owner only, with no path of this machine", async () => {
+  it("writes the kvm, openstack, prod, gce and azure stacks, each to its owner only, with no path of this machine", async () => {
     const dir = project(DEFAULT_SPEC);
     expect((await cli(dir, "render")).code).toBe(0);
     const run = app(dir);
     expect(run).toMatchObject({ code: 0, err: [] });
-    expect(run.out.at(-1)).toBe("coreform: synthesized openstack, prod, gce, azure");
+    expect(run.out.at(-1)).toBe("coreform: synthesized kvm, openstack, prod, gce, azure");
     const manifest = JSON.parse(readFileSync(join(dir, "cdktf.out", "manifest.json"), "utf8"));
-    expect(Object.keys(manifest.stacks).sort()).toEqual(["azure", "gce", "openstack", "prod"]);
-    for (const stack of ["openstack", "prod", "gce", "azure"]) {
+    expect(Object.keys(manifest.stacks).sort()).toEqual(["azure", "gce", "kvm", "openstack", "prod"]);
+    for (const stack of ["kvm", "openstack", "prod", "gce", "azure"]) {
       const file = join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json");
       expect(statSync(file).mode & 0o777).toBe(0o600);
       expect(readFileSync(file, "utf8")).not.toContain(dir);

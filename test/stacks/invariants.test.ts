@@ -29,8 +29,11 @@ interface Inbound {
 interface Row {
   readonly platform: Platform;
   machines(tf: Tf): Machine[];
-  /** What the stack lets in; `deniesTheRest`: traffic no rule allows is dropped, between nodes too. */
-  inbound(tf: Tf, cidr: string): { allows: Inbound[]; deniesTheRest: boolean };
+  /**
+   * What the stack lets in; `deniesTheRest`: traffic no rule allows is dropped, between nodes too. Or,
+   * for a platform without firewall resources, its boundary: whether nothing from outside can reach in.
+   */
+  readonly inbound: ((tf: Tf, cidr: string) => { allows: Inbound[]; deniesTheRest: boolean }) | { boundary(tf: Tf): boolean };
   /** The attributes holding the image and the user data (ignore_changes must name both). */
   readonly immutable: readonly [image: string, userData: string];
 }
@@ -137,6 +140,40 @@ const ROWS: readonly Row[] = [
     },
     immutable: ["image_id", "user_data"],
   },
+  {
+    platform: "libvirt",
+    // A machine is three resources: its domain, the disk it boots and the Ignition file its fw_cfg names;
+    // ignore_changes is theirs together, each attribute prefixed by its resource type.
+    machines: (tf) => {
+      const hosts: Doc[] = Object.values(tf.resource.libvirt_network ?? {}).flatMap((n) => n.ips[0].dhcp.hosts);
+      const ref = (expression: string) => /^\$\{(libvirt_\w+)\.([^.]+)\.\w+\}$/.exec(expression)!.slice(1) as [string, string];
+      return resources(tf, "libvirt_domain").map(([name, d]) => {
+        const [, ignitionId] = ref(d.sys_info[0].fw_cfg.entry[0].file);
+        const [, diskId] = ref(d.devices.disks[0].source.volume.volume);
+        const ignition = tf.resource.libvirt_ignition![ignitionId]!;
+        const disk = tf.resource.libvirt_volume![diskId]!;
+        return {
+          name,
+          privateIp: hosts.find((h) => h.mac === d.devices.interfaces[0].mac.address)!.ip,
+          userData: unliteral(ignition.content),
+          ignoreChanges: [
+            ...d.lifecycle.ignore_changes.map((a: string) => `libvirt_domain.${a}`),
+            ...disk.lifecycle.ignore_changes.map((a: string) => `libvirt_volume.${a}`),
+            ...ignition.lifecycle.ignore_changes.map((a: string) => `libvirt_ignition.${a}`),
+          ],
+        };
+      });
+    },
+    // No firewall resources: the NAT network is the boundary. libvirt lets guests out through the host's
+    // NAT and nothing in, unless a port is forwarded (libvirt.org/formatnetwork.html, "Port forwarding").
+    inbound: {
+      boundary: (tf) =>
+        resources(tf, "libvirt_network").length === 1 &&
+        resources(tf, "libvirt_network").every(([, n]) => n.forward?.mode === "nat" && !n.forward.nat?.ports) &&
+        resources(tf, "libvirt_domain").every(([, d]) => d.devices.interfaces.every((i: Doc) => !i.port_forward && i.source.network)),
+    },
+    immutable: ["libvirt_volume.backing_store", "libvirt_ignition.content"],
+  },
 ];
 
 const key = (r: Inbound) => JSON.stringify([r.protocol, r.from ?? null, r.to ?? null, r.source]);
@@ -147,7 +184,8 @@ describe("every platform's stack", () => {
   let world: string;
   beforeAll(async () => {
     dir = await renderedProject(cloudSpec());
-    const open = Object.fromEntries(Object.keys(CLOUD_ENVIRONMENTS).map((env) => [env, { adminCidrs: [...ADMIN_CIDRS, "0.0.0.0/0"], allowWorldAccess: true }]));
+    const firewalled = Object.entries(CLOUD_ENVIRONMENTS).filter(([, env]) => "adminCidrs" in env);
+    const open = Object.fromEntries(firewalled.map(([env]) => [env, { adminCidrs: [...ADMIN_CIDRS, "0.0.0.0/0"], allowWorldAccess: true }]));
     world = await renderedProject(cloudSpec(open), { secretsFrom: dir });
   });
 
@@ -172,26 +210,35 @@ describe("every platform's stack", () => {
       expect(row.machines(tf).map((m) => [m.name, m.privateIp])).toEqual(input.plan.nodes.map((n) => [n.name, n.ip]));
     });
 
-    it("opens between the nodes the plan's ports and nothing else", () => {
-      const { tf, input } = stack();
-      const { allows, deniesTheRest } = row.inbound(tf, input.plan.cidr);
-      expect(allows.filter((r) => r.source === "nodes").map(key).sort()).toEqual(input.plan.ports.map((p) => key(asInbound(p, "nodes"))).sort());
-      expect(deniesTheRest).toBe(true);
-    });
+    const { inbound } = row;
+    if ("boundary" in inbound) {
+      it("has no firewall resources: its NAT network lets nothing in, and forwards no port", () => {
+        const { tf } = stack();
+        expect(Object.keys(tf.resource).filter((type) => /firewall|secgroup|security|nsg/.test(type))).toEqual([]);
+        expect(inbound.boundary(tf)).toBe(true);
+      });
+    } else {
+      it("opens between the nodes the plan's ports and nothing else", () => {
+        const { tf, input } = stack();
+        const { allows, deniesTheRest } = inbound(tf, input.plan.cidr);
+        expect(allows.filter((r) => r.source === "nodes").map(key).sort()).toEqual(input.plan.ports.map((p) => key(asInbound(p, "nodes"))).sort());
+        expect(deniesTheRest).toBe(true);
+      });
 
-    it("opens the admin ports from adminCidrs only, and nothing to the world", () => {
-      const { tf, input } = stack();
-      const fromCidrs = row.inbound(tf, input.plan.cidr).allows.filter((r) => r.source !== "nodes");
-      const expected = input.plan.adminPorts.flatMap((p) => ADMIN_CIDRS.map((cidr) => key(asInbound(p, cidr))));
-      expect(fromCidrs.map(key).sort()).toEqual(expected.sort());
-      expect(fromCidrs.filter((r) => r.source === "0.0.0.0/0")).toEqual([]);
-    });
+      it("opens the admin ports from adminCidrs only, and nothing to the world", () => {
+        const { tf, input } = stack();
+        const fromCidrs = inbound(tf, input.plan.cidr).allows.filter((r) => r.source !== "nodes");
+        const expected = input.plan.adminPorts.flatMap((p) => ADMIN_CIDRS.map((cidr) => key(asInbound(p, cidr))));
+        expect(fromCidrs.map(key).sort()).toEqual(expected.sort());
+        expect(fromCidrs.filter((r) => r.source === "0.0.0.0/0")).toEqual([]);
+      });
 
-    it("opens the admin ports, and only them, to 0.0.0.0/0 when allowWorldAccess says so", () => {
-      const { tf, input } = synthesize(world, row.platform);
-      const toWorld = row.inbound(tf, input.plan.cidr).allows.filter((r) => r.source === "0.0.0.0/0");
-      expect(toWorld.map(key).sort()).toEqual(input.plan.adminPorts.map((p) => key(asInbound(p, "0.0.0.0/0"))).sort());
-    });
+      it("opens the admin ports, and only them, to 0.0.0.0/0 when allowWorldAccess says so", () => {
+        const { tf, input } = synthesize(world, row.platform);
+        const toWorld = inbound(tf, input.plan.cidr).allows.filter((r) => r.source === "0.0.0.0/0");
+        expect(toWorld.map(key).sort()).toEqual(input.plan.adminPorts.map((p) => key(asInbound(p, "0.0.0.0/0"))).sort());
+      });
+    }
 
     it("never replaces a machine for a new image or new user data", () => {
       for (const m of row.machines(stack().tf)) expect(m.ignoreChanges).toEqual(expect.arrayContaining([...row.immutable]));

@@ -1,0 +1,142 @@
+// Bindings for dmacvicar/libvirt 0.9.7, written by hand (stacks/bindings/base.ts says why): the provider
+// and the four resource types the KVM stack uses, with exactly the attributes it sets.
+// The 0.9 line is a rewrite on the Plugin Framework whose schema mirrors libvirt's XML: everything nested
+// is a nested *attribute* (an object, or an array of objects, in Terraform JSON; never a block), and
+// sizes are value/unit pairs. Names and shapes: github.com/dmacvicar/terraform-provider-libvirt v0.9.7,
+// docs/resources/{domain,volume,network,ignition}.md and internal/provider/*_resource.go. Pinned exactly:
+// 0.9.x is pre-1.0 and has renamed attributes between patch releases (0.9.2's os `arch`/`machine` are
+// 0.9.7's `type_arch`/`type_machine`).
+import type { TerraformMetaArguments } from "cdktf";
+import type { Construct } from "constructs";
+import { BoundProvider, BoundResource, type ProviderInfo } from "./base";
+
+export const LIBVIRT: ProviderInfo = { name: "libvirt", source: "dmacvicar/libvirt", version: "0.9.7" };
+
+export interface LibvirtProviderProps {
+  /** A libvirt connection URI, like qemu:///system. */
+  readonly uri: string;
+}
+
+export class LibvirtProvider extends BoundProvider<LibvirtProviderProps> {
+  static readonly tfResourceType = LIBVIRT.name;
+  constructor(scope: Construct, id: string, props: LibvirtProviderProps) {
+    super(scope, id, LIBVIRT, props);
+  }
+}
+
+/** `<format type='qcow2'/>` of a volume or its backing store (libvirt.org/formatstorage.html). */
+interface VolumeFormat {
+  readonly format: { readonly type: "qcow2" | "raw" };
+}
+
+export interface LibvirtVolumeProps {
+  readonly name: string;
+  readonly pool: string;
+  /** With `capacityUnit` (libvirt.org/formatstorage.html, "capacity": B/bytes, KiB, MiB, GiB…; libvirt reports bytes). */
+  readonly capacity?: number;
+  readonly capacityUnit?: "bytes";
+  readonly target?: VolumeFormat;
+  /** Copy-on-write: the volume is an overlay on this image, which it never writes to. */
+  readonly backingStore?: { readonly path: string } & VolumeFormat;
+  /** Content uploaded once, at creation: `url` is https://, file://, or an absolute path where Terraform runs (internal/provider/volume_upload.go). */
+  readonly create?: { readonly content: { readonly url: string } };
+}
+
+export class LibvirtVolume extends BoundResource<LibvirtVolumeProps> {
+  static readonly tfResourceType = "libvirt_volume";
+  constructor(scope: Construct, id: string, props: LibvirtVolumeProps & TerraformMetaArguments) {
+    super(scope, id, LIBVIRT, LibvirtVolume.tfResourceType, props);
+  }
+  /** Where the volume is on the libvirt host (computed). */
+  get path(): string {
+    return this.getStringAttribute("path");
+  }
+  get name(): string {
+    return this.getStringAttribute("name");
+  }
+  get pool(): string {
+    return this.getStringAttribute("pool");
+  }
+}
+
+/** One `<host mac=… ip=… name=…/>` of a network's DHCP server (libvirt.org/formatnetwork.html, "Addressing"). */
+export interface DhcpHost {
+  readonly mac: string;
+  readonly ip: string;
+  readonly name: string;
+}
+
+export interface LibvirtNetworkProps {
+  readonly name: string;
+  /** Started with the host. */
+  readonly autostart: boolean;
+  /** `<forward mode='nat'/>`: guests reach out through the host's NAT, nothing reaches in. */
+  readonly forward: { readonly mode: "nat" };
+  /** The host's address on the network (its bridge), and DHCP handing out only these hosts' addresses. */
+  readonly ips: readonly { readonly address: string; readonly prefix: number; readonly dhcp: { readonly hosts: readonly DhcpHost[] } }[];
+}
+
+export class LibvirtNetwork extends BoundResource<LibvirtNetworkProps> {
+  static readonly tfResourceType = "libvirt_network";
+  constructor(scope: Construct, id: string, props: LibvirtNetworkProps & TerraformMetaArguments) {
+    super(scope, id, LIBVIRT, LibvirtNetwork.tfResourceType, props);
+  }
+  get name(): string {
+    return this.getStringAttribute("name");
+  }
+}
+
+export interface LibvirtIgnitionProps {
+  readonly name: string;
+  /** The Ignition config, written to a file where Terraform runs (internal/provider/ignition_resource.go). */
+  readonly content: string;
+}
+
+export class LibvirtIgnition extends BoundResource<LibvirtIgnitionProps> {
+  static readonly tfResourceType = "libvirt_ignition";
+  constructor(scope: Construct, id: string, props: LibvirtIgnitionProps & TerraformMetaArguments) {
+    super(scope, id, LIBVIRT, LibvirtIgnition.tfResourceType, props);
+  }
+  /** The file holding `content` (computed). */
+  get path(): string {
+    return this.getStringAttribute("path");
+  }
+}
+
+export interface LibvirtDomainProps {
+  readonly name: string;
+  /** The hypervisor: `<domain type='kvm'>`. */
+  readonly type: "kvm";
+  /** With `memoryUnit` (libvirt.org/formatdomain.html, "Memory Allocation": KiB by default; MiB, GiB…). */
+  readonly memory: number;
+  readonly memoryUnit: "MiB";
+  readonly vcpu: number;
+  /** `<os><type arch=… machine=…>hvm</type></os>`. */
+  readonly os: { readonly type: "hvm"; readonly typeArch: "x86_64"; readonly typeMachine: "q35" };
+  readonly features: { readonly acpi: boolean };
+  /** `<sysinfo type='fwcfg'><entry name=… file=…/></sysinfo>`: QEMU fw_cfg items the guest firmware reads. */
+  readonly sysInfo: readonly { readonly fwCfg: { readonly entry: readonly { readonly name: string; readonly file: string; readonly value: string }[] } }[];
+  readonly devices: {
+    readonly disks: readonly {
+      readonly source: { readonly volume: { readonly pool: string; readonly volume: string } };
+      readonly target: { readonly dev: string; readonly bus: "virtio" };
+      readonly driver: { readonly name: "qemu"; readonly type: "qcow2" };
+    }[];
+    readonly interfaces: readonly {
+      readonly source: { readonly network: { readonly network: string } };
+      readonly mac: { readonly address: string };
+      readonly model: { readonly type: "virtio" };
+    }[];
+    /** `<serial type='pty'><target type='isa-serial' port='0'/></serial>`: libvirt allocates the pty. */
+    readonly serials: readonly { readonly source: { readonly pty: { readonly path: string } }; readonly target: { readonly type: "isa-serial"; readonly port: number } }[];
+  };
+  /** Started once defined (and kept running by Terraform). */
+  readonly running: boolean;
+}
+
+export class LibvirtDomain extends BoundResource<LibvirtDomainProps> {
+  static readonly tfResourceType = "libvirt_domain";
+  constructor(scope: Construct, id: string, props: LibvirtDomainProps & TerraformMetaArguments) {
+    super(scope, id, LIBVIRT, LibvirtDomain.tfResourceType, props);
+  }
+}
