@@ -75,6 +75,11 @@ export class BoundResource<Props extends object> extends TerraformResource {
     this.verbatim = new Set(verbatim);
   }
 
+  /** Every resource and data source has an id (Terraform's own; SDKv2 and the Plugin Framework alike). */
+  get id(): string {
+    return this.getStringAttribute("id");
+  }
+
   protected override synthesizeAttributes(): Record<string, unknown> {
     return toTerraform(this.attributes, this.verbatim) as Record<string, unknown>;
   }
@@ -90,6 +95,11 @@ export class BoundDataSource<Props extends object> extends TerraformDataSource {
     super(scope, id, config);
     this.attributes = attributes;
     this.verbatim = new Set(verbatim);
+  }
+
+  /** Every resource and data source has an id (Terraform's own; SDKv2 and the Plugin Framework alike). */
+  get id(): string {
+    return this.getStringAttribute("id");
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {

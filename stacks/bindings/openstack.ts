@@ -41,9 +41,6 @@ export class ImagesImageV2 extends BoundResource<ImagesImageV2Props> {
   constructor(scope: Construct, id: string, props: ImagesImageV2Props & Meta) {
     super(scope, id, OPENSTACK, ImagesImageV2.tfResourceType, props, ["properties"]);
   }
-  get id(): string {
-    return this.getStringAttribute("id");
-  }
 }
 
 export interface DataImagesImageV2Props {
@@ -56,9 +53,6 @@ export class DataImagesImageV2 extends BoundDataSource<DataImagesImageV2Props> {
   static readonly tfResourceType = "openstack_images_image_v2";
   constructor(scope: Construct, id: string, props: DataImagesImageV2Props & Meta) {
     super(scope, id, OPENSTACK, DataImagesImageV2.tfResourceType, props);
-  }
-  get id(): string {
-    return this.getStringAttribute("id");
   }
 }
 
@@ -73,9 +67,6 @@ export class DataNetworkingNetworkV2 extends BoundDataSource<DataNetworkingNetwo
   static readonly tfResourceType = "openstack_networking_network_v2";
   constructor(scope: Construct, id: string, props: DataNetworkingNetworkV2Props & Meta) {
     super(scope, id, OPENSTACK, DataNetworkingNetworkV2.tfResourceType, props);
-  }
-  get id(): string {
-    return this.getStringAttribute("id");
   }
 }
 
@@ -102,9 +93,6 @@ export class NetworkingNetworkV2 extends BoundResource<NetworkingNetworkV2Props>
   constructor(scope: Construct, id: string, props: NetworkingNetworkV2Props & Meta) {
     super(scope, id, OPENSTACK, NetworkingNetworkV2.tfResourceType, props);
   }
-  get id(): string {
-    return this.getStringAttribute("id");
-  }
 }
 
 export interface NetworkingSubnetV2Props {
@@ -122,9 +110,6 @@ export class NetworkingSubnetV2 extends BoundResource<NetworkingSubnetV2Props> {
   constructor(scope: Construct, id: string, props: NetworkingSubnetV2Props & Meta) {
     super(scope, id, OPENSTACK, NetworkingSubnetV2.tfResourceType, props);
   }
-  get id(): string {
-    return this.getStringAttribute("id");
-  }
 }
 
 export interface NetworkingRouterV2Props {
@@ -137,9 +122,6 @@ export class NetworkingRouterV2 extends BoundResource<NetworkingRouterV2Props> {
   static readonly tfResourceType = "openstack_networking_router_v2";
   constructor(scope: Construct, id: string, props: NetworkingRouterV2Props & Meta) {
     super(scope, id, OPENSTACK, NetworkingRouterV2.tfResourceType, props);
-  }
-  get id(): string {
-    return this.getStringAttribute("id");
   }
 }
 
@@ -168,9 +150,6 @@ export class NetworkingSecgroupV2 extends BoundResource<NetworkingSecgroupV2Prop
   static readonly tfResourceType = "openstack_networking_secgroup_v2";
   constructor(scope: Construct, id: string, props: NetworkingSecgroupV2Props & Meta) {
     super(scope, id, OPENSTACK, NetworkingSecgroupV2.tfResourceType, props);
-  }
-  get id(): string {
-    return this.getStringAttribute("id");
   }
 }
 
@@ -210,9 +189,6 @@ export class NetworkingPortV2 extends BoundResource<NetworkingPortV2Props> {
   constructor(scope: Construct, id: string, props: NetworkingPortV2Props & Meta) {
     super(scope, id, OPENSTACK, NetworkingPortV2.tfResourceType, props);
   }
-  get id(): string {
-    return this.getStringAttribute("id");
-  }
 }
 
 export interface ComputeInstanceV2Props {
@@ -242,9 +218,6 @@ export class ComputeInstanceV2 extends BoundResource<ComputeInstanceV2Props> {
   static readonly tfResourceType = "openstack_compute_instance_v2";
   constructor(scope: Construct, id: string, props: ComputeInstanceV2Props & Meta) {
     super(scope, id, OPENSTACK, ComputeInstanceV2.tfResourceType, props, ["metadata"]);
-  }
-  get id(): string {
-    return this.getStringAttribute("id");
   }
   /** The instance's IPv4 address on its (first) network: here the port's fixed IP. */
   get accessIpV4(): string {
