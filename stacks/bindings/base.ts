@@ -51,28 +51,40 @@ export class BoundProvider<Props extends object> extends TerraformProvider {
   }
 }
 
-/** Props split into the meta-arguments CDKTF handles itself and the attributes the binding writes. */
-function split<Props extends object>(info: ProviderInfo, type: string, props: Props & TerraformMetaArguments) {
+/**
+ * What each binding class states as statics, so that its constructor is the base's own: its Terraform
+ * type, its provider, and the props that are maps of the user's keys (written as given, see toTerraform).
+ */
+export interface BoundType {
+  readonly tfResourceType: string;
+  readonly providerInfo: ProviderInfo;
+  readonly verbatim?: readonly string[];
+}
+
+/**
+ * Props split into what CDKTF takes (the type, the provider's metadata, the meta-arguments) and the
+ * attributes the binding writes, as a function that gives them in Terraform's terms.
+ */
+function split<Props extends object>(type: BoundType, props: Props & TerraformMetaArguments) {
   const attributes = { ...props } as Record<string, unknown>;
   for (const k of META) delete attributes[k];
+  const verbatim = new Set(type.verbatim);
   const config = {
-    terraformResourceType: type,
-    terraformGeneratorMetadata: { providerName: info.name, providerVersionConstraint: info.version },
+    terraformResourceType: type.tfResourceType,
+    terraformGeneratorMetadata: { providerName: type.providerInfo.name, providerVersionConstraint: type.providerInfo.version },
     ...Object.fromEntries(META.filter((k) => props[k] !== undefined).map((k) => [k, props[k]])),
   };
-  return { config, attributes };
+  return { config, attributes: () => toTerraform(attributes, verbatim) as Record<string, unknown> };
 }
 
 /** A resource of a bound provider: meta-arguments (lifecycle, dependsOn…) go to CDKTF, the rest is its attributes. */
-export class BoundResource<Props extends object> extends TerraformResource {
-  private readonly attributes: Record<string, unknown>;
-  private readonly verbatim: ReadonlySet<string>;
+export abstract class BoundResource<Props extends object> extends TerraformResource {
+  private readonly attributes: () => Record<string, unknown>;
 
-  constructor(scope: Construct, id: string, info: ProviderInfo, type: string, props: Props & TerraformMetaArguments, verbatim: readonly string[] = []) {
-    const { config, attributes } = split(info, type, props);
+  constructor(scope: Construct, id: string, props: Props & TerraformMetaArguments) {
+    const { config, attributes } = split(new.target as unknown as BoundType, props);
     super(scope, id, config);
     this.attributes = attributes;
-    this.verbatim = new Set(verbatim);
   }
 
   /** Every resource and data source has an id (Terraform's own; SDKv2 and the Plugin Framework alike). */
@@ -81,20 +93,18 @@ export class BoundResource<Props extends object> extends TerraformResource {
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
-    return toTerraform(this.attributes, this.verbatim) as Record<string, unknown>;
+    return this.attributes();
   }
 }
 
-/** A data source of a bound provider (a lookup, `data.<type>.<id>`), built like a resource. */
-export class BoundDataSource<Props extends object> extends TerraformDataSource {
-  private readonly attributes: Record<string, unknown>;
-  private readonly verbatim: ReadonlySet<string>;
+/** A data source of a bound provider (a lookup, `data.<type>.<id>`), built like a resource (CDKTF's two base classes keep them two). */
+export abstract class BoundDataSource<Props extends object> extends TerraformDataSource {
+  private readonly attributes: () => Record<string, unknown>;
 
-  constructor(scope: Construct, id: string, info: ProviderInfo, type: string, props: Props & TerraformMetaArguments, verbatim: readonly string[] = []) {
-    const { config, attributes } = split(info, type, props);
+  constructor(scope: Construct, id: string, props: Props & TerraformMetaArguments) {
+    const { config, attributes } = split(new.target as unknown as BoundType, props);
     super(scope, id, config);
     this.attributes = attributes;
-    this.verbatim = new Set(verbatim);
   }
 
   /** Every resource and data source has an id (Terraform's own; SDKv2 and the Plugin Framework alike). */
@@ -103,6 +113,6 @@ export class BoundDataSource<Props extends object> extends TerraformDataSource {
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
-    return toTerraform(this.attributes, this.verbatim) as Record<string, unknown>;
+    return this.attributes();
   }
 }

@@ -6,7 +6,6 @@
 // docs/resources/{domain,volume,network,ignition}.md and internal/provider/*_resource.go. Pinned exactly:
 // 0.9.x is pre-1.0 and has renamed attributes between patch releases (0.9.2's os `arch`/`machine` are
 // 0.9.7's `type_arch`/`type_machine`).
-import type { TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
 import { BoundProvider, BoundResource, type ProviderInfo } from "./base";
 
@@ -22,6 +21,11 @@ export class LibvirtProvider extends BoundProvider<LibvirtProviderProps> {
   constructor(scope: Construct, id: string, props: LibvirtProviderProps) {
     super(scope, id, LIBVIRT, props);
   }
+}
+
+/** The provider's resource types: each states its type (and maps of the user's keys); the base builds it (BoundType). */
+abstract class LibvirtResource<P extends object> extends BoundResource<P> {
+  static readonly providerInfo = LIBVIRT;
 }
 
 /** `<format type='qcow2'/>` of a volume or its backing store (libvirt.org/formatstorage.html). */
@@ -42,11 +46,8 @@ export interface LibvirtVolumeProps {
   readonly create?: { readonly content: { readonly url: string } };
 }
 
-export class LibvirtVolume extends BoundResource<LibvirtVolumeProps> {
+export class LibvirtVolume extends LibvirtResource<LibvirtVolumeProps> {
   static readonly tfResourceType = "libvirt_volume";
-  constructor(scope: Construct, id: string, props: LibvirtVolumeProps & TerraformMetaArguments) {
-    super(scope, id, LIBVIRT, LibvirtVolume.tfResourceType, props);
-  }
   /** Where the volume is on the libvirt host (computed). */
   get path(): string {
     return this.getStringAttribute("path");
@@ -76,11 +77,8 @@ export interface LibvirtNetworkProps {
   readonly ips: readonly { readonly address: string; readonly prefix: number; readonly dhcp: { readonly hosts: readonly DhcpHost[] } }[];
 }
 
-export class LibvirtNetwork extends BoundResource<LibvirtNetworkProps> {
+export class LibvirtNetwork extends LibvirtResource<LibvirtNetworkProps> {
   static readonly tfResourceType = "libvirt_network";
-  constructor(scope: Construct, id: string, props: LibvirtNetworkProps & TerraformMetaArguments) {
-    super(scope, id, LIBVIRT, LibvirtNetwork.tfResourceType, props);
-  }
   get name(): string {
     return this.getStringAttribute("name");
   }
@@ -92,11 +90,8 @@ export interface LibvirtIgnitionProps {
   readonly content: string;
 }
 
-export class LibvirtIgnition extends BoundResource<LibvirtIgnitionProps> {
+export class LibvirtIgnition extends LibvirtResource<LibvirtIgnitionProps> {
   static readonly tfResourceType = "libvirt_ignition";
-  constructor(scope: Construct, id: string, props: LibvirtIgnitionProps & TerraformMetaArguments) {
-    super(scope, id, LIBVIRT, LibvirtIgnition.tfResourceType, props);
-  }
   /** The file holding `content` (computed). */
   get path(): string {
     return this.getStringAttribute("path");
@@ -134,9 +129,6 @@ export interface LibvirtDomainProps {
   readonly running: boolean;
 }
 
-export class LibvirtDomain extends BoundResource<LibvirtDomainProps> {
+export class LibvirtDomain extends LibvirtResource<LibvirtDomainProps> {
   static readonly tfResourceType = "libvirt_domain";
-  constructor(scope: Construct, id: string, props: LibvirtDomainProps & TerraformMetaArguments) {
-    super(scope, id, LIBVIRT, LibvirtDomain.tfResourceType, props);
-  }
 }

@@ -3,13 +3,10 @@
 // computed-only) follow the provider's schema at v3.4.0 (github.com/terraform-provider-openstack/
 // terraform-provider-openstack, openstack/resource_openstack_<type>.go and data_source_openstack_<type>.go);
 // the stack tests check every synthesized stack against it (test/helpers/tf-schema.ts).
-import type { TerraformMetaArguments } from "cdktf";
 import type { Construct } from "constructs";
 import { BoundDataSource, BoundProvider, BoundResource, type ProviderInfo } from "./base";
 
 export const OPENSTACK: ProviderInfo = { name: "openstack", source: "terraform-provider-openstack/openstack", version: "~> 3.4" };
-
-type Meta = TerraformMetaArguments;
 
 export interface OpenstackProviderProps {
   /** The clouds.yaml entry; credentials come from it or from the OS_* environment, never from the stack. */
@@ -24,6 +21,14 @@ export class OpenstackProvider extends BoundProvider<OpenstackProviderProps> {
   }
 }
 
+/** The provider's resource and data source types: each states its type (and maps of the user's keys); the base builds it (BoundType). */
+abstract class OpenstackResource<P extends object> extends BoundResource<P> {
+  static readonly providerInfo = OPENSTACK;
+}
+abstract class OpenstackDataSource<P extends object> extends BoundDataSource<P> {
+  static readonly providerInfo = OPENSTACK;
+}
+
 // ---- image ----
 
 export interface ImagesImageV2Props {
@@ -36,11 +41,9 @@ export interface ImagesImageV2Props {
 }
 
 /** An image Glance imports from a URL (the provider downloads it, then uploads it). */
-export class ImagesImageV2 extends BoundResource<ImagesImageV2Props> {
+export class ImagesImageV2 extends OpenstackResource<ImagesImageV2Props> {
   static readonly tfResourceType = "openstack_images_image_v2";
-  constructor(scope: Construct, id: string, props: ImagesImageV2Props & Meta) {
-    super(scope, id, OPENSTACK, ImagesImageV2.tfResourceType, props, ["properties"]);
-  }
+  static readonly verbatim = ["properties"];
 }
 
 export interface DataImagesImageV2Props {
@@ -49,11 +52,8 @@ export interface DataImagesImageV2Props {
   readonly mostRecent?: boolean;
 }
 
-export class DataImagesImageV2 extends BoundDataSource<DataImagesImageV2Props> {
+export class DataImagesImageV2 extends OpenstackDataSource<DataImagesImageV2Props> {
   static readonly tfResourceType = "openstack_images_image_v2";
-  constructor(scope: Construct, id: string, props: DataImagesImageV2Props & Meta) {
-    super(scope, id, OPENSTACK, DataImagesImageV2.tfResourceType, props);
-  }
 }
 
 // ---- network ----
@@ -63,11 +63,8 @@ export interface DataNetworkingNetworkV2Props {
   readonly external?: boolean;
 }
 
-export class DataNetworkingNetworkV2 extends BoundDataSource<DataNetworkingNetworkV2Props> {
+export class DataNetworkingNetworkV2 extends OpenstackDataSource<DataNetworkingNetworkV2Props> {
   static readonly tfResourceType = "openstack_networking_network_v2";
-  constructor(scope: Construct, id: string, props: DataNetworkingNetworkV2Props & Meta) {
-    super(scope, id, OPENSTACK, DataNetworkingNetworkV2.tfResourceType, props);
-  }
 }
 
 export interface DataNetworkingSubnetV2Props {
@@ -75,11 +72,8 @@ export interface DataNetworkingSubnetV2Props {
 }
 
 /** An existing subnet, read to check it (its `cidr` and `network_id` in a postcondition). */
-export class DataNetworkingSubnetV2 extends BoundDataSource<DataNetworkingSubnetV2Props> {
+export class DataNetworkingSubnetV2 extends OpenstackDataSource<DataNetworkingSubnetV2Props> {
   static readonly tfResourceType = "openstack_networking_subnet_v2";
-  constructor(scope: Construct, id: string, props: DataNetworkingSubnetV2Props & Meta) {
-    super(scope, id, OPENSTACK, DataNetworkingSubnetV2.tfResourceType, props);
-  }
 }
 
 export interface NetworkingNetworkV2Props {
@@ -88,11 +82,8 @@ export interface NetworkingNetworkV2Props {
   readonly adminStateUp?: boolean;
 }
 
-export class NetworkingNetworkV2 extends BoundResource<NetworkingNetworkV2Props> {
+export class NetworkingNetworkV2 extends OpenstackResource<NetworkingNetworkV2Props> {
   static readonly tfResourceType = "openstack_networking_network_v2";
-  constructor(scope: Construct, id: string, props: NetworkingNetworkV2Props & Meta) {
-    super(scope, id, OPENSTACK, NetworkingNetworkV2.tfResourceType, props);
-  }
 }
 
 export interface NetworkingSubnetV2Props {
@@ -105,11 +96,8 @@ export interface NetworkingSubnetV2Props {
   readonly allocationPool?: readonly { readonly start: string; readonly end: string }[];
 }
 
-export class NetworkingSubnetV2 extends BoundResource<NetworkingSubnetV2Props> {
+export class NetworkingSubnetV2 extends OpenstackResource<NetworkingSubnetV2Props> {
   static readonly tfResourceType = "openstack_networking_subnet_v2";
-  constructor(scope: Construct, id: string, props: NetworkingSubnetV2Props & Meta) {
-    super(scope, id, OPENSTACK, NetworkingSubnetV2.tfResourceType, props);
-  }
 }
 
 export interface NetworkingRouterV2Props {
@@ -118,11 +106,8 @@ export interface NetworkingRouterV2Props {
   readonly externalNetworkId: string;
 }
 
-export class NetworkingRouterV2 extends BoundResource<NetworkingRouterV2Props> {
+export class NetworkingRouterV2 extends OpenstackResource<NetworkingRouterV2Props> {
   static readonly tfResourceType = "openstack_networking_router_v2";
-  constructor(scope: Construct, id: string, props: NetworkingRouterV2Props & Meta) {
-    super(scope, id, OPENSTACK, NetworkingRouterV2.tfResourceType, props);
-  }
 }
 
 export interface NetworkingRouterInterfaceV2Props {
@@ -130,11 +115,8 @@ export interface NetworkingRouterInterfaceV2Props {
   readonly subnetId: string;
 }
 
-export class NetworkingRouterInterfaceV2 extends BoundResource<NetworkingRouterInterfaceV2Props> {
+export class NetworkingRouterInterfaceV2 extends OpenstackResource<NetworkingRouterInterfaceV2Props> {
   static readonly tfResourceType = "openstack_networking_router_interface_v2";
-  constructor(scope: Construct, id: string, props: NetworkingRouterInterfaceV2Props & Meta) {
-    super(scope, id, OPENSTACK, NetworkingRouterInterfaceV2.tfResourceType, props);
-  }
 }
 
 // ---- firewall ----
@@ -146,11 +128,8 @@ export interface NetworkingSecgroupV2Props {
   readonly deleteDefaultRules?: boolean;
 }
 
-export class NetworkingSecgroupV2 extends BoundResource<NetworkingSecgroupV2Props> {
+export class NetworkingSecgroupV2 extends OpenstackResource<NetworkingSecgroupV2Props> {
   static readonly tfResourceType = "openstack_networking_secgroup_v2";
-  constructor(scope: Construct, id: string, props: NetworkingSecgroupV2Props & Meta) {
-    super(scope, id, OPENSTACK, NetworkingSecgroupV2.tfResourceType, props);
-  }
 }
 
 export interface NetworkingSecgroupRuleV2Props {
@@ -166,11 +145,8 @@ export interface NetworkingSecgroupRuleV2Props {
   readonly description?: string;
 }
 
-export class NetworkingSecgroupRuleV2 extends BoundResource<NetworkingSecgroupRuleV2Props> {
+export class NetworkingSecgroupRuleV2 extends OpenstackResource<NetworkingSecgroupRuleV2Props> {
   static readonly tfResourceType = "openstack_networking_secgroup_rule_v2";
-  constructor(scope: Construct, id: string, props: NetworkingSecgroupRuleV2Props & Meta) {
-    super(scope, id, OPENSTACK, NetworkingSecgroupRuleV2.tfResourceType, props);
-  }
 }
 
 // ---- machines ----
@@ -184,11 +160,8 @@ export interface NetworkingPortV2Props {
   readonly securityGroupIds: readonly string[];
 }
 
-export class NetworkingPortV2 extends BoundResource<NetworkingPortV2Props> {
+export class NetworkingPortV2 extends OpenstackResource<NetworkingPortV2Props> {
   static readonly tfResourceType = "openstack_networking_port_v2";
-  constructor(scope: Construct, id: string, props: NetworkingPortV2Props & Meta) {
-    super(scope, id, OPENSTACK, NetworkingPortV2.tfResourceType, props);
-  }
 }
 
 export interface ComputeInstanceV2Props {
@@ -214,11 +187,9 @@ export interface ComputeInstanceV2Props {
   }[];
 }
 
-export class ComputeInstanceV2 extends BoundResource<ComputeInstanceV2Props> {
+export class ComputeInstanceV2 extends OpenstackResource<ComputeInstanceV2Props> {
   static readonly tfResourceType = "openstack_compute_instance_v2";
-  constructor(scope: Construct, id: string, props: ComputeInstanceV2Props & Meta) {
-    super(scope, id, OPENSTACK, ComputeInstanceV2.tfResourceType, props, ["metadata"]);
-  }
+  static readonly verbatim = ["metadata"];
   /** The instance's IPv4 address on its (first) network: here the port's fixed IP. */
   get accessIpV4(): string {
     return this.getStringAttribute("access_ip_v4");
@@ -233,11 +204,8 @@ export interface NetworkingFloatingipV2Props {
   readonly description?: string;
 }
 
-export class NetworkingFloatingipV2 extends BoundResource<NetworkingFloatingipV2Props> {
+export class NetworkingFloatingipV2 extends OpenstackResource<NetworkingFloatingipV2Props> {
   static readonly tfResourceType = "openstack_networking_floatingip_v2";
-  constructor(scope: Construct, id: string, props: NetworkingFloatingipV2Props & Meta) {
-    super(scope, id, OPENSTACK, NetworkingFloatingipV2.tfResourceType, props);
-  }
   get address(): string {
     return this.getStringAttribute("address");
   }

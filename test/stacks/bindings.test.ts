@@ -22,17 +22,28 @@ describe("toTerraform", () => {
   });
 });
 
+/** Loose binding classes, so that the tests may write any attribute, right or wrong. */
+class Instance extends BoundResource<Record<string, unknown>> {
+  static readonly tfResourceType = "openstack_compute_instance_v2";
+  static readonly providerInfo = OPENSTACK;
+  static readonly verbatim = ["metadata"];
+}
+class Image extends BoundDataSource<Record<string, unknown>> {
+  static readonly tfResourceType = "openstack_images_image_v2";
+  static readonly providerInfo = OPENSTACK;
+}
+
 describe("a bound resource, synthesized", () => {
   const synth = (props: Record<string, unknown>) => {
     const stack = new TerraformStack(Testing.app(), "s");
     new BoundProvider(stack, "openstack", OPENSTACK, { region: "r1" });
-    new BoundResource(stack, "vm", OPENSTACK, "openstack_compute_instance_v2", { ...props, lifecycle: { ignoreChanges: ["user_data"] } });
+    new Instance(stack, "vm", { ...props, lifecycle: { ignoreChanges: ["user_data"] } });
     return Testing.synth(stack);
   };
 
-  it("carries its attributes, its meta-arguments and the provider's required_providers entry", () => {
-    const tf = JSON.parse(synth({ name: "n", flavorName: "m1" }));
-    expect(tf.resource.openstack_compute_instance_v2.vm).toEqual({ name: "n", flavor_name: "m1", lifecycle: { ignore_changes: ["user_data"] } });
+  it("carries its type, its attributes (maps it names verbatim as given), its meta-arguments and the provider's required_providers entry", () => {
+    const tf = JSON.parse(synth({ name: "n", flavorName: "m1", metadata: { coreformRole: "control" } }));
+    expect(tf.resource.openstack_compute_instance_v2.vm).toEqual({ name: "n", flavor_name: "m1", metadata: { coreformRole: "control" }, lifecycle: { ignore_changes: ["user_data"] } });
     expect(tf.provider.openstack).toEqual([{ region: "r1" }]);
     expect(tf.terraform.required_providers.openstack).toEqual({ source: "terraform-provider-openstack/openstack", version: "~> 3.4" });
   });
@@ -53,8 +64,8 @@ describe("a bound data source, synthesized", () => {
   const synth = (props: Record<string, unknown>) => {
     const stack = new TerraformStack(Testing.app(), "s");
     new BoundProvider(stack, "openstack", OPENSTACK, {});
-    const image = new BoundDataSource(stack, "image", OPENSTACK, "openstack_images_image_v2", { ...props, dependsOn: [] });
-    new BoundResource(stack, "vm", OPENSTACK, "openstack_compute_instance_v2", { name: "n", imageId: image.getStringAttribute("id") });
+    const image = new Image(stack, "image", { ...props, dependsOn: [] });
+    new Instance(stack, "vm", { name: "n", imageId: image.id });
     return Testing.synth(stack);
   };
 
