@@ -36,9 +36,10 @@ export function toTerraform(value: unknown, verbatim: ReadonlySet<string> = new 
 
 const META = ["dependsOn", "count", "provider", "lifecycle", "forEach", "provisioners", "connection"] as const;
 
-/** A provider block: its settings, and the required_providers entry CDKTF writes from the metadata. */
-export class BoundProvider<Props extends object> extends TerraformProvider {
-  constructor(scope: Construct, id: string, info: ProviderInfo, private readonly props: Props) {
+/** A provider block (its class states `providerInfo`): its settings, and the required_providers entry CDKTF writes from the metadata. */
+export abstract class BoundProvider<Props extends object> extends TerraformProvider {
+  constructor(scope: Construct, id: string, private readonly props: Props) {
+    const info = (new.target as unknown as Pick<BoundType, "providerInfo">).providerInfo;
     super(scope, id, {
       terraformResourceType: info.name,
       terraformGeneratorMetadata: { providerName: info.name, providerVersionConstraint: info.version },

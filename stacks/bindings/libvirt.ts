@@ -6,7 +6,6 @@
 // docs/resources/{domain,volume,network,ignition}.md and internal/provider/*_resource.go. Pinned exactly:
 // 0.9.x is pre-1.0 and has renamed attributes between patch releases (0.9.2's os `arch`/`machine` are
 // 0.9.7's `type_arch`/`type_machine`).
-import type { Construct } from "constructs";
 import { BoundProvider, BoundResource, type ProviderInfo } from "./base";
 
 export const LIBVIRT: ProviderInfo = { name: "libvirt", source: "dmacvicar/libvirt", version: "0.9.7" };
@@ -18,9 +17,7 @@ export interface LibvirtProviderProps {
 
 export class LibvirtProvider extends BoundProvider<LibvirtProviderProps> {
   static readonly tfResourceType = LIBVIRT.name;
-  constructor(scope: Construct, id: string, props: LibvirtProviderProps) {
-    super(scope, id, LIBVIRT, props);
-  }
+  static readonly providerInfo = LIBVIRT;
 }
 
 /** The provider's resource types: each states its type (and maps of the user's keys); the base builds it (BoundType). */

@@ -3,7 +3,6 @@
 // computed-only) follow the provider's schema at v3.4.0 (github.com/terraform-provider-openstack/
 // terraform-provider-openstack, openstack/resource_openstack_<type>.go and data_source_openstack_<type>.go);
 // the stack tests check every synthesized stack against it (test/helpers/tf-schema.ts).
-import type { Construct } from "constructs";
 import { BoundDataSource, BoundProvider, BoundResource, type ProviderInfo } from "./base";
 
 export const OPENSTACK: ProviderInfo = { name: "openstack", source: "terraform-provider-openstack/openstack", version: "~> 3.4" };
@@ -16,9 +15,7 @@ export interface OpenstackProviderProps {
 
 export class OpenstackProvider extends BoundProvider<OpenstackProviderProps> {
   static readonly tfResourceType = OPENSTACK.name;
-  constructor(scope: Construct, id: string, props: OpenstackProviderProps) {
-    super(scope, id, OPENSTACK, props);
-  }
+  static readonly providerInfo = OPENSTACK;
 }
 
 /** The provider's resource and data source types: each states its type (and maps of the user's keys); the base builds it (BoundType). */

@@ -28,6 +28,9 @@ class Instance extends BoundResource<Record<string, unknown>> {
   static readonly providerInfo = OPENSTACK;
   static readonly verbatim = ["metadata"];
 }
+class Provider extends BoundProvider<Record<string, unknown>> {
+  static readonly providerInfo = OPENSTACK;
+}
 class Image extends BoundDataSource<Record<string, unknown>> {
   static readonly tfResourceType = "openstack_images_image_v2";
   static readonly providerInfo = OPENSTACK;
@@ -36,7 +39,7 @@ class Image extends BoundDataSource<Record<string, unknown>> {
 describe("a bound resource, synthesized", () => {
   const synth = (props: Record<string, unknown>) => {
     const stack = new TerraformStack(Testing.app(), "s");
-    new BoundProvider(stack, "openstack", OPENSTACK, { region: "r1" });
+    new Provider(stack, "openstack", { region: "r1" });
     new Instance(stack, "vm", { ...props, lifecycle: { ignoreChanges: ["user_data"] } });
     return Testing.synth(stack);
   };
@@ -63,7 +66,7 @@ describe("a bound resource, synthesized", () => {
 describe("a bound data source, synthesized", () => {
   const synth = (props: Record<string, unknown>) => {
     const stack = new TerraformStack(Testing.app(), "s");
-    new BoundProvider(stack, "openstack", OPENSTACK, {});
+    new Provider(stack, "openstack", {});
     const image = new Image(stack, "image", { ...props, dependsOn: [] });
     new Instance(stack, "vm", { name: "n", imageId: image.id });
     return Testing.synth(stack);
