@@ -6,7 +6,7 @@ import type { SpecIssue } from "./issues";
 import { BrokenInput } from "./partial";
 import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
 import { azureAcceptsKey, environmentArch, factsOf } from "./platforms";
-import type { Spec } from "./schema";
+import type { Platform, Spec } from "./schema";
 
 type Push = (severity: SpecIssue["severity"], path: string, message: string) => void;
 type Rule = (spec: Spec, push: Push) => void;
@@ -241,11 +241,24 @@ export function oneArchPerEnvironment(spec: Spec, push: Push): void {
   }
 }
 
-/** An existing subnet needs its VPC (for the security group), and an existing VPC needs the subnet to use. */
-export function awsVpcAndSubnetTogether(spec: Spec, push: Push): void {
+/**
+ * The settings naming an existing network and its subnet, per platform that takes them: AWS needs the
+ * VPC for the security group, OpenStack the network for the ports, and both the subnet the nodes' fixed
+ * addresses are in. One without the other is an error.
+ */
+const EXISTING_NETWORK: Partial<Record<Platform, readonly [network: string, subnet: string]>> = {
+  aws: ["vpcId", "subnetId"],
+  openstack: ["networkId", "subnetId"],
+};
+
+export function existingNetworkAndSubnetTogether(spec: Spec, push: Push): void {
   for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "aws" || (env.vpcId === undefined) === (env.subnetId === undefined)) continue;
-    const [missing, given] = env.vpcId === undefined ? ["vpcId", "subnetId"] : ["subnetId", "vpcId"];
+    const keys = EXISTING_NETWORK[env.platform];
+    if (!keys) continue;
+    const settings = env as unknown as Record<string, unknown>;
+    const [network, subnet] = keys.map((k) => settings[k] !== undefined);
+    if (network === subnet) continue;
+    const [missing, given] = network ? [keys[1], keys[0]] : [keys[0], keys[1]];
     push("error", `environments.${name}.${missing}`, `required with ${given}: give both, or neither to let the stack create them`);
   }
 }
@@ -282,15 +295,6 @@ export function flatcarHasImageForArch(spec: Spec, push: Push): void {
     const path = size ? `environments.${name}.control.${size.key}` : `environments.${name}`;
     const what = size ? `${size.of(env, "control")} is ${arch}, but ` : "";
     push("error", path, `${what}Flatcar publishes no ${arch} images for ${env.platform}: use an x86_64 ${size?.key ?? "size"}, or an image of your own (image)`);
-  }
-}
-
-/** An existing network needs its subnet (the ports' fixed IPs are in it), and an existing subnet its network. */
-export function openstackNetworkAndSubnetTogether(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "openstack" || (env.networkId === undefined) === (env.subnetId === undefined)) continue;
-    const [missing, given] = env.networkId === undefined ? ["networkId", "subnetId"] : ["subnetId", "networkId"];
-    push("error", `environments.${name}.${missing}`, `required with ${given}: give both, or neither to let the stack create them`);
   }
 }
 
@@ -402,7 +406,7 @@ export const RULES: readonly Rule[] = [
   worldAccessIsExplicit,
   adminCidrsAreDistinct,
   oneArchPerEnvironment,
-  awsVpcAndSubnetTogether,
+  existingNetworkAndSubnetTogether,
   awsNetworkFitsVpc,
   flatcarHasImageForArch,
   gceZoneInRegion,
@@ -410,7 +414,6 @@ export const RULES: readonly Rule[] = [
   azureFreeOfferIsX86,
   azureLtsNeedsSku,
   awsPrivateNodesNeedTheirSubnet,
-  openstackNetworkAndSubnetTogether,
   openstackExternalNetworkWhenNeeded,
   libvirtNetworksApart,
   libvirtHostIsLocal,

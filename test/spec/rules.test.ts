@@ -359,7 +359,7 @@ describe("adminCidrsAreDistinct", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.adminCidrsAreDistinct, edit, expected));
 });
 
-describe("awsVpcAndSubnetTogether", () => {
+describe("existingNetworkAndSubnetTogether: aws", () => {
   const aws = (extra: object): Edit => (d) => (d.environments.prod = { ...awsEnv(ADMIN), ...extra });
   it.each<Row>([
     ["neither: the stack creates both", aws({}), []],
@@ -367,7 +367,7 @@ describe("awsVpcAndSubnetTogether", () => {
     ["a platform without them", () => {}, []],
     ["a VPC alone", aws({ vpcId: "vpc-0abc" }), [["error", "environments.prod.subnetId", "required with vpcId: give both, or neither to let the stack create them"]]],
     ["a subnet alone", aws({ subnetId: "subnet-0def" }), [["error", "environments.prod.vpcId", "required with subnetId"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.awsVpcAndSubnetTogether, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(rules.existingNetworkAndSubnetTogether, edit, expected));
 });
 
 describe("awsNetworkFitsVpc", () => {
@@ -520,14 +520,14 @@ const os = (extra: object = {}): Edit => (d) => {
   d.environments.os = env as never;
 };
 
-describe("openstackNetworkAndSubnetTogether", () => {
+describe("existingNetworkAndSubnetTogether: openstack", () => {
   it.each<Row>([
     ["neither: the stack creates both", os(), []],
     ["both", os({ networkId: NETWORK_ID, subnetId: SUBNET_ID }), []],
     ["a platform without them", () => {}, []],
     ["a network alone", os({ networkId: NETWORK_ID }), [["error", "environments.os.subnetId", "required with networkId: give both, or neither to let the stack create them"]]],
     ["a subnet alone", os({ subnetId: SUBNET_ID }), [["error", "environments.os.networkId", "required with subnetId"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.openstackNetworkAndSubnetTogether, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(rules.existingNetworkAndSubnetTogether, edit, expected));
 });
 
 describe("openstackExternalNetworkWhenNeeded", () => {
