@@ -1,7 +1,7 @@
 // Which Flatcar image each platform boots: the environment's own override, or the image of `os.channel`
 // at `os.version` (a pinned release, or the newest of the channel). One pure function per platform, so
 // the choice is tested without synthesizing; the platform files turn it into a lookup or a reference.
-import type { ClusterPlan } from "../src/plan/plan";
+import { flatcarReleaseFile, type ClusterPlan } from "../src/plan/plan";
 import type { Arch } from "../src/spec/platforms";
 import { namePrefix } from "./naming";
 import type { StackInput } from "./registry";
@@ -107,7 +107,7 @@ export function openstackImage(plan: ClusterPlan, env: Env<"openstack">): Openst
   return {
     import: {
       name: `${namePrefix(plan)}-flatcar-${channel}-${version}`,
-      url: `https://${channel}.release.flatcar-linux.net/amd64-usr/${version}/${FLATCAR_OPENSTACK_FILE}`,
+      url: flatcarReleaseFile(plan.os, FLATCAR_OPENSTACK_FILE),
       containerFormat: "bare",
       diskFormat: "qcow2",
       properties: { hw_qemu_guest_agent: "yes" },
@@ -127,6 +127,5 @@ export type LibvirtImage = { readonly url: string } | { readonly path: string };
  */
 export function libvirtImage(plan: ClusterPlan, env: Env<"libvirt">): LibvirtImage {
   if (env.imagePath) return { path: env.imagePath };
-  const { channel, version } = plan.os;
-  return { url: `https://${channel}.release.flatcar-linux.net/amd64-usr/${version}/${FLATCAR_QEMU_IMAGE}` };
+  return { url: flatcarReleaseFile(plan.os, FLATCAR_QEMU_IMAGE) };
 }

@@ -33,6 +33,13 @@ export interface ClusterPort {
   readonly to?: number;
 }
 
+/**
+ * A file of the plan's release on Flatcar's release server: one directory a release under
+ * https://<channel>.release.flatcar-linux.net/amd64-usr/, `current` a copy of the newest (Flatcar's
+ * "Notes for distributors"). Vagrant's box and the KVM and OpenStack images come from there.
+ */
+export const flatcarReleaseFile = (os: Spec["os"], file: string): string => `https://${os.channel}.release.flatcar-linux.net/amd64-usr/${os.version}/${file}`;
+
 export interface ClusterPlan {
   readonly cluster: string;
   readonly environment: string;

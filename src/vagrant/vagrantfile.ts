@@ -4,7 +4,7 @@
 // user-data upload and config.rb).
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import type { ClusterPlan, PlannedNode } from "../plan/plan";
+import { flatcarReleaseFile, type ClusterPlan, type PlannedNode } from "../plan/plan";
 import { formatIp, parseCidr } from "../spec/ipv4";
 import type { Environment } from "../spec/schema";
 import { projectFile } from "../project";
@@ -38,7 +38,7 @@ export const INSTALL_USER_DATA = [
 export function flatcarBox(os: ClusterPlan["os"]): VagrantBox {
   return {
     name: `flatcar-${os.channel}`,
-    url: `https://${os.channel}.release.flatcar-linux.net/amd64-usr/${os.version}/flatcar_production_vagrant.json`,
+    url: flatcarReleaseFile(os, "flatcar_production_vagrant.json"),
     ...(os.version === "current" ? {} : { version: os.version }),
   };
 }
