@@ -373,8 +373,8 @@ export function libvirtNetworksApart(spec: Spec, push: Push): void {
 export function libvirtHostIsLocal(spec: Spec, push: Push): void {
   for (const [name, env] of Object.entries(spec.environments)) {
     if (env.platform !== "libvirt") continue;
-    const host = /^[a-z+]+:\/\/([^/?]*)/.exec(env.uri)?.[1]?.replace(/^[^@]*@/, "").replace(/:\d+$/, "") ?? "";
-    if (host === "" || host === "localhost" || host === "127.0.0.1" || host === "[::1]") continue;
+    const host = URL.canParse(env.uri) ? new URL(env.uri).hostname : "";
+    if (["", "localhost", "127.0.0.1", "[::1]"].includes(host)) continue;
     push("error", `environments.${name}.uri`, `${env.uri} is another host: the provider writes each node's Ignition file where cdktf runs, and QEMU there would not find it: run cdktf on that host, with qemu:///system`);
   }
 }

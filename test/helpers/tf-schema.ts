@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 
 /** The schema file of each provider coreform has bindings for, at the version the bindings pin. */
 export const SCHEMA_FILES = { openstack: "openstack-3.4.0.json", libvirt: "libvirt-0.9.7.json" } as const;
-export type BoundProvider = keyof typeof SCHEMA_FILES;
+export type SchemaProvider = keyof typeof SCHEMA_FILES;
 
 /** Where the checker and schemas are: a folder holding tools/check-tf-schema.js and reference/provider-schemas/. */
 function sharedDir(): string | undefined {
@@ -29,7 +29,7 @@ export interface SchemaCheck {
 }
 
 /** Runs the checker with --strict on `stack` (Terraform JSON text) against the named providers' schemas. */
-export function checkSchema(stack: string, providers: readonly BoundProvider[], dir = sharedDir()): SchemaCheck {
+export function checkSchema(stack: string, providers: readonly SchemaProvider[], dir = sharedDir()): SchemaCheck {
   if (!dir) throw new Error("no provider schemas: see schemaCheckAvailable()");
   const file = join(mkdtempSync(join(tmpdir(), "coreform-schema-")), "cdk.tf.json");
   writeFileSync(file, stack, { mode: 0o600 });
