@@ -18,7 +18,7 @@ import type { ITerraformDependable } from "cdktf";
 import type { ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
-import { awsImage } from "./images";
+import { awsImage } from "../src/plan/images";
 import { literal } from "./literal";
 import { environmentLabels, namePrefix, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
@@ -37,15 +37,16 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   new AwsProvider(stack, "aws", { region: env.region, defaultTags: [{ tags: environmentLabels(plan) }] });
   stateBackend(stack, input, env.backend);
 
-  // image: a pinned AMI, or the newest Flatcar AMI of the channel (and release) for the environment's
-  // one architecture (plan.arch: explicit, or from the instance family; rules.ts keeps it single)
+  // image: a pinned AMI, the AMI of the pinned release by its exact name, or the newest Flatcar AMI of the
+  // channel, for the environment's one architecture (plan.arch: explicit, or from the instance family;
+  // rules.ts keeps it single)
   const image = awsImage(plan, env);
   const ami =
     "ami" in image
       ? image.ami
       : new DataAwsAmi(stack, `flatcar-${image.lookup.arch}`, {
           owners: [image.lookup.owner],
-          mostRecent: true,
+          mostRecent: image.lookup.mostRecent,
           filter: [
             { name: "name", values: [image.lookup.name] },
             { name: "architecture", values: [image.lookup.arch] },

@@ -23,7 +23,7 @@ import type { ClusterPort } from "../src/plan/plan";
 import { azureAcceptsKey } from "../src/spec/platforms";
 import { stateBackend } from "./backend";
 import { firewallRules } from "./firewall";
-import { azureImage } from "./images";
+import { azureImage } from "../src/plan/images";
 import { environmentLabels, fitName, namePrefix, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
 import type { StackBuilder } from "./registry";

@@ -17,7 +17,7 @@ import type { ITerraformDependable } from "cdktf";
 import type { ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
-import { gceImage } from "./images";
+import { gceImage } from "../src/plan/images";
 import { literal } from "./literal";
 import { environmentLabels, fitName, gceLabels, namePrefix, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";

@@ -8,7 +8,7 @@ import { formatIp, parseCidr } from "../src/spec/ipv4";
 import type { PlannedNode } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { LibvirtDomain, LibvirtIgnition, LibvirtNetwork, LibvirtProvider, LibvirtVolume } from "./bindings/libvirt";
-import { libvirtImage } from "./images";
+import { libvirtImage } from "../src/plan/images";
 import { literal } from "./literal";
 import { namePrefix, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";

@@ -2,6 +2,7 @@
 // every cloud-wide name, and four labels say which cluster, environment, role and node a resource
 // belongs to. Each cloud has its own rules for both; the adapters below keep to them.
 import { createHash } from "node:crypto";
+import { namePrefix } from "../src/plan/images";
 import type { ClusterPlan, PlannedNode } from "../src/plan/plan";
 
 export const LABELS = {
@@ -13,8 +14,7 @@ export const LABELS = {
 
 export type Labels = Readonly<Record<string, string>>;
 
-/** `<cluster>-<env>`: names are unique per account or project, and one may hold several environments. */
-export const namePrefix = (plan: ClusterPlan): string => `${plan.cluster}-${plan.environment}`;
+export { namePrefix };
 
 /** A node's cloud-wide name (its hostname stays the node's own name). */
 export const nodeName = (plan: ClusterPlan, node: PlannedNode): string => `${namePrefix(plan)}-${node.name}`;

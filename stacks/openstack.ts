@@ -27,7 +27,7 @@ import {
   OpenstackProvider,
 } from "./bindings/openstack";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
-import { openstackImage } from "./images";
+import { openstackImage } from "../src/plan/images";
 import { literal } from "./literal";
 import { environmentLabels, namePrefix, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";

@@ -3,6 +3,7 @@
 import { nodeCapacity, nthNodeIp, parseCidr } from "../spec/ipv4";
 import { environmentArch, type Arch } from "../spec/platforms";
 import type { Environment, Platform, Role, Spec } from "../spec/schema";
+import { resolveImage, type ResolvedImage } from "./images";
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -33,13 +34,6 @@ export interface ClusterPort {
   readonly to?: number;
 }
 
-/**
- * A file of the plan's release on Flatcar's release server: one directory a release under
- * https://<channel>.release.flatcar-linux.net/amd64-usr/, `current` a copy of the newest (Flatcar's
- * "Notes for distributors"). Vagrant's box and the KVM and OpenStack images come from there.
- */
-export const flatcarReleaseFile = (os: Spec["os"], file: string): string => `https://${os.channel}.release.flatcar-linux.net/amd64-usr/${os.version}/${file}`;
-
 export interface ClusterPlan {
   readonly cluster: string;
   readonly environment: string;
@@ -48,6 +42,8 @@ export interface ClusterPlan {
   readonly arch: Arch;
   /** The Flatcar channel and release every node boots: targets choose their image from it. */
   readonly os: Spec["os"];
+  /** The image every node boots, resolved from os and the environment's own image settings. */
+  readonly image: ResolvedImage;
   readonly cidr: string;
   readonly nodes: readonly PlannedNode[];
   readonly etcd: {
@@ -120,12 +116,14 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
 
   const kind = spec.scheduler.kind;
   const schedulerPorts = SCHEDULER_PORTS[kind];
+  const system = { cluster: spec.name, environment, arch: environmentArch(env), os: { channel: spec.os.channel, version: spec.os.version } };
   return {
-    cluster: spec.name,
+    cluster: system.cluster,
     environment,
     platform: env.platform,
-    arch: environmentArch(env),
-    os: { channel: spec.os.channel, version: spec.os.version },
+    arch: system.arch,
+    os: system.os,
+    image: resolveImage(system, env),
     cidr,
     nodes,
     etcd: {

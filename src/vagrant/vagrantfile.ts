@@ -4,7 +4,8 @@
 // user-data upload and config.rb).
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { flatcarReleaseFile, type ClusterPlan, type PlannedNode } from "../plan/plan";
+import { flatcarBox, type VagrantBox } from "../plan/images";
+import type { ClusterPlan, PlannedNode } from "../plan/plan";
 import { formatIp, parseCidr } from "../spec/ipv4";
 import type { Environment } from "../spec/schema";
 import { projectFile } from "../project";
@@ -28,28 +29,6 @@ export const INSTALL_USER_DATA = [
   `mkdir -p ${USER_DATA_PATH.slice(0, USER_DATA_PATH.lastIndexOf("/"))}`,
   `mv ${USER_DATA_UPLOAD} ${USER_DATA_PATH}`,
 ].join(" && ");
-
-/**
- * The box of a channel, from the channel's release server: `current` or a release directory
- * (https://<channel>.release.flatcar-linux.net/amd64-usr/<version>/flatcar_production_vagrant.json, as in
- * Flatcar's "Vagrant (community support)" docs and "Notes for distributors": one directory a release,
- * `current` a copy of the newest). The metadata names the box `flatcar-<channel>`, so config.vm.box must.
- */
-export function flatcarBox(os: ClusterPlan["os"]): VagrantBox {
-  return {
-    name: `flatcar-${os.channel}`,
-    url: flatcarReleaseFile(os, "flatcar_production_vagrant.json"),
-    ...(os.version === "current" ? {} : { version: os.version }),
-  };
-}
-
-export interface VagrantBox {
-  readonly name: string;
-  /** Box metadata (JSON) URL. */
-  readonly url: string;
-  /** Pinned release; absent for `current`. */
-  readonly version?: string;
-}
 
 export interface VagrantMachine {
   /** Machine name and hostname: the planned node's name. */

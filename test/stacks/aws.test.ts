@@ -1,6 +1,8 @@
 // The AWS stack, synthesized with CDKTF's Testing API (no network, no terraform init) from projects the
 // real CLI rendered: user data byte for byte as `coreform render` writes it, the planned addresses,
 // IMDSv2, encryption, ignore_changes, exactly the plan's ports, the AMI lookup and the state backend.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import "cdktf/lib/testing/adapters/jest";
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
@@ -12,7 +14,7 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { awsInstanceArch } from "../../src/spec/platforms";
-import { FLATCAR_AMI_OWNER } from "../../stacks/images";
+import { FLATCAR_AMI_OWNER } from "../../src/plan/images";
 import { unliteral } from "../../stacks/literal";
 import { prepareStacks, StackInputError } from "../../stacks/registry";
 import { project } from "../helpers/cli";
@@ -140,7 +142,7 @@ describe("the default cluster.yaml's prod stack", () => {
 
 describe("aws settings", () => {
   /** Every spec below plans the same nodes as the fixture: they share its secrets. */
-  const { variant, stackOf } = settingsOf("aws");
+  const { base, variant, stackOf } = settingsOf("aws");
 
   const ETCD_AND_ICMP = [["tcp", 2379, 2380], ["icmp", -1, -1]];
   const KUBERNETES = [["tcp", 6443, 6443], ["udp", 8472, 8472], ["tcp", 10250, 10250]];
@@ -182,13 +184,38 @@ describe("aws settings", () => {
     expect(await rules(["203.0.113.7/32", "198.51.100.0/24", "203.0.113.7/32"])).toEqual(forward);
   });
 
-  it("a pinned Flatcar release narrows the AMI name; Graviton types look up arm64", async () => {
+  it("the default takes the newest AMI of the channel", () => {
+    const { tf } = stackOf(base());
+    expect(tf.data!.aws_ami!["flatcar-x86_64"]).toMatchObject({
+      most_recent: true,
+      filter: [{ name: "name", values: ["Flatcar-stable-*-hvm"] }, { name: "architecture", values: ["x86_64"] }, { name: "virtualization-type", values: ["hvm"] }],
+    });
+  });
+
+  it.each([
+    ["x86_64", "t3.small", "Flatcar-stable-4593.2.5-hvm"],
+    ["arm64", "t4g.small", "Flatcar-stable-4593.2.5-arm64-hvm"],
+  ])("a pinned Flatcar release is the one AMI of its exact name (%s), never the newest of a pattern", async (arch, instanceType, name) => {
+    const dir = await variant({ control: { instanceType }, worker: { instanceType } }, (d) => (d.os = { version: "4593.2.5" }));
+    const { tf } = stackOf(dir);
+    expect(tf.data!.aws_ami).toEqual({
+      [`flatcar-${arch}`]: {
+        owners: ["075585003325"],
+        most_recent: false,
+        filter: [{ name: "name", values: [name] }, { name: "architecture", values: [arch] }, { name: "virtualization-type", values: ["hvm"] }],
+      },
+    });
+    const plan = JSON.parse(readFileSync(join(dir, "out", "aws", "plan.json"), "utf8"));
+    expect(plan.image).toEqual({ reference: `075585003325/${name} (${arch})`, pinned: true, from: "os.version" });
+  });
+
+  it("Graviton types look up arm64 for every node", async () => {
     const dir = await variant({ control: { instanceType: "t4g.small" }, worker: { instanceType: "m7g.large" } }, (d) => (d.os = { version: "4593.2.5" }));
     const { synth, tf } = stackOf(dir);
     expect(Object.keys(tf.data!.aws_ami!)).toEqual(["flatcar-arm64"]);
     expect(synth).toHaveDataSourceWithProperties(DataAwsAmi, {
       filter: [
-        { name: "name", values: ["Flatcar-stable-4593.2.5-hvm"] },
+        { name: "name", values: ["Flatcar-stable-4593.2.5-arm64-hvm"] },
         { name: "architecture", values: ["arm64"] },
         { name: "virtualization-type", values: ["hvm"] },
       ],

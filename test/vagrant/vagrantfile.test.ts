@@ -3,11 +3,11 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
+import { flatcarBox } from "../../src/plan/images";
 import { planCluster } from "../../src/plan/plan";
 import { hostOnlyWarning, versionAtLeast } from "../../src/vagrant/host";
 import { MachineProgress, parseStatus } from "../../src/vagrant/progress";
 import {
-  flatcarBox,
   INSTALL_USER_DATA,
   renderVagrantfile,
   USER_DATA_PATH,
