@@ -8,6 +8,7 @@ import { PUBLIC, SECRET } from "../modes";
 import type { NodeContext } from "./context";
 import type { NodeFile, NodePart } from "./model";
 import { renderTemplate } from "./templates";
+import type { Spec } from "../spec/schema";
 
 export const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
 export const ETCD_TLS_DIR = "/etc/etcd/tls";
@@ -30,6 +31,9 @@ export const etcdEndpointsFor = ({ plan, node }: Pick<NodeContext, "plan" | "nod
  * client use too), else the client's own, placed in `dir`. etcd here has no roles, so a certificate
  * per client would narrow no access, and cost ~1.1 KB of user data each on the nodes with the least.
  */
+/** `image:tag`, or `image:tag@digest`: Docker then pulls by the digest and checks it (the tag stays for readers). */
+export const etcdImage = (etcd: Spec["etcd"]): string => `${etcd.image}:${etcd.version}${etcd.digest ? `@${etcd.digest}` : ""}`;
+
 export function etcdClientCert({ plan, node }: NodeContext, own: CertKey, dir: string): { certFile: string; keyFile: string; files: NodeFile[] } {
   if (plan.etcd.members.some((m) => m.name === node.name)) return { certFile: MEMBER_CERT, keyFile: MEMBER_KEY, files: [] };
   const [certFile, keyFile] = [`${dir}/client.crt`, `${dir}/client.key`];
@@ -60,7 +64,7 @@ export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
     keyFile: MEMBER_KEY,
   });
   const unit = renderTemplate("etcd-member.service", {
-    image: `${spec.etcd.image}:${spec.etcd.version}`,
+    image: etcdImage(spec.etcd),
     envFile: ETCD_ENV_FILE,
     dataDir: ETCD_DATA_DIR,
     tlsDir: ETCD_TLS_DIR,

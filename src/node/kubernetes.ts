@@ -63,7 +63,7 @@ function bootstrapFiles(k8s: NonNullable<NodeContext["secrets"]["kubernetes"]>):
 }
 
 export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): NodePart {
-  const { version, podCidr, serviceCidr } = spec.scheduler as Kubernetes;
+  const { version, podCidr, serviceCidr, sysupdate } = spec.scheduler as Kubernetes;
   // k3s's convention (its default cluster-dns is 10.43.0.10 in 10.43.0.0/16).
   const clusterDns = formatIp(parseCidr(serviceCidr).base + 10);
   const k8s = secrets.kubernetes;
@@ -114,8 +114,12 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
     downloads: [
       { path: imagePath, mode: PUBLIC, source: release.url },
       // sysupdate: new k3s patch releases within this minor; noop keeps systemd-sysupdate quiet about the OS.
-      { path: `/etc/sysupdate.${release.component}.d/${release.component}.conf`, mode: PUBLIC, source: `${BAKERY}/k3s/${release.component}.conf` },
-      { path: "/etc/sysupdate.d/noop.conf", mode: PUBLIC, source: `${BAKERY}/noop.conf` },
+      ...(sysupdate
+        ? [
+            { path: `/etc/sysupdate.${release.component}.d/${release.component}.conf`, mode: PUBLIC, source: `${BAKERY}/k3s/${release.component}.conf` },
+            { path: "/etc/sysupdate.d/noop.conf", mode: PUBLIC, source: `${BAKERY}/noop.conf` },
+          ]
+        : []),
     ],
     links: [
       { path: EXTENSION_LINK, target: imagePath },
@@ -124,11 +128,15 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
     ],
     units: [
       { name: unit, dropins: [{ name: "coreform-flannel-iface.conf", contents: flannel }] },
-      { name: "systemd-sysupdate.timer", enabled: true },
-      {
-        name: "systemd-sysupdate.service",
-        dropins: [{ name: "k3s.conf", contents: renderTemplate("sysupdate-k3s.conf", { component: release.component, link: EXTENSION_LINK }) }],
-      },
+      ...(sysupdate
+        ? [
+            { name: "systemd-sysupdate.timer", enabled: true },
+            {
+              name: "systemd-sysupdate.service",
+              dropins: [{ name: "k3s.conf", contents: renderTemplate("sysupdate-k3s.conf", { component: release.component, link: EXTENSION_LINK }) }],
+            },
+          ]
+        : []),
     ],
   };
 }

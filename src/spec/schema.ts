@@ -10,6 +10,9 @@ const dnsLabel = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, "must be DNS-safe: lowercase letters, digits and '-', starting with a letter");
 
+/** A container image digest (OCI image spec, "Digests": algorithm sha256, 64 lowercase hex digits). */
+const DIGEST = /sha256:[0-9a-f]{64}/;
+
 const cidr = z.cidrv4({ error: unlessMissing("must be an IPv4 CIDR like 10.42.0.0/24") });
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1");
 const azureResourceGroup = z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, "must be an Azure resource group name (letters, digits, '_', '-', '.', '(', ')'; not ending in '.')");
@@ -290,13 +293,21 @@ const schedulerSchema = z.discriminatedUnion(
       podCidr: cidr.default("10.244.0.0/16"),
       /** Service addresses (k3s `service-cidr`); the cluster DNS is its 10th address. @default "10.96.0.0/16" */
       serviceCidr: cidr.default("10.96.0.0/16"),
+      /**
+       * New k3s patch releases of this minor from the sysext-bakery, through systemd-sysupdate. Off, every
+       * node keeps `version` (a reproducible demo: `coreform pin` reports it). @default true
+       */
+      sysupdate: z.boolean().default(true),
     }),
     z.strictObject({
       kind: z.literal("fleet"),
       /** @default "quay.io/coreos/fleet:v1.0.0" */
       image: z
         .string()
-        .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+:[A-Za-z0-9._-]+$/, "must be an image with a tag like quay.io/coreos/fleet:v1.0.0")
+        .regex(
+          new RegExp(`^[a-z0-9.-]+(:\\d+)?(/[a-z0-9._-]+)+:[A-Za-z0-9._-]+(@${DIGEST.source})?$`),
+          "must be an image with a tag like quay.io/coreos/fleet:v1.0.0, optionally pinned by digest (…:v1.0.0@sha256:<64 hex digits>)",
+        )
         .default("quay.io/coreos/fleet:v1.0.0"),
     }),
     z.strictObject({ kind: z.literal("none") }),
@@ -326,6 +337,8 @@ export const specSchema = z.strictObject({
       image: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, "must be an image name without a tag").default("quay.io/coreos/etcd"),
       /** @default "v3.5.16" */
       version: z.string().regex(/^v3\.\d+\.\d+$/, "must be an etcd release tag like v3.5.16").default("v3.5.16"),
+      /** The image's digest, which pins what the tag names today (`docker pull` checks it). @default none: the tag alone */
+      digest: z.string().regex(new RegExp(`^${DIGEST.source}$`), "must be an image digest like sha256:<64 hex digits>").optional(),
     })
     .prefault({}),
   updates: z

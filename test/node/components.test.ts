@@ -101,6 +101,12 @@ describe("etcd", () => {
     expect(unit.contents).toMatch(/^After=network-online\.target/m);
   });
 
+  test("etcd.digest pins the image: docker runs image:tag@digest", async () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const { config } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { digest: "${digest}" }\nupdates:`), "control-01");
+    expect(config.units.find((u) => u.name === "etcd-member.service")!.contents).toContain(`quay.io/coreos/etcd:v3.5.16@${digest} /usr/local/bin/etcd`);
+  });
+
   test("workers run no etcd: only the CA every node trusts etcd by", async () => {
     const { config } = await node(withScheduler(smallSpec({ control: 1, worker: 1 }), "none"), "worker-01");
     expect(config.files.filter((f) => f.path.startsWith("/etc/etcd")).map((f) => f.path)).toEqual(["/etc/etcd/tls/ca.crt"]);
@@ -183,6 +189,15 @@ describe("kubernetes (k3s from the sysext-bakery)", () => {
     expect(dropin.name).toBe("k3s.conf");
     expect(dropin.contents).toContain("ExecStartPre=/usr/lib/systemd/systemd-sysupdate -C k3s-v1.33 update");
     expect(dropin.contents).toContain("touch /run/reboot-required");
+  });
+
+  test("sysupdate: false keeps every node at scheduler.version: the image and its link, no feed, no timer", async () => {
+    const { config } = await node(spec(", version: v1.33.4+k3s2, sysupdate: false"), "worker-02");
+    expect(config.downloads).toEqual([
+      { path: "/opt/extensions/k3s/k3s-v1.33.4+k3s2-x86-64.raw", mode: 0o644, source: "https://extensions.flatcar.org/extensions/k3s-v1.33.4+k3s2-x86-64.raw" },
+    ]);
+    expect(config.links[0]).toEqual({ path: "/etc/extensions/k3s.raw", target: "/opt/extensions/k3s/k3s-v1.33.4+k3s2-x86-64.raw" });
+    expect(config.units.map((u) => u.name).filter((n) => n.startsWith("systemd-sysupdate"))).toEqual([]);
   });
 
   test("control nodes: k3s.service on the cluster's etcd (own member first, the member's certificate), tls-san, the shared token", async () => {
@@ -274,6 +289,12 @@ describe("kubernetes (k3s from the sysext-bakery)", () => {
 });
 
 describe("fleet (legacy)", () => {
+  test("an image pinned by digest runs as written", async () => {
+    const image = `quay.io/coreos/fleet:v1.0.0@sha256:${"a1".repeat(32)}`;
+    const { config } = await node(withScheduler(smallSpec({ control: 1, worker: 0 }), "fleet", `, image: "${image}"`), "control-01");
+    expect(config.units.find((u) => u.name === "fleet.service")!.contents).toMatch(new RegExp(`^\\s+${image.replace(/[.]/g, "\\.")}$`, "m"));
+  });
+
   test.each([
     { name: "control-01", role: "control", ip: "10.42.0.10" },
     { name: "worker-01", role: "worker", ip: "10.42.0.13" },

@@ -153,6 +153,11 @@ const BAD: readonly Bad[] = [
   { name: "k3s version without +k3s", text: spec((d) => (d.scheduler = { kind: "kubernetes", version: "v1.32.2" } as never)), path: "scheduler.version", message: "must be a k3s release" },
   { name: "pod range not a CIDR", text: spec((d) => (d.scheduler = { kind: "kubernetes", podCidr: "10.244.0.0" } as never)), path: "scheduler.podCidr", message: "must be an IPv4 CIDR" },
   { name: "pod range over the nodes' network", text: spec((d) => (d.scheduler = { kind: "kubernetes", podCidr: "10.42.0.0/16" } as never)), path: "scheduler.podCidr", message: "10.42.0.0/16 overlaps network.cidr (10.42.0.0/24)" },
+  { name: "etcd digest too short", text: spec((d) => (d.etcd = { digest: "sha256:abc" })), path: "etcd.digest", message: "must be an image digest like sha256:<64 hex digits>" },
+  { name: "etcd digest in the version", text: spec((d) => (d.etcd = { version: `v3.5.16@sha256:${"a".repeat(64)}` })), path: "etcd.version", message: "must be an etcd release tag" },
+  { name: "fleet image with a digest but no tag", text: spec((d) => (d.scheduler = { kind: "fleet", image: `quay.io/coreos/fleet@sha256:${"a".repeat(64)}` } as never)), path: "scheduler.image", message: "must be an image with a tag" },
+  { name: "fleet image with a short digest", text: spec((d) => (d.scheduler = { kind: "fleet", image: "quay.io/coreos/fleet:v1.0.0@sha256:abc" } as never)), path: "scheduler.image", message: "optionally pinned by digest" },
+  { name: "k3s sysupdate not a boolean", text: spec((d) => (d.scheduler = { kind: "kubernetes", sysupdate: "no" } as never)), path: "scheduler.sysupdate", message: "must be true or false, not a string" },
   { name: "fleet image without a tag", text: spec((d) => (d.scheduler = { kind: "fleet", image: "quay.io/coreos/fleet" } as never)), path: "scheduler.image", message: "must be an image with a tag" },
   { name: "a fleet setting with kubernetes", text: spec((d) => (d.scheduler = { kind: "kubernetes", image: "quay.io/coreos/fleet:v1.0.0" } as never)), path: "scheduler.image", message: "unknown key" },
   { name: "a k3s setting with none", text: spec((d) => (d.scheduler = { kind: "none", version: "v1.32.2+k3s1" } as never)), path: "scheduler.version", message: "unknown key" },
@@ -569,6 +574,8 @@ describe("a good spec", () => {
     ["azure with an image of one's own", withEnv("az", azure({ image: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/gal/images/flatcar/versions/1.0.0" }))],
     ["gce with an image of one's own, private nodes, Secure Boot and state in GCS", withEnv("gce", gce({ image: "projects/my-project/global/images/family/my-flatcar", publicAddresses: false, secureBoot: true, backend: { type: "gcs", bucket: "demo-state" } }))],
     ["gce on an Axion machine type with an image of one's own", withEnv("gce", gce({ image: "projects/my-project/global/images/flatcar-arm64", control: { machineType: "c4a-standard-2" }, worker: { machineType: "c4a-standard-4" } }))],
+    ["etcd pinned by digest", spec((d) => (d.etcd = { digest: `sha256:${"0f".repeat(32)}` }))],
+    ["k3s without sysupdate", spec((d) => (d.scheduler = { kind: "kubernetes", sysupdate: false }))],
     ["state in GCS", withEnv("prod", aws({ backend: { type: "gcs", bucket: "demo-state", prefix: "demo/prod" } }))],
     ["state in Azure Storage", withEnv("prod", aws({ backend: { type: "azurerm", storageAccount: "demostate", container: "tfstate", resourceGroup: "state", useAzureadAuth: true } }))],
   ])("%s passes", async (_name, text) => {
@@ -590,7 +597,7 @@ describe("defaults", () => {
     expect(s.os).toEqual({ channel: "stable", version: "current" });
     expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.16" });
     expect(s.updates).toEqual({ server: "https://public.update.flatcar-linux.net/v1/update/", rebootStrategy: "etcd-lock" });
-    expect(s.scheduler).toEqual({ kind: "kubernetes", version: "v1.32.2+k3s1", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/16" });
+    expect(s.scheduler).toEqual({ kind: "kubernetes", version: "v1.32.2+k3s1", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/16", sysupdate: true });
   });
 
   it("fill in the parts of os that are not given", () => {
