@@ -97,3 +97,14 @@ export function environmentArch(env: Environment): Arch {
   const facts = factsOf(env);
   return facts.explicitArch?.(env) ?? (facts.size ? facts.size.arch(facts.size.of(env, "control")) : "x86_64");
 }
+
+/**
+ * The day a Flatcar major was branched: majors count days since 2013-07-01 (flatcar/flatcar-website
+ * content/docs/latest/devguide/release-guide.md, "Calculate the major version"). A release of that
+ * major (its .2.x stable releases among them) is published on that day or later.
+ */
+export function flatcarMajorDate(version: string): Date {
+  const day = new Date(Date.UTC(2013, 6, 1));
+  day.setUTCDate(day.getUTCDate() + Number(version.split(".")[0]));
+  return day;
+}

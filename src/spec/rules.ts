@@ -5,7 +5,7 @@ import { contains, formatCidr, formatIp, nodeCapacity, overlaps, parseCidr, PUBL
 import type { SpecIssue } from "./issues";
 import { BrokenInput } from "./partial";
 import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
-import { azureAcceptsKey, environmentArch, factsOf } from "./platforms";
+import { azureAcceptsKey, environmentArch, factsOf, flatcarMajorDate } from "./platforms";
 import type { Platform, Spec } from "./schema";
 
 type Push = (severity: SpecIssue["severity"], path: string, message: string) => void;
@@ -388,6 +388,28 @@ export function libvirtImagePathIsUnversioned(spec: Spec, push: Push): void {
   }
 }
 
+/**
+ * AWS keeps Flatcar's AMIs public for 9 months after publishing, then un-publishes them: existing
+ * instances keep running, new ones cannot be created (flatcar.org/docs/latest/deploy/cloud/aws-ec2/,
+ * "Release retention time"). Judged by the major's date, so a release may be younger than it says.
+ */
+export function awsReleaseStillPublished(spec: Spec, push: Push, now = new Date()): void {
+  if (spec.os.version === "current") return;
+  const branched = flatcarMajorDate(spec.os.version);
+  const gone = new Date(branched);
+  gone.setUTCMonth(gone.getUTCMonth() + 9);
+  if (gone > now) return;
+  const date = branched.toISOString().slice(0, 10);
+  for (const [name, env] of Object.entries(spec.environments)) {
+    if (env.platform !== "aws" || env.ami) continue;
+    push(
+      "warning",
+      "os.version",
+      `Flatcar ${spec.os.version} is from ${date} or a little later (majors count days since 2013-07-01): Flatcar's AMIs are un-published 9 months after release, so environments.${name} may find no AMI: pin a newer release, or set environments.${name}.ami to an AMI you keep`,
+    );
+  }
+}
+
 export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
   adminCidrsAreNetworks,
@@ -418,6 +440,7 @@ export const RULES: readonly Rule[] = [
   libvirtNetworksApart,
   libvirtHostIsLocal,
   libvirtImagePathIsUnversioned,
+  awsReleaseStillPublished,
 ];
 
 /** Every rule's issues, in rule order. A rule that reads a value that did not parse is left out whole. */

@@ -6,6 +6,7 @@ import yaml from "js-yaml";
 import type { Severity, SpecIssue } from "../../src/spec/issues";
 import * as rules from "../../src/spec/rules";
 import { checkRules, RULES } from "../../src/spec/rules";
+import { flatcarMajorDate } from "../../src/spec/platforms";
 import { specSchema, type Spec, type SpecInput } from "../../src/spec/schema";
 import { editSpec, smallSpec, type Doc } from "../helpers/cli";
 
@@ -591,4 +592,34 @@ describe("libvirtImagePathIsUnversioned", () => {
     ["a downloaded image of the current release", image, []],
     ["a downloaded image with a pinned release", (d) => (image(d), (d.os = { version: "4593.2.5" })), [["warning", "environments.test.imagePath", "os.version 4593.2.5 is not checked against it"]]],
   ])("%s", (_n, edit, expected) => expectRule(rules.libvirtImagePathIsUnversioned, edit, expected));
+});
+
+describe("awsReleaseStillPublished", () => {
+  /** The major branched `daysAgo` days before today (majors count days since 2013-07-01). */
+  const majorOf = (daysAgo: number) => Math.floor((Date.now() - Date.UTC(2013, 6, 1)) / 86_400_000) - daysAgo;
+  const aws = (d: SpecInput, extra = {}) => (d.environments.prod = { ...awsEnv(ADMIN), ...extra });
+  const pinned = (daysAgo: number) => (d: SpecInput) => (d.os = { version: `${majorOf(daysAgo)}.2.0` });
+
+  it("dates a major by its number", () => {
+    expect(flatcarMajorDate("3815.2.0").toISOString().slice(0, 10)).toBe("2023-12-11");
+    expect(flatcarMajorDate("1.0.0").toISOString().slice(0, 10)).toBe("2013-07-02");
+  });
+
+  it.each<Row>([
+    ["a release of a month ago", (d) => (aws(d), pinned(30)(d)), []],
+    ["the current release", aws, []],
+    [
+      "a release of 400 days ago",
+      (d) => (aws(d), pinned(400)(d)),
+      [["warning", "os.version", "Flatcar's AMIs are un-published 9 months after release, so environments.prod may find no AMI"]],
+    ],
+    ["an old release on a platform that keeps its images", pinned(400), []],
+    ["an old release with an AMI of one's own", (d) => (aws(d, { ami: "ami-0123456789abcdef0" }), pinned(400)(d)), []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.awsReleaseStillPublished, edit, expected));
+
+  it("names the major's date", () => {
+    const s = spec((d) => (aws(d), pinned(400)(d)));
+    const [issue] = issuesOf(rules.awsReleaseStillPublished, s);
+    expect(issue!.message).toContain(`is from ${flatcarMajorDate(s.os.version).toISOString().slice(0, 10)} or a little later`);
+  });
 });
