@@ -44,6 +44,37 @@ Options:
     options: { file: { type: "string", short: "f" } },
     run: async (io, a) => (await import("./validate")).validate(io, a.positionals, a.values.file as string | undefined),
   },
+  pin: {
+    summary: "report what still floats; pin the Flatcar release",
+    usage: `coreform pin [ENV…] [-f FILE] [--write --version X.Y.Z | --write --release FILE]
+
+Reports every input of the environments (default: all of them) that lets the same spec give another
+cluster later, one per line on stdout as PATH: floating (what moves, what pins it):
+  os.version "current"        the channel's newest release on the day a node is created
+  a tag without a digest      etcd (etcd.digest), fleet (scheduler.image …@sha256:…)
+  k3s's systemd-sysupdate     newer patch releases of the minor (scheduler.sysupdate: false)
+  updates                     update_engine and a rebootStrategy other than off move nodes to new releases
+  an image family             environments.<env>.image on gce
+Exit 0 when nothing floats, 1 when something does, 2 on bad input.
+
+With --write, first sets os.version in FILE to the release given, changing only that value (comments,
+key order and layout stay), then reports as above.
+
+Options:
+  -f, --file FILE      the spec (default: cluster.yaml)
+  --write              pin os.version in FILE
+  --version X.Y.Z      the Flatcar release to pin (e.g. 4593.2.5)
+  --release FILE       read it from a Flatcar version.txt (FLATCAR_VERSION_ID=…), e.g. saved from
+                       https://stable.release.flatcar-linux.net/amd64-usr/current/version.txt`,
+    options: { file: { type: "string", short: "f" }, write: { type: "boolean" }, version: { type: "string" }, release: { type: "string" } },
+    run: async (io, a) =>
+      (await import("./pin")).pin(io, a.positionals, {
+        file: a.values.file as string | undefined,
+        write: a.values.write === true,
+        version: a.values.version as string | undefined,
+        release: a.values.release as string | undefined,
+      }),
+  },
   render: {
     summary: "write first-boot configs for environments",
     usage: `coreform render [ENV…] [-f FILE] [-o OUTDIR]
