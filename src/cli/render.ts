@@ -114,7 +114,7 @@ export async function renderEnvironments(
 function shown(io: Io, path: string): string {
   const rel = relative(io.cwd, path);
   if (rel === "") return ".";
-  return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+  return rel === ".." || rel.startsWith("../") || isAbsolute(rel) ? path : rel;
 }
 
 /** The file at `path`, or undefined when there is none (or a file sits where a directory should). */
