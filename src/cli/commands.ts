@@ -76,8 +76,9 @@ Options:
       }),
   },
   render: {
-    summary: "write first-boot configs for environments",
+    summary: "write first-boot configs for environments, or check them (--check)",
     usage: `coreform render [ENV…] [-f FILE] [-o OUTDIR]
+coreform render --check [ENV…] [-f FILE] [-o OUTDIR]
 
 Writes, for each environment (default: all of them), each node's first-boot config in the format its
 platform takes:
@@ -88,12 +89,21 @@ platform takes:
 Secrets are created once under .coreform/<env>/ next to the spec and reused afterwards.
 Output is written atomically: a failing run leaves earlier output untouched.
 
+With --check nothing is written: the environments are rendered in memory with their existing
+secrets and every file render would write is compared with OUTDIR/<env>/. Each difference is one
+line on stdout, PATH: missing | differs | mode 0644, expected 0600 | not rendered by this spec (stale)
+(a file in ignition/ or cloud-config/ that render would not write), or ENV: no secrets … when render
+would first create or renew secrets; paths are relative to the current directory when below it.
+Contents are never printed. Other files in OUTDIR/<env>/ (.vagrant/, config.rb) are ignored.
+Exit 0 when everything matches, 1 when anything differs (a summary line last), 2 on invalid input.
+
 Options:
+  --check             compare instead of writing (see above)
   -f, --file FILE     the spec (default: cluster.yaml)
-  -o, --out OUTDIR    where to write (default: out/ next to the spec)`,
-    options: { file: { type: "string", short: "f" }, out: { type: "string", short: "o" } },
+  -o, --out OUTDIR    where to write, or what to check (default: out/ next to the spec)`,
+    options: { check: { type: "boolean" }, file: { type: "string", short: "f" }, out: { type: "string", short: "o" } },
     run: async (io, a) =>
-      (await import("./render")).render(io, a.positionals, a.values.file as string | undefined, a.values.out as string | undefined),
+      (await import("./render")).render(io, a.positionals, a.values.file as string | undefined, a.values.out as string | undefined, a.values.check === true),
   },
   up: {
     summary: "bring up a vagrant environment (VirtualBox)",

@@ -1,13 +1,15 @@
 // `coreform render`: spec → plan → secrets → node configs → files, for each chosen environment.
 // Every environment is rendered in memory, new secrets included, before anything is written: a
-// refused render leaves neither output nor secrets behind.
-import { dirname, resolve } from "node:path";
+// refused render leaves neither output nor secrets behind. `render --check` renders the same list of
+// files in memory, with the existing secrets only, and compares it with what is in OUTDIR.
+import { existsSync, lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { FORMATS, renderNodes, UserDataBudgetError } from "../../cloud-config/user-data";
-import { EXIT_OK, InputError } from "../errors";
+import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { PUBLIC, SECRET } from "../modes";
 import { planCluster, type ClusterPlan } from "../plan/plan";
-import { prepareSecrets, secretsDir } from "../secrets/store";
+import { MissingSecretsError, prepareSecrets, readSecrets, secretsDir, type PreparedSecrets } from "../secrets/store";
 import { loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
@@ -26,6 +28,70 @@ function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnTyp
 /** Where output goes: OUTDIR from the command line, else out/ next to the spec. */
 export const outDirOf = (io: Io, specFile: string, out: string | undefined) => (out ? resolve(io.cwd, out) : resolve(dirname(specFile), "out"));
 
+/** Everything render writes for one environment, built in memory; check compares the same list. */
+export interface RenderedEnvironment {
+  readonly env: string;
+  readonly plan: ClusterPlan;
+  /** Every file below OUTDIR/<env>/, each with its contents and mode. */
+  readonly files: readonly OutputFile[];
+  /** Writes the secrets made for it (nothing when every one existed). */
+  readonly persist: () => void;
+}
+
+/** An environment whose secrets render would first create or renew: it cannot be compared. */
+interface WithoutSecrets {
+  readonly env: string;
+  readonly dir: string;
+}
+
+/**
+ * Renders the environments in memory: nothing is written. `secrets` says whether missing or stale
+ * secrets are made (render: in memory, written by `persist`) or leave the environment unrendered
+ * (check: the secrets are only read, so nothing is created and nothing is logged). An environment
+ * over its platform's user-data budget is invalid input, for both.
+ */
+export async function renderInMemory(
+  io: Io,
+  spec: Spec,
+  specFile: string,
+  envs: readonly string[],
+  secrets: "create" | "existing",
+): Promise<{ readonly rendered: RenderedEnvironment[]; readonly withoutSecrets: WithoutSecrets[] }> {
+  const rendered: RenderedEnvironment[] = [];
+  const withoutSecrets: WithoutSecrets[] = [];
+  const refused: string[] = [];
+  for (const env of envs) {
+    const plan = planCluster(spec, env);
+    const dir = secretsDir(dirname(specFile), env);
+    let prepared: PreparedSecrets;
+    if (secrets === "create") prepared = await prepareSecrets(dir, plan, (line) => io.err(line));
+    else {
+      try {
+        prepared = { secrets: readSecrets(dir, plan), persist: () => {} };
+      } catch (e) {
+        if (!(e instanceof MissingSecretsError)) throw e;
+        withoutSecrets.push({ env, dir });
+        continue;
+      }
+    }
+    const nodes = renderNodesOrRefuse(spec, plan, prepared.secrets);
+    if (typeof nodes === "string") {
+      refused.push(nodes);
+      continue;
+    }
+    const files: OutputFile[] = [
+      { path: "plan.json", contents: `${JSON.stringify(plan, null, 2)}\n`, mode: PUBLIC },
+      ...nodes.map(({ node, format, userData }) => ({ path: FORMATS[format].file(node.name), contents: userData, mode: SECRET })),
+      ...(plan.platform === "vagrant"
+        ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec.environments[env]!, plan, (n) => FORMATS["cloud-config"].file(n.name))), mode: PUBLIC }]
+        : []),
+    ];
+    rendered.push({ env, plan, files, persist: prepared.persist });
+  }
+  if (refused.length) throw new InputError(refused.join("\n"));
+  return { rendered, withoutSecrets };
+}
+
 /**
  * Renders the environments into `outDir` (secrets created or reused next to the spec) and returns each
  * one's plan and summary line. Nothing is written, secrets or output, unless every environment rendered.
@@ -37,41 +103,114 @@ export async function renderEnvironments(
   envs: readonly string[],
   outDir: string,
 ): Promise<{ readonly plan: ClusterPlan; readonly summary: string }[]> {
-  const outputs = new Map<string, OutputFile[]>();
-  const persist: (() => void)[] = [];
-  const refused: string[] = [];
-  const done: { plan: ClusterPlan; summary: string }[] = [];
-  for (const env of envs) {
-    const plan = planCluster(spec, env);
-    const prepared = await prepareSecrets(secretsDir(dirname(specFile), env), plan, (line) => io.err(line));
-    const nodes = renderNodesOrRefuse(spec, plan, prepared.secrets);
-    if (typeof nodes === "string") {
-      refused.push(nodes);
-      continue;
-    }
-    persist.push(prepared.persist);
-    outputs.set(env, [
-      { path: "plan.json", contents: `${JSON.stringify(plan, null, 2)}\n`, mode: PUBLIC },
-      ...nodes.map(({ node, format, userData }) => ({ path: FORMATS[format].file(node.name), contents: userData, mode: SECRET })),
-      ...(plan.platform === "vagrant"
-        ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec.environments[env]!, plan, (n) => FORMATS["cloud-config"].file(n.name))), mode: PUBLIC }]
-        : []),
-    ]);
-    done.push({ plan, summary: `rendered ${env} (${plan.platform}): ${nodes.length} nodes → ${resolve(outDir, env)}` });
-  }
-  if (refused.length) throw new InputError(refused.join("\n"));
+  const { rendered } = await renderInMemory(io, spec, specFile, envs, "create");
   // Secrets first: output whose keys were not kept would be worse than no output.
-  for (const p of persist) p();
-  emit(outDir, outputs);
-  return done;
+  for (const r of rendered) r.persist();
+  emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
+  return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
 }
 
-export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined): Promise<number> {
+/** A path as printed by check: relative to the current directory when below it, else absolute. */
+function shown(io: Io, path: string): string {
+  const rel = relative(io.cwd, path);
+  if (rel === "") return ".";
+  return rel === ".." || rel.startsWith("../") || isAbsolute(rel) ? path : rel;
+}
+
+/** The file at `path`, or undefined when there is none (or a file sits where a directory should). */
+function statOrNone(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw e;
+  }
+}
+
+/** The directories coreform owns in OUTDIR/<env>/: those of the first-boot formats, and any render writes. */
+function ownedDirs(files: readonly OutputFile[]): string[] {
+  const dirs = new Set(Object.values(FORMATS).map((f) => f.file("node").split("/")[0]!));
+  for (const f of files) if (f.path.includes("/")) dirs.add(f.path.split("/")[0]!);
+  return [...dirs].sort();
+}
+
+/** The lines saying how OUTDIR/<env>/ differs from `files`; paths and modes only, never contents. */
+function differences(io: Io, envDir: string, files: readonly OutputFile[]): string[] {
+  const lines: string[] = [];
+  const octal = (m: number) => `0${(m & 0o777).toString(8).padStart(3, "0")}`;
+  for (const file of files) {
+    const path = join(envDir, file.path);
+    const st = statOrNone(path);
+    if (!st) {
+      lines.push(`${shown(io, path)}: missing`);
+      continue;
+    }
+    if (!st.isFile() || !readFileSync(path).equals(Buffer.from(file.contents))) lines.push(`${shown(io, path)}: differs`);
+    if ((st.mode & 0o777) !== file.mode) lines.push(`${shown(io, path)}: mode ${octal(st.mode)}, expected ${octal(file.mode)}`);
+  }
+  // A file in a directory coreform owns that render would not write now: a removed node, an old format.
+  const expected = new Set(files.map((f) => f.path));
+  for (const dir of ownedDirs(files)) {
+    const top = join(envDir, dir);
+    const st = statOrNone(top);
+    if (!st) continue;
+    const found = st.isDirectory()
+      ? readdirSync(top, { withFileTypes: true, recursive: true })
+          .filter((e) => !e.isDirectory())
+          .map((e) => join(e.parentPath, e.name))
+      : [top];
+    for (const path of found) if (!expected.has(relative(envDir, path))) lines.push(`${shown(io, path)}: not rendered by this spec (stale)`);
+  }
+  return lines;
+}
+
+/**
+ * `render --check`: renders the environments in memory with their existing secrets and compares every
+ * file render would write with OUTDIR/<env>/. Writes nothing. Prints one line per difference, sorted,
+ * then a summary; exit 0 when all match, 1 when anything differs.
+ */
+export async function checkEnvironments(io: Io, spec: Spec, specFile: string, envs: readonly string[], outDir: string): Promise<number> {
+  const { rendered, withoutSecrets } = await renderInMemory(io, spec, specFile, envs, "existing");
+  const lines: string[] = [];
+  const differing = new Set<string>();
+  for (const { env, dir } of withoutSecrets) {
+    lines.push(
+      existsSync(dir)
+        ? `${env}: secrets in ${shown(io, dir)}/ are incomplete or out of date (render would create or renew some): run coreform render ${env}`
+        : `${env}: no secrets in ${shown(io, dir)}/: run coreform render ${env}`,
+    );
+    differing.add(env);
+  }
+  let checked = 0;
+  for (const { env, files } of rendered) {
+    const found = differences(io, join(outDir, env), files);
+    checked += files.length;
+    if (found.length) differing.add(env);
+    lines.push(...found);
+  }
+  // Code-unit order, not the locale's: the same tree gives the same lines everywhere.
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const line of lines) io.out(line);
+  const out = `${shown(io, outDir)}/`;
+  const envCount = (n: number) => `${n} ${n === 1 ? "environment" : "environments"}`;
+  if (!lines.length) {
+    io.out(`${out} matches ${shown(io, specFile)}: ${checked} ${checked === 1 ? "file" : "files"} in ${envCount(envs.length)}`);
+    return EXIT_OK;
+  }
+  io.out(
+    `${out} does not match ${shown(io, specFile)}: ${lines.length} ${lines.length === 1 ? "difference" : "differences"} in ${differing.size} of ${envCount(envs.length)}`,
+  );
+  return EXIT_FAILURE;
+}
+
+export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined, check = false): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, file);
   const known = Object.keys(spec.environments);
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length) throw new InputError(`no environment ${unknown.join(", ")} in ${specFile} (it has: ${known.join(", ")})`);
   const chosen = names.length ? [...new Set(names)] : known;
+  if (check) return checkEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out));
   for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out))) io.out(summary);
   return EXIT_OK;
 }
