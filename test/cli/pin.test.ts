@@ -153,6 +153,19 @@ describe("coreform pin --write", () => {
     expect(specOf(dir)).toContain("version: 3815.2.0");
   });
 
+  test("the default cluster.yaml pinned as README's Reproducible demos says: exit 0", async () => {
+    const dir = defaultProject();
+    await cli(dir, "pin", "--write", "--version", "4593.2.5");
+    const text = specOf(dir)
+      .replace(/^  version: v3\.5\.16$/m, `  version: v3.5.16\n  digest: ${DIGEST}`)
+      .replace(/^  rebootStrategy: etcd-lock$/m, "  rebootStrategy: \"off\"")
+      .replace(/^  version: v1\.32\.2\+k3s1(.*)$/m, "  version: v1.32.2+k3s1$1\n  sysupdate: false");
+    writeFileSync(join(dir, "cluster.yaml"), text);
+    const r = await cli(dir, "pin");
+    expect(r.stdout).toBe("pinned: laptop, kvm, openstack, prod, gce, azure boot Flatcar stable 4593.2.5 with every image and release fixed");
+    expect(r.code).toBe(0);
+  });
+
   test("then every environment of the default spec renders its image pinned", async () => {
     const dir = defaultProject();
     await cli(dir, "pin", "--write", "--version", "4593.2.5");
