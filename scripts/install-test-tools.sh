@@ -8,11 +8,13 @@
 #   vagrant                   `vagrant validate` on the rendered Vagrantfiles (no VirtualBox: provider
 #                             settings are not checked by it, see test/integration/vagrant.test.ts)
 #   libvirt-clients           virsh (its in-process test driver, no daemon) and virt-xml-validate on the
-#   libxml2-utils             KVM stack's settings as libvirt XML (xmllint, which virt-xml-validate runs)
+#   libxml2-utils             KVM stack's settings as libvirt XML (xmllint, which virt-xml-validate runs;
+#                             also checks that topology.svg is well-formed XML)
+#   chromium                  headless screenshots of topology.svg: the drawing renders in a real browser
 # Debian's etcd-server package enables a system etcd unit; where systemd runs it, it listens on
 # 127.0.0.1:2379 only, which the tests never use (they take 127.0.X.10 and up).
 set -euo pipefail
-packages=(etcd-server etcd-client ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils)
+packages=(etcd-server etcd-client ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium)
 missing=()
 for p in "${packages[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
