@@ -84,7 +84,8 @@ Writes, for each environment (default: all of them), each node's first-boot conf
 platform takes:
   OUTDIR/<env>/ignition/<node>.json      Ignition 3.3.0 (every platform but vagrant)
   OUTDIR/<env>/cloud-config/<node>.yaml  #cloud-config for coreos-cloudinit (vagrant)
-  OUTDIR/<env>/plan.json                 nodes, roles, addresses, endpoints (no secrets)
+  OUTDIR/<env>/plan.json                 nodes, roles, addresses, endpoints, image (no secrets)
+  OUTDIR/<env>/topology.svg              the environment drawn: nodes, etcd, scheduler, admin access
   OUTDIR/<env>/Vagrantfile               vagrant environments only (see \`coreform up\`)
 Secrets are created once under .coreform/<env>/ next to the spec and reused afterwards.
 Output is written atomically: a failing run leaves earlier output untouched.

@@ -9,6 +9,7 @@ import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { PUBLIC, SECRET } from "../modes";
 import { planCluster, type ClusterPlan } from "../plan/plan";
+import { environmentTopology } from "../plan/topology";
 import { MissingSecretsError, prepareSecrets, readSecrets, secretsDir, type PreparedSecrets } from "../secrets/store";
 import { loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
@@ -81,6 +82,7 @@ export async function renderInMemory(
     }
     const files: OutputFile[] = [
       { path: "plan.json", contents: `${JSON.stringify(plan, null, 2)}\n`, mode: PUBLIC },
+      { path: "topology.svg", contents: environmentTopology(plan, spec.environments[env]!), mode: PUBLIC },
       ...nodes.map(({ node, format, userData }) => ({ path: FORMATS[format].file(node.name), contents: userData, mode: SECRET })),
       ...(plan.platform === "vagrant"
         ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec.environments[env]!, plan, (n) => FORMATS["cloud-config"].file(n.name))), mode: PUBLIC }]

@@ -38,7 +38,7 @@ describe("coreform render --check", () => {
     const dir = await rendered(smallSpec());
     const r = await check(dir);
     expect(r.code).toBe(0);
-    expect(r.lines).toEqual(["out/ matches cluster.yaml: 5 files in 1 environment"]);
+    expect(r.lines).toEqual(["out/ matches cluster.yaml: 6 files in 1 environment"]);
     expect(r.stderr).toBe("");
   });
 
@@ -51,13 +51,13 @@ describe("coreform render --check", () => {
     expect(r.lines).toEqual([`out/ matches cluster.yaml: ${Object.keys(tree(join(dir, "out"))).length} files in 6 environments`]);
   });
 
-  test("one more node: its file is missing and plan.json differs", async () => {
+  test("one more node: its file is missing, plan.json and the drawing differ", async () => {
     const dir = await rendered(smallSpec());
     writeFileSync(join(dir, "cluster.yaml"), smallSpec({ worker: 2 }));
     const r = await check(dir);
     expect(r.code).toBe(1);
-    expect(differences(r)).toEqual(["out/test/ignition/worker-02.json: missing", "out/test/plan.json: differs"]);
-    expect(r.lines.at(-1)).toBe("out/ does not match cluster.yaml: 2 differences in 1 of 1 environment");
+    expect(differences(r)).toEqual(["out/test/ignition/worker-02.json: missing", "out/test/plan.json: differs", "out/test/topology.svg: differs"]);
+    expect(r.lines.at(-1)).toBe("out/ does not match cluster.yaml: 3 differences in 1 of 1 environment");
   });
 
   test("fewer nodes: the removed node's file is stale", async () => {
@@ -65,7 +65,7 @@ describe("coreform render --check", () => {
     writeFileSync(join(dir, "cluster.yaml"), smallSpec({ worker: 1 }));
     const r = await check(dir);
     expect(r.code).toBe(1);
-    expect(differences(r)).toEqual(["out/test/ignition/worker-02.json: not rendered by this spec (stale)", "out/test/plan.json: differs"]);
+    expect(differences(r)).toEqual(["out/test/ignition/worker-02.json: not rendered by this spec (stale)", "out/test/plan.json: differs", "out/test/topology.svg: differs"]);
   });
 
   test("a file left in a format's directory this platform does not take is stale too; other directories are not coreform's", async () => {
@@ -163,13 +163,13 @@ describe("coreform render --check", () => {
     const r = await check(dir);
     expect(r.code).toBe(0);
     // cloud-config per node, plan.json and the Vagrantfile.
-    expect(r.lines).toEqual([`out/ matches cluster.yaml: ${NODES.length + 2} files in 1 environment`]);
+    expect(r.lines).toEqual([`out/ matches cluster.yaml: ${NODES.length + 3} files in 1 environment`]);
   });
 
   test("--check ENV checks only ENV", async () => {
     const dir = await rendered(editSpec((d) => (d.environments.other = { platform: "libvirt", network: { cidr: "10.43.0.0/24" } })));
     writeFileSync(join(dir, "out/other/plan.json"), "{}\n");
-    expect((await check(dir, "test")).lines).toEqual(["out/ matches cluster.yaml: 5 files in 1 environment"]);
+    expect((await check(dir, "test")).lines).toEqual(["out/ matches cluster.yaml: 6 files in 1 environment"]);
     const other = await check(dir, "other");
     expect(other.code).toBe(1);
     expect(differences(other)).toEqual(["out/other/plan.json: differs"]);

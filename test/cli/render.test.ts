@@ -42,9 +42,19 @@ describe("coreform render", () => {
       expect(mode(join(dir, "out", env!, sub!))).toBe(0o700);
       for (const f of readdirSync(join(dir, "out", env!, sub!))) expect(mode(join(dir, "out", env!, sub!, f))).toBe(0o600);
     }
-    expect(mode(join(dir, "out/prod/plan.json"))).toBe(0o644);
-    expect(readFileSync(join(dir, "out/prod/plan.json"), "utf8")).not.toMatch(/BEGIN|PRIVATE/);
     const secrets = join(dir, ".coreform/prod");
+    // The public files: no PEM, and no line of any secret file (keys' bodies, the k3s token).
+    const secretLines = readdirSync(secrets, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .flatMap((e) => readFileSync(join(e.parentPath, e.name), "utf8").split("\n"))
+      .filter((l) => l.length >= 16 && !l.startsWith("-----"));
+    expect(secretLines.length).toBeGreaterThan(10);
+    for (const file of ["plan.json", "topology.svg"]) {
+      expect(mode(join(dir, "out/prod", file))).toBe(0o644);
+      const text = readFileSync(join(dir, "out/prod", file), "utf8");
+      expect(text).not.toMatch(/BEGIN|PRIVATE/);
+      expect(secretLines.filter((l) => text.includes(l))).toEqual([]);
+    }
     const check = (d: string) => {
       expect(mode(d)).toBe(0o700);
       for (const e of readdirSync(d, { withFileTypes: true })) {

@@ -28,7 +28,7 @@ describe("coreform up", () => {
 
     // Only the vagrant environment was rendered, Vagrantfile included, next to its cloud-configs.
     expect(readdirSync(join(dir, "out"))).toEqual(["laptop"]);
-    expect(readdirSync(join(dir, "out/laptop")).sort()).toEqual(["Vagrantfile", "cloud-config", "plan.json"]);
+    expect(readdirSync(join(dir, "out/laptop")).sort()).toEqual(["Vagrantfile", "cloud-config", "plan.json", "topology.svg"]);
     expect(readFileSync(join(dir, "out/laptop/Vagrantfile"), "utf8")).toContain("config.vm.define 'control-03'");
 
     const lines = r.stdout.split("\n");

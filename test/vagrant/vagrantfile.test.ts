@@ -156,8 +156,8 @@ describe("coreform render and the Vagrantfile", () => {
     const r = await cli(dir, "render");
     expect(r.code).toBe(0);
     // Each environment gets its platform's format only: Ignition for kvm, cloud-config (and the Vagrantfile) for the laptop.
-    expect(readdirSync(join(dir, "out/kvm")).sort()).toEqual(["ignition", "plan.json"]);
-    expect(readdirSync(join(dir, "out/laptop")).sort()).toEqual(["Vagrantfile", "cloud-config", "plan.json"]);
+    expect(readdirSync(join(dir, "out/kvm")).sort()).toEqual(["ignition", "plan.json", "topology.svg"]);
+    expect(readdirSync(join(dir, "out/laptop")).sort()).toEqual(["Vagrantfile", "cloud-config", "plan.json", "topology.svg"]);
     const vagrantfile = join(dir, "out/laptop/Vagrantfile");
     expect(statSync(vagrantfile).mode & 0o777).toBe(0o644);
     const text = readFileSync(vagrantfile, "utf8");
