@@ -20,6 +20,8 @@ interface Case {
   readonly environments: number;
   readonly first: Measured;
   readonly again: Measured;
+  /** `render --check` of the same tree (nothing written: every file compared). */
+  readonly check: Measured;
   readonly written: { bytes: number; files: number };
 }
 
@@ -28,7 +30,8 @@ function renderCase(nodes: number, runs: number, only?: string, control?: number
   const cmd = { cmd: process.execPath, args: [COREFORM, "render"], cwd: dir };
   const first = measure({ ...cmd, before: () => ["out", ".coreform"].forEach((d) => rmSync(join(dir, d), { recursive: true, force: true })) }, runs);
   const again = measure(cmd, runs);
-  return { nodes, environments: only ? 1 : ENVIRONMENTS, first, again, written: tree(join(dir, "out")) };
+  const check = measure({ ...cmd, args: [COREFORM, "render", "--check"] }, runs);
+  return { nodes, environments: only ? 1 : ENVIRONMENTS, first, again, check, written: tree(join(dir, "out")) };
 }
 
 /** Creating and writing one file of a rendered config's size on the disk out/ is on: the floor under render. */
@@ -74,19 +77,20 @@ export function renderSection(runs: number, heavyRuns: number): Section {
     ms(c.again.wallMs),
     ms(c.again.cpuMs),
     mib(c.again.rssKiB),
+    ms(c.check.wallMs),
     bytes(c.written.bytes),
     String(c.written.files),
   ];
   return {
     title: `coreform render (child process; median of ${runs} runs, ${heavyRuns} for 1000 nodes)`,
-    header: ["spec", "first: wall", "CPU", "peak RSS", "re-render: wall", "CPU", "peak RSS", "written", "files"],
+    header: ["spec", "first: wall", "CPU", "peak RSS", "re-render: wall", "CPU", "peak RSS", "--check: wall", "written", "files"],
     rows: [
       ...cases.map((c) => row(c, `${c.nodes} nodes × ${c.environments} envs`)),
       row(one, `1000 nodes × 1 env (prod, aws)`),
       row(largest, `${MAX_NODES} nodes (${MAX_CONTROL} control) × 1 env (prod, aws): the largest allowed`),
     ],
     notes: [
-      `first = no secrets yet (3 CAs and every certificate created); re-render = secrets and out/ exist.`,
+      `first = no secrets yet (3 CAs and every certificate created); re-render = secrets and out/ exist; --check = render --check of that tree (reads, writes nothing).`,
       `per node and environment (marginal, 1000 vs 3 nodes): re-render ${perNode((c) => c.again).toFixed(3)} ms, first ${perNode((c) => c.first).toFixed(3)} ms.`,
       `largest allowed (${MAX_NODES} nodes, ${MAX_CONTROL} control, one aws environment), per node: ` +
         `${perLargest("first", largestPerNode((c) => c.first))}; ${perLargest("re-render", largestPerNode((c) => c.again))}; ` +
