@@ -9,4 +9,8 @@ module.exports = {
   // CDKTF's matchers must be registered after jest's own `expect` exists.
   setupFilesAfterEnv: ["<rootDir>/test/stacks/setup.ts"],
   testTimeout: 60000,
+  // One worker per core, not jest's default of cores − 1: much of the suite waits on child processes
+  // (the CLI, etcd, Ignition, Chromium), so a second worker on a 2-core machine nearly halves the wall
+  // time (bench/: npm test, part by part).
+  maxWorkers: "100%",
 };

@@ -41,7 +41,7 @@ export function testsSection(): Section {
       ...parts.map((p) => [p.name, ms(p.measured.wallMs), ms(p.measured.cpuMs), mib(p.measured.rssKiB), p.tests ?? "", p.load.join(" ")]),
       ["npm test (sum)", ms(total), ms(parts.reduce((s, p) => s + p.measured.cpuMs, 0)), "", "", ""],
     ],
-    notes: ["jest's default workers (cores − 1); peak RSS is that of the largest single process; failing tests show in the tests column."],
+    notes: ["one jest worker per core (jest.config.js); peak RSS is that of the largest single process; failing tests show in the tests column."],
     data: { parts, totalMs: total },
     targets: [{ name: "npm test", target: "< 3 min", measured: ms(total), met: total < TARGET_MS }],
   };
