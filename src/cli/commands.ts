@@ -93,7 +93,8 @@ Output is written atomically: a failing run leaves earlier output untouched.
 With --check nothing is written: the environments are rendered in memory with their existing
 secrets and every file render would write is compared with OUTDIR/<env>/. Each difference is one
 line on stdout, PATH: missing | differs | mode 0644, expected 0600 | not rendered by this spec (stale)
-(a file in ignition/ or cloud-config/ that render would not write), or ENV: no secrets … when render
+(a file in ignition/ or cloud-config/ that render would not write; without ENV, also a rendered
+OUTDIR/<env>/ of an environment the spec no longer has), or ENV: no secrets … when render
 would first create or renew secrets; paths are relative to the current directory when below it.
 Contents are never printed. Other files in OUTDIR/<env>/ (.vagrant/, config.rb) are ignored.
 Exit 0 when everything matches, 1 when anything differs (a summary line last), 2 on invalid input.

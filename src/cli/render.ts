@@ -172,7 +172,9 @@ function differences(io: Io, envDir: string, files: readonly OutputFile[]): stri
  * file render would write with OUTDIR/<env>/. Writes nothing. Prints one line per difference, sorted,
  * then a summary; exit 0 when all match, 1 when anything differs.
  */
-export async function checkEnvironments(io: Io, spec: Spec, specFile: string, envs: readonly string[], outDir: string): Promise<number> {
+export async function checkEnvironments(io: Io, spec: Spec, specFile: string, chosen: readonly string[] | "all", outDir: string): Promise<number> {
+  const whole = chosen === "all";
+  const envs = whole ? Object.keys(spec.environments) : chosen;
   const { rendered, withoutSecrets } = await renderInMemory(io, spec, specFile, envs, "existing");
   const lines: string[] = [];
   const differing = new Set<string>();
@@ -184,6 +186,12 @@ export async function checkEnvironments(io: Io, spec: Spec, specFile: string, en
     );
     differing.add(env);
   }
+  // Checking the whole spec: an environment rendered once (its plan.json is there) and gone from the spec since.
+  const gone =
+    whole && existsSync(outDir)
+      ? readdirSync(outDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !Object.hasOwn(spec.environments, e.name) && existsSync(join(outDir, e.name, "plan.json")))
+      : [];
+  for (const e of gone) lines.push(`${shown(io, join(outDir, e.name))}/: not an environment of this spec (stale)`);
   let checked = 0;
   for (const { env, files } of rendered) {
     const found = differences(io, join(outDir, env), files);
@@ -201,7 +209,8 @@ export async function checkEnvironments(io: Io, spec: Spec, specFile: string, en
     return EXIT_OK;
   }
   io.out(
-    `${out} does not match ${shown(io, specFile)}: ${lines.length} ${lines.length === 1 ? "difference" : "differences"} in ${differing.size} of ${envCount(envs.length)}`,
+    `${out} does not match ${shown(io, specFile)}: ${lines.length} ${lines.length === 1 ? "difference" : "differences"} in ${differing.size} of ${envCount(envs.length)}` +
+      (gone.length ? `, and ${envCount(gone.length)} it no longer has` : ""),
   );
   return EXIT_FAILURE;
 }
@@ -212,7 +221,7 @@ export async function render(io: Io, names: string[], file: string | undefined, 
   const unknown = names.filter((n) => !known.includes(n));
   if (unknown.length) throw new InputError(`no environment ${unknown.join(", ")} in ${specFile} (it has: ${known.join(", ")})`);
   const chosen = names.length ? [...new Set(names)] : known;
-  if (check) return checkEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out));
+  if (check) return checkEnvironments(io, spec, specFile, names.length ? chosen : "all", outDirOf(io, specFile, out));
   for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out))) io.out(summary);
   return EXIT_OK;
 }

@@ -166,6 +166,18 @@ describe("coreform render --check", () => {
     expect(r.lines).toEqual([`out/ matches cluster.yaml: ${NODES.length + 3} files in 1 environment`]);
   });
 
+  test("an environment gone from the spec: its rendered directory is stale; other directories in out/ are not coreform's", async () => {
+    const dir = await rendered(editSpec((d) => (d.environments.other = { platform: "libvirt", network: { cidr: "10.43.0.0/24" } })));
+    writeFileSync(join(dir, "cluster.yaml"), smallSpec());
+    mkdirSync(join(dir, "out/notes"));
+    const r = await check(dir);
+    expect(r.code).toBe(1);
+    expect(differences(r)).toEqual(["out/other/: not an environment of this spec (stale)"]);
+    expect(r.lines.at(-1)).toBe("out/ does not match cluster.yaml: 1 difference in 0 of 1 environment, and 1 environment it no longer has");
+    // naming environments checks those alone
+    expect((await check(dir, "test")).lines).toEqual(["out/ matches cluster.yaml: 6 files in 1 environment"]);
+  });
+
   test("--check ENV checks only ENV", async () => {
     const dir = await rendered(editSpec((d) => (d.environments.other = { platform: "libvirt", network: { cidr: "10.43.0.0/24" } })));
     writeFileSync(join(dir, "out/other/plan.json"), "{}\n");
