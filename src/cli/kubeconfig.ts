@@ -8,14 +8,13 @@ import { kubeconfig as buildKubeconfig } from "../secrets/kubeconfig";
 import { MissingSecretsError, readSecrets, secretsDir } from "../secrets/store";
 import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
-import { loadSpecOrFail } from "../spec/file";
+import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 
 export async function kubeconfig(io: Io, positionals: string[], file: string | undefined, out: string | undefined, server: string | undefined): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, file);
   const known = Object.keys(spec.environments);
   if (positionals.length !== 1) throw new InputError(`takes one environment (the spec has: ${known.join(", ")})`);
-  const env = positionals[0]!;
-  if (!known.includes(env)) throw new InputError(`no environment ${env} in ${specFile} (it has: ${known.join(", ")})`);
+  const [env] = chooseEnvironments(spec, specFile, positionals) as [string];
   if (spec.scheduler.kind !== "kubernetes") throw new InputError(`scheduler.kind is ${spec.scheduler.kind}: only kubernetes has a kubeconfig`);
   if (server !== undefined && !/^https:\/\/[^/\s]+$/.test(server)) throw new InputError(`--server must be an https URL like https://203.0.113.7:6443`);
 

@@ -8,7 +8,7 @@ import type { Io } from "../io";
 import { floatingInputs } from "../plan/floating";
 import { setScalar } from "../spec/edit";
 import { formatIssue } from "../spec/issues";
-import { loadSpecOrFail } from "../spec/file";
+import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import { parseSpec } from "../spec/load";
 import type { Spec } from "../spec/schema";
 
@@ -48,12 +48,15 @@ function replaceFile(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
-/** Pins os.version in the spec file; the new text must load as the same spec but for that value. */
-function writeVersion(io: Io, spec: Spec, path: string, version: string): Spec {
+/**
+ * Pins os.version in the spec file; the new text must load as the same spec but for that value. New
+ * warnings (a release AWS may no longer have) are printed; the ones loading printed already are not.
+ */
+function writeVersion(io: Io, { spec, file: path, issues: loadedIssues }: ReturnType<typeof loadSpecOrFail>, version: string): Spec {
   const before = readFileSync(path, "utf8");
   const after = setScalar(before, ["os", "version"], version);
   const { spec: edited, issues } = parseSpec(after, path);
-  const earlier = new Set(parseSpec(before, path).issues.map(formatIssue));
+  const earlier = new Set(loadedIssues.map(formatIssue));
   for (const line of issues.map(formatIssue)) if (!earlier.has(line)) io.err(line);
   const same = edited && JSON.stringify({ ...edited, os: { ...edited.os, version: spec.os.version } }) === JSON.stringify(spec);
   if (!edited || !same || edited.os.version !== version)
@@ -69,15 +72,12 @@ export function pin(io: Io, names: readonly string[], options: PinOptions): numb
   if (options.version !== undefined && !RELEASE.test(options.version)) throw new InputError(`--version ${options.version}: must be a Flatcar release like 4593.2.5`);
 
   const loaded = loadSpecOrFail(io, options.file);
-  const known = Object.keys(loaded.spec.environments);
-  const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) throw new InputError(`no environment ${unknown.join(", ")} in ${loaded.file} (it has: ${known.join(", ")})`);
-  const envs = names.length ? [...new Set(names)] : known;
+  const envs = chooseEnvironments(loaded.spec, loaded.file, names);
 
   let spec = loaded.spec;
   if (options.write) {
     const version = options.version ?? releaseOf(readRelease(io, options.release!), options.release!);
-    spec = writeVersion(io, spec, loaded.file, version);
+    spec = writeVersion(io, loaded, version);
   }
   const floating = floatingInputs(spec, envs);
   for (const f of floating) io.out(`${f.path}: floating (${f.why})`);

@@ -11,7 +11,7 @@ import { PUBLIC, SECRET } from "../modes";
 import { planCluster, type ClusterPlan } from "../plan/plan";
 import { environmentTopology } from "../plan/topology";
 import { MissingSecretsError, prepareSecrets, readSecrets, secretsDir, type PreparedSecrets } from "../secrets/store";
-import { loadSpecOrFail } from "../spec/file";
+import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { emit, type OutputFile } from "./emit";
@@ -217,10 +217,7 @@ export async function checkEnvironments(io: Io, spec: Spec, specFile: string, ch
 
 export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined, check = false): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, file);
-  const known = Object.keys(spec.environments);
-  const unknown = names.filter((n) => !known.includes(n));
-  if (unknown.length) throw new InputError(`no environment ${unknown.join(", ")} in ${specFile} (it has: ${known.join(", ")})`);
-  const chosen = names.length ? [...new Set(names)] : known;
+  const chosen = chooseEnvironments(spec, specFile, names);
   if (check) return checkEnvironments(io, spec, specFile, names.length ? chosen : "all", outDirOf(io, specFile, out));
   for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out))) io.out(summary);
   return EXIT_OK;

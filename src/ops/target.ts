@@ -7,6 +7,7 @@ import { InputError } from "../errors";
 import { planCluster, type ClusterPlan } from "../plan/plan";
 import { MissingSecretsError, readSecrets, secretsDir } from "../secrets/store";
 import type { Spec } from "../spec/schema";
+import { chooseEnvironments } from "../spec/file";
 import type { HttpsTls } from "./https";
 import { REQUEST_TIMEOUT_MS } from "./timeout";
 
@@ -68,8 +69,7 @@ export function parseEndpoints(text: string): string[] {
  * URLs (unless `endpoints` is given) and the operator certificate.
  */
 export function operatorTarget(spec: Spec, specFile: string, env: string, endpoints?: string): EtcdTarget {
-  const known = Object.keys(spec.environments);
-  if (!known.includes(env)) throw new InputError(`no environment ${env} in ${specFile} (it has: ${known.join(", ")})`);
+  chooseEnvironments(spec, specFile, [env]);
   const plan = planCluster(spec, env);
   if (plan.etcd.members.length === 0) throw new InputError(`environment ${env} has no control nodes: there is no etcd to ask`);
   const chosen = endpoints === undefined ? [...plan.etcd.clientUrls] : parseEndpoints(endpoints);
