@@ -60,9 +60,20 @@ async function pemKey(x509: typeof X509, key: CryptoKey): Promise<string> {
   return `${x509.PemConverter.encode(der, "PRIVATE KEY")}\n`;
 }
 
+/**
+ * How far before its making a certificate becomes valid. A node checks certificates with its own clock,
+ * which at first boot may lag the operator's machine that made them: a VM's clock comes from its host's
+ * real-time clock until timesyncd has synchronized it, and a certificate that is not yet valid is
+ * refused outright (etcd's peers and clients, k3s). kubeadm backdates by 5 minutes between machines
+ * that all run NTP (kubernetes/kubernetes cmd/kubeadm/app/constants/constants.go, CertificateBackdate);
+ * coreform's are made on a laptop or CI machine, so an hour: it also covers a clock off by a
+ * daylight-saving hour, and takes nothing from the end of the validity.
+ */
+export const BACKDATE_MS = 60 * 60 * 1000;
+
 function validity(days: number) {
-  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
-  return { notBefore, notAfter: new Date(notBefore.getTime() + days * DAY_MS) };
+  const now = Math.floor(Date.now() / 1000) * 1000;
+  return { notBefore: new Date(now - BACKDATE_MS), notAfter: new Date(now + days * DAY_MS) };
 }
 
 export async function createCa(commonName: string): Promise<CertKey> {
