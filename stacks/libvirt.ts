@@ -1,8 +1,7 @@
 // KVM through libvirt: Flatcar's QEMU image as one base volume in the pool, a copy-on-write disk per node
 // layered on it, a NAT network of the environment's own whose DHCP server hands each node its planned
 // address (and nothing else), and one domain per node that gets its Ignition config through QEMU fw_cfg
-// under `opt/org.flatcar-linux/config`, as Flatcar's libvirt docs do
-// (flatcar.org/docs/latest/installing/vms/libvirt/, "Terraform").
+// (flatcar.org/docs/latest/installing/vms/libvirt/, "Terraform"), under both names Ignition reads.
 // Provider: dmacvicar/libvirt 0.9.7 through coreform's own bindings (stacks/bindings/libvirt.ts).
 import { formatIp, parseCidr } from "../src/spec/ipv4";
 import type { PlannedNode } from "../src/plan/plan";
@@ -14,8 +13,16 @@ import { namePrefix, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
 import type { StackBuilder } from "./registry";
 
-/** The fw_cfg item Flatcar's Ignition reads its config from on QEMU (flatcar.org docs, "Running on libvirt"). */
-export const FW_CFG_IGNITION = "opt/org.flatcar-linux/config";
+/**
+ * The fw_cfg items Ignition reads its config from on QEMU, each holding the same file. Upstream Ignition
+ * reads only `opt/com.coreos/config` (coreos/ignition internal/providers/qemu); Flatcar's reads that one
+ * and `opt/org.flatcar-linux/config`, the name its docs use (flatcar/scripts, sys-apps/ignition
+ * files/0007-provider-qemu-apply-fw_cfg-patch.patch, since 2021: every release that takes spec 3.x).
+ * With the Flatcar name alone, any other Ignition boots a node unconfigured, saying only "QEMU firmware
+ * config was not found. Ignoring..."; with both, every Ignition finds it, and readers of Flatcar's docs
+ * find the name they know. The provider takes a list of entries (sys_info[].fw_cfg.entry[]).
+ */
+export const FW_CFG_IGNITION = ["opt/com.coreos/config", "opt/org.flatcar-linux/config"] as const;
 
 const GiB = 2 ** 30;
 
@@ -100,7 +107,7 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
       os: { type: "hvm", typeArch: "x86_64", typeMachine: "q35" },
       features: { acpi: true },
       // `value` is required by the schema and unused when `file` is given.
-      sysInfo: [{ fwCfg: { entry: [{ name: FW_CFG_IGNITION, file: ignition.path, value: "" }] } }],
+      sysInfo: [{ fwCfg: { entry: FW_CFG_IGNITION.map((name) => ({ name, file: ignition.path, value: "" })) } }],
       devices: {
         disks: [{ source: { volume: { pool: disk.pool, volume: disk.name } }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", type: "qcow2" } }],
         interfaces: [{ source: { network: { network: network.name } }, mac: { address: nodeMac(node) }, model: { type: "virtio" } }],

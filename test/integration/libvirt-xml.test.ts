@@ -134,7 +134,8 @@ describeWithTools(["virsh", "virt-xml-validate"])("the kvm stack as libvirt XML 
     expect(r.output).not.toContain("<range");
     for (const [id, d] of resources(tf, "libvirt_domain")) {
       expect(r.output).toContain(`Domain '${d.name}' started`);
-      expect(r.output).toContain(`<entry name='opt/org.flatcar-linux/config' file='${join(dir, `${id}-ignition.ign`)}'/>`);
+      for (const name of ["opt/com.coreos/config", "opt/org.flatcar-linux/config"])
+        expect(r.output).toContain(`<entry name='${name}' file='${join(dir, `${id}-ignition.ign`)}'/>`);
       expect(r.output).toContain(`<mac address='${d.devices.interfaces[0].mac.address}'/>`);
     }
     expect(r.output).toContain("<type arch='x86_64' machine='q35'>hvm</type>");

@@ -148,7 +148,9 @@ const ROWS: readonly Row[] = [
       const hosts: Doc[] = Object.values(tf.resource.libvirt_network ?? {}).flatMap((n) => n.ips[0].dhcp.hosts);
       const ref = (expression: string) => /^\$\{(libvirt_\w+)\.([^.]+)\.\w+\}$/.exec(expression)!.slice(1) as [string, string];
       return resources(tf, "libvirt_domain").map(([name, d]) => {
-        const [, ignitionId] = ref(d.sys_info[0].fw_cfg.entry[0].file);
+        const files = new Set<string>(d.sys_info[0].fw_cfg.entry.map((e: Doc) => e.file));
+        expect(files.size).toBe(1);
+        const [, ignitionId] = ref([...files][0]!);
         const [, diskId] = ref(d.devices.disks[0].source.volume.volume);
         const ignition = tf.resource.libvirt_ignition![ignitionId]!;
         const disk = tf.resource.libvirt_volume![diskId]!;

@@ -29,12 +29,13 @@ describe("the default cluster.yaml's kvm stack", () => {
     expect(JSON.stringify(tf, null, 2)).toMatchSnapshot();
   });
 
-  it("hands each node its Ignition config byte for byte, through fw_cfg under opt/org.flatcar-linux/config", () => {
+  it("hands each node its Ignition config byte for byte, through fw_cfg under both names Ignition reads", () => {
     const { tf } = stack.result;
     expect(domains(tf).map(([name]) => name)).toEqual(["control-01", "control-02", "control-03", "worker-01", "worker-02"]);
     for (const [name, domain] of domains(tf)) {
-      expect(domain.sys_info).toEqual([{ fw_cfg: { entry: [{ name: FW_CFG_IGNITION, file: `\${libvirt_ignition.${name}-ignition.path}`, value: "" }] } }]);
-      expect(FW_CFG_IGNITION).toBe("opt/org.flatcar-linux/config");
+      const file = `\${libvirt_ignition.${name}-ignition.path}`;
+      expect(domain.sys_info).toEqual([{ fw_cfg: { entry: FW_CFG_IGNITION.map((n) => ({ name: n, file, value: "" })) } }]);
+      expect(FW_CFG_IGNITION).toEqual(["opt/com.coreos/config", "opt/org.flatcar-linux/config"]);
       const ignition = ignitionOf(tf, domain);
       expect(unliteral(ignition.content)).toBe(renderedIgnition(stack.dir, "kvm", name));
       expect(ignition.name).toBe(`demo-kvm-${name}.ign`);
