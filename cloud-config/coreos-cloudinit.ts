@@ -56,6 +56,9 @@ export const PROVISION_UNIT = "coreform-provision.service";
 const PROVISIONED = "/var/lib/coreform/provisioned";
 const CURL = "ExecStart=/usr/bin/curl --fail --silent --show-error --location --retry 10 --retry-all-errors -o ";
 const CHMOD = "ExecStart=/usr/bin/chmod ";
+/** The publisher's hash, checked after the download as Ignition's `verification.hash` does: a mismatch stops the unit. */
+const checkSum = (sha256: string, path: string) => `ExecStart=/usr/bin/sh -c 'echo "${sha256}  ${path}" | /usr/bin/sha256sum --check --quiet'`;
+const CHECKSUM = /^ExecStart=\/usr\/bin\/sh -c 'echo "([0-9a-f]{64}) {2}(\S+)" \| \/usr\/bin\/sha256sum --check --quiet'$/;
 const LN = "ExecStart=/usr/bin/ln -sfn ";
 const FINISH = [
   `ExecStart=/usr/bin/touch ${PROVISIONED}`,
@@ -76,7 +79,11 @@ function provisionUnit({ downloads, links }: NodeConfig): SystemdUnit[] {
   const dirs = [...new Set([...downloads, ...links].map((x) => dirname(x.path)).concat(dirname(PROVISIONED)))];
   const exec = [
     `ExecStart=/usr/bin/mkdir -p ${dirs.map(word).join(" ")}`,
-    ...downloads.flatMap((d) => [`${CURL}${word(d.path)} ${word(d.source)}`, `${CHMOD}0${d.mode.toString(8)} ${word(d.path)}`]),
+    ...downloads.flatMap((d) => [
+      `${CURL}${word(d.path)} ${word(d.source)}`,
+      ...(d.sha256 ? [checkSum(d.sha256, word(d.path))] : []),
+      `${CHMOD}0${d.mode.toString(8)} ${word(d.path)}`,
+    ]),
     ...links.map((l) => `${LN}${word(l.target)} ${word(l.path)}`),
     ...FINISH,
   ];
@@ -103,10 +110,11 @@ function fromProvisionUnit(contents: string): { downloads: NodeDownload[]; links
   const modes = new Map(
     lines.filter((l) => l.startsWith(CHMOD)).map((l) => l.slice(CHMOD.length).split(" ")).map(([m, p]) => [unword(p!), parseInt(m!, 8)]),
   );
+  const sums = new Map(lines.map((l) => CHECKSUM.exec(l)).filter((m): m is RegExpExecArray => !!m).map((m) => [unword(m[2]!), m[1]!]));
   const downloads = lines
     .filter((l) => l.startsWith(CURL))
     .map((l) => l.slice(CURL.length).split(" ").map(unword))
-    .map(([path, source]) => ({ path: path!, mode: modes.get(path!) ?? PUBLIC, source: source! }));
+    .map(([path, source]) => ({ path: path!, mode: modes.get(path!) ?? PUBLIC, source: source!, ...(sums.has(path!) ? { sha256: sums.get(path!)! } : {}) }));
   const links = lines
     .filter((l) => l.startsWith(LN))
     .map((l) => l.slice(LN.length).split(" ").map(unword))

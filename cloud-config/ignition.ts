@@ -12,8 +12,17 @@ export interface IgnitionFile {
   path: string;
   mode: number;
   overwrite: true;
-  contents: IgnitionContents;
+  contents: IgnitionContents & { verification?: { hash: string } };
 }
+
+/**
+ * How long one download may take, retries included (Ignition's `timeouts.httpTotal`, seconds; its
+ * default, 0, retries forever: coreos/ignition docs/operator-notes.md, "HTTP Backoff and Retry"). With
+ * a bound, an unreachable server fails the first boot with "unable to fetch resource in time" naming
+ * the file, instead of a node that never finishes booting. Five minutes: the k3s image (~70 MB) still
+ * arrives at 2 Mbit/s. Set only in configs that download something.
+ */
+export const HTTP_TOTAL_SECONDS = 300;
 
 export interface IgnitionUnit {
   name: string;
@@ -24,22 +33,28 @@ export interface IgnitionUnit {
 }
 
 export interface IgnitionConfig {
-  ignition: { version: typeof IGNITION_VERSION };
+  ignition: { version: typeof IGNITION_VERSION; timeouts?: { httpTotal: number } };
   passwd?: { users: { name: "core"; sshAuthorizedKeys: string[] }[] };
   storage: { files: IgnitionFile[]; links?: { path: string; target: string }[] };
   systemd: { units: IgnitionUnit[] };
 }
 
 const toFile = (f: NodeFile): IgnitionFile => ({ path: f.path, mode: f.mode, overwrite: true, contents: toDataUrl(f.contents) });
-// Ignition fetches these itself in the files stage (retrying until the network is up). No
-// verification hash: the sysext-bakery publishes none per release file (README, "Scheduler").
-const toDownload = (d: NodeDownload): IgnitionFile => ({ path: d.path, mode: d.mode, overwrite: true, contents: { source: d.source } });
+// Ignition fetches these itself in the files stage (retrying within HTTP_TOTAL_SECONDS), and checks
+// the hash where the download has one ("sha256-<hex>", Ignition spec 3.3.0 `verification.hash`).
+const toDownload = (d: NodeDownload): IgnitionFile => ({
+  path: d.path,
+  mode: d.mode,
+  overwrite: true,
+  contents: { source: d.source, ...(d.sha256 ? { verification: { hash: `sha256-${d.sha256}` } } : {}) },
+});
+const HASH = /^sha256-([0-9a-f]{64})$/;
 const isData = (f: IgnitionFile) => f.contents.source.startsWith("data:");
 
 export function toIgnition(node: NodeConfig): IgnitionConfig {
   const hostname: NodeFile = { path: HOSTNAME_FILE, mode: PUBLIC, contents: `${node.hostname}\n` };
   return {
-    ignition: { version: IGNITION_VERSION },
+    ignition: { version: IGNITION_VERSION, ...(node.downloads.length ? { timeouts: { httpTotal: HTTP_TOTAL_SECONDS } } : {}) },
     ...(node.sshAuthorizedKeys.length ? { passwd: { users: [{ name: "core", sshAuthorizedKeys: [...node.sshAuthorizedKeys] }] } } : {}),
     storage: {
       files: [...[hostname, ...node.files].map(toFile), ...node.downloads.map(toDownload)],
@@ -63,7 +78,12 @@ export function fromIgnition(json: string): NodeConfig {
   const config = JSON.parse(json) as IgnitionConfig;
   if (config.ignition?.version !== IGNITION_VERSION) throw new Error(`not an Ignition ${IGNITION_VERSION} config`);
   const files = config.storage.files.filter(isData).map((f) => ({ path: f.path, mode: f.mode, contents: fromDataUrl(f.contents) }));
-  const downloads = config.storage.files.filter((f) => !isData(f)).map((f) => ({ path: f.path, mode: f.mode, source: f.contents.source }));
+  const downloads = config.storage.files
+    .filter((f) => !isData(f))
+    .map((f) => {
+      const sha256 = HASH.exec(f.contents.verification?.hash ?? "")?.[1];
+      return { path: f.path, mode: f.mode, source: f.contents.source, ...(sha256 ? { sha256 } : {}) };
+    });
   const hostname = files.find((f) => f.path === HOSTNAME_FILE);
   const units: SystemdUnit[] = config.systemd.units.map((u) => ({
     name: u.name,

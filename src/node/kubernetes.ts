@@ -11,8 +11,8 @@ import type { NodeContext } from "./context";
 import { ETCD_CA_FILE, etcdEndpointsFor, MEMBER_CERT, MEMBER_KEY } from "./etcd";
 import type { NodeFile, NodeLink, NodePart } from "./model";
 import { renderTemplate } from "./templates";
+import { BAKERY, k3sRelease } from "../plan/k3s";
 
-const BAKERY = "https://extensions.flatcar.org/extensions";
 export const K3S_CONFIG_DIR = "/etc/rancher/k3s";
 const TOKEN_FILE = `${K3S_CONFIG_DIR}/token`;
 /** k3s merges every *.yaml here over config.yaml (pkg/configfilearg/parser.go, dotDFiles). */
@@ -30,12 +30,6 @@ const SHIPPED_UNITS = "/usr/local/lib/systemd/system";
 
 type Kubernetes = Extract<NodeContext["spec"]["scheduler"], { kind: "kubernetes" }>;
 
-/** The bakery's names for one k3s release: image file, its URL, and the sysupdate component (one minor). */
-export function k3sRelease(version: string, arch: NodeContext["plan"]["arch"]) {
-  const minor = /^v(\d+\.\d+)\./.exec(version)![1];
-  const image = `k3s-${version}-${arch === "x86_64" ? "x86-64" : "arm64"}.raw`;
-  return { image, url: `${BAKERY}/${image}`, component: `k3s-v${minor}` };
-}
 
 /**
  * Every file of k3s's bootstrap data that k3s would otherwise make at random, the same on every server
@@ -63,7 +57,7 @@ function bootstrapFiles(k8s: NonNullable<NodeContext["secrets"]["kubernetes"]>):
 }
 
 export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): NodePart {
-  const { version, podCidr, serviceCidr, sysupdate } = spec.scheduler as Kubernetes;
+  const { version, podCidr, serviceCidr, sysupdate, sha256 } = spec.scheduler as Kubernetes;
   // k3s's convention (its default cluster-dns is 10.43.0.10 in 10.43.0.0/16).
   const clusterDns = formatIp(parseCidr(serviceCidr).base + 10);
   const k8s = secrets.kubernetes;
@@ -112,7 +106,8 @@ export function kubernetesPart({ spec, plan, node, secrets }: NodeContext): Node
       ...roleFiles,
     ],
     downloads: [
-      { path: imagePath, mode: PUBLIC, source: release.url },
+      // The bakery's release publishes the image's SHA-256 (SHA256SUMS); the feeds below have none.
+      { path: imagePath, mode: PUBLIC, source: release.url, ...(sha256?.[release.image] ? { sha256: sha256[release.image] } : {}) },
       // sysupdate: new k3s patch releases within this minor; noop keeps systemd-sysupdate quiet about the OS.
       ...(sysupdate
         ? [

@@ -14,6 +14,8 @@ export interface NodeDownload {
   readonly mode: number;
   /** https URL. */
   readonly source: string;
+  /** The SHA-256 (hex) its publisher gives for it: the node refuses anything else. */
+  readonly sha256?: string;
 }
 
 /** A symbolic link, e.g. enabling a unit that a system extension ships. */

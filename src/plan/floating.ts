@@ -2,6 +2,7 @@
 // `coreform pin` reports them; a demo whose list is empty boots the same images, tags and releases on
 // every deploy (its secrets aside, which stay under .coreform/).
 import type { Spec } from "../spec/schema";
+import { k3sRelease } from "./k3s";
 import { planCluster } from "./plan";
 
 export interface FloatingInput {
@@ -32,6 +33,14 @@ export function floatingInputs(spec: Spec, envs: readonly string[]): FloatingInp
   const scheduler = spec.scheduler;
   if (scheduler.kind === "fleet" && !scheduler.image.includes("@"))
     found.push({ path: "scheduler.image", why: `the tag ${scheduler.image} can be pushed again; write it as ${scheduler.image}@sha256:…, ${digestOf(scheduler.image)}` });
+  if (scheduler.kind === "kubernetes") {
+    const unhashed = [...new Set(envs.map((env) => k3sRelease(scheduler.version, planCluster(spec, env).arch).image))].filter((file) => !scheduler.sha256?.[file]);
+    if (unhashed.length)
+      found.push({
+        path: "scheduler.sha256",
+        why: `${unhashed.join(", ")} can be replaced on the bakery's release: set scheduler.sha256: { ${unhashed.map((f) => `${f}: …`).join(", ")} } from the SHA256SUMS of github.com/flatcar/sysext-bakery/releases/tag/k3s-${scheduler.version}`,
+      });
+  }
   if (scheduler.kind === "kubernetes" && scheduler.sysupdate)
     found.push({
       path: "scheduler.sysupdate",

@@ -2,7 +2,7 @@
 // throws; `checkRules` runs them all so that every problem is reported at once. On a spec that failed
 // the schema they get what parsed (partial.ts): a rule that reads a broken value is skipped.
 import { contains, formatCidr, formatIp, nodeCapacity, overlaps, parseCidr, PUBLIC_ADDRESSES, publicAddresses, type Cidr } from "./ipv4";
-import type { SpecIssue } from "./issues";
+import { formatPath, type SpecIssue } from "./issues";
 import { BrokenInput } from "./partial";
 import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
 import { azureAcceptsKey, environmentArch, factsOf, flatcarMajorDate } from "./platforms";
@@ -182,6 +182,15 @@ export function fleetIsLegacy(spec: Spec, push: Push): void {
     push("warning", "scheduler.kind", "fleet is unmaintained since 2018 and needs etcd ≤ 3.5 with the v2 API: use kubernetes for anything but demos");
   if (spec.scheduler.kind === "fleet" && Number(spec.etcd.version.split(".")[1]) > 5)
     push("error", "etcd.version", `fleet speaks only etcd's v2 API, which ${spec.etcd.version} no longer has: use v3.5.x`);
+}
+
+/** A hash of another k3s release than `version` would fail every node's first boot (Ignition refuses the file). */
+export function k3sHashesMatchVersion(spec: Spec, push: Push): void {
+  if (spec.scheduler.kind !== "kubernetes") return;
+  const { version, sha256 = {} } = spec.scheduler;
+  for (const file of Object.keys(sha256))
+    if (!file.startsWith(`k3s-${version}-`))
+      push("error", formatPath(["scheduler", "sha256", file]), `is a file of another release than scheduler.version ${version}: copy the hashes from that release's SHA256SUMS`);
 }
 
 export function sshKeysGiven(spec: Spec, push: Push): void {
@@ -424,6 +433,7 @@ export const RULES: readonly Rule[] = [
   rebootWindowSyntax,
   etcdSpeaksV2,
   fleetIsLegacy,
+  k3sHashesMatchVersion,
   sshKeysGiven,
   worldAccessIsExplicit,
   adminCidrsAreDistinct,

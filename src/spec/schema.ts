@@ -298,6 +298,17 @@ const schedulerSchema = z.discriminatedUnion(
        * node keeps `version` (a reproducible demo: `coreform pin` reports it). @default true
        */
       sysupdate: z.boolean().default(true),
+      /**
+       * The SHA-256 of each k3s image file a node downloads, as the bakery's release of `version`
+       * publishes them (its SHA256SUMS: `<hex>  k3s-<version>-<arch>.raw`). A node then refuses any
+       * other file. @default none: the image is taken as served (`coreform pin` reports it)
+       */
+      sha256: z
+        .record(
+          z.string().regex(/^k3s-v1\.\d+\.\d+\+k3s\d+-(x86-64|arm64)\.raw$/, "must be a bakery file name like k3s-v1.32.2+k3s1-x86-64.raw"),
+          z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 of 64 lowercase hex digits, as in the release's SHA256SUMS"),
+        )
+        .optional(),
     }),
     z.strictObject({
       kind: z.literal("fleet"),

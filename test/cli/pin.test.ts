@@ -6,6 +6,7 @@ import { cli, editSpec, project, smallSpec, tempDir, type Doc } from "../helpers
 
 const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
 const DIGEST = `sha256:${"0a".repeat(32)}`;
+const K3S_HASH = "1b".repeat(32);
 
 function defaultProject(): string {
   const dir = tempDir();
@@ -20,21 +21,24 @@ const pinned = (edit: (d: Doc) => void = () => {}) =>
   editSpec((d) => {
     d.os = { version: "4593.2.5" };
     d.etcd = { digest: DIGEST };
-    d.scheduler = { kind: "kubernetes", sysupdate: false };
+    d.scheduler = { kind: "kubernetes", sysupdate: false, sha256: { "k3s-v1.32.2+k3s1-x86-64.raw": K3S_HASH } };
     d.updates.rebootStrategy = "off";
     delete d.updates.window;
     edit(d);
   });
 
 describe("coreform pin reports what floats", () => {
-  test("the default cluster.yaml: the release, etcd's tag, k3s's sysupdate and the updater, exit 1", async () => {
+  test("the default cluster.yaml: the release, etcd's tag, k3s's image and sysupdate, and the updater, exit 1", async () => {
     const r = await cli(defaultProject(), "pin");
     expect(r.code).toBe(1);
-    expect(paths(r.stdout)).toEqual(["os.version", "etcd.digest", "scheduler.sysupdate", "updates.server"]);
+    expect(paths(r.stdout)).toEqual(["os.version", "etcd.digest", "scheduler.sha256", "scheduler.sysupdate", "updates.server"]);
+    expect(r.stdout).toContain(
+      "scheduler.sha256: floating (k3s-v1.32.2+k3s1-x86-64.raw can be replaced on the bakery's release: set scheduler.sha256: { k3s-v1.32.2+k3s1-x86-64.raw: … } from the SHA256SUMS of github.com/flatcar/sysext-bakery/releases/tag/k3s-v1.32.2+k3s1)",
+    );
     expect(r.stdout).toContain("os.version: floating (current: laptop, kvm, openstack, prod, gce, azure boot the newest stable release on the day each node is created");
     expect(r.stdout).toContain("etcd.digest: floating (the tag quay.io/coreos/etcd:v3.5.16 can be pushed again");
     expect(r.stdout).toContain("updates.server: floating (update_engine installs new stable releases from https://public.update.flatcar-linux.net/v1/update/");
-    expect(r.stderr).toBe("coreform pin: 4 floating inputs in laptop, kvm, openstack, prod, gce, azure");
+    expect(r.stderr).toBe("coreform pin: 5 floating inputs in laptop, kvm, openstack, prod, gce, azure");
   });
 
   test("a spec with every input pinned: exit 0, nothing floating", async () => {
@@ -48,6 +52,12 @@ describe("coreform pin reports what floats", () => {
     ["the channel's newest release", (d) => (d.os = { version: "current" }), ["os.version"]],
     ["etcd by tag", (d) => (d.etcd = {}), ["etcd.digest"]],
     ["k3s following its minor", (d) => (d.scheduler.sysupdate = true), ["scheduler.sysupdate"]],
+    ["k3s's image without its hash", (d) => delete d.scheduler.sha256, ["scheduler.sha256"]],
+    [
+      "k3s's image on Graviton needs the arm64 file's hash",
+      (d) => (d.environments.test = { platform: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.0/24"], control: { instanceType: "t4g.medium" }, worker: { instanceType: "t4g.large" } }),
+      ["scheduler.sha256"],
+    ],
     ["fleet by tag", (d) => ((d.scheduler = { kind: "fleet" }), (d.updates.rebootStrategy = "off")), ["scheduler.image"]],
     ["fleet by digest", (d) => (d.scheduler = { kind: "fleet", image: `quay.io/coreos/fleet:v1.0.0@${DIGEST}` }), []],
     ["no scheduler", (d) => (d.scheduler = { kind: "none" }), []],
@@ -94,7 +104,7 @@ describe("coreform pin --write", () => {
     expect(after).toBe(before.replace(/^  version: current$/m, "  version: 4593.2.5"));
     expect(after).not.toBe(before);
     // what is left floating is reported as before, minus the release
-    expect(paths(r.stdout)).toEqual(["etcd.digest", "scheduler.sysupdate", "updates.server"]);
+    expect(paths(r.stdout)).toEqual(["etcd.digest", "scheduler.sha256", "scheduler.sysupdate", "updates.server"]);
     expect(r.code).toBe(1);
   });
 
@@ -159,7 +169,7 @@ describe("coreform pin --write", () => {
     const text = specOf(dir)
       .replace(/^  version: v3\.5\.16$/m, `  version: v3.5.16\n  digest: ${DIGEST}`)
       .replace(/^  rebootStrategy: etcd-lock$/m, "  rebootStrategy: \"off\"")
-      .replace(/^  version: v1\.32\.2\+k3s1(.*)$/m, "  version: v1.32.2+k3s1$1\n  sysupdate: false");
+      .replace(/^  version: v1\.32\.2\+k3s1(.*)$/m, `  version: v1.32.2+k3s1$1\n  sysupdate: false\n  sha256:\n    k3s-v1.32.2+k3s1-x86-64.raw: ${K3S_HASH}`);
     writeFileSync(join(dir, "cluster.yaml"), text);
     const r = await cli(dir, "pin");
     expect(r.stdout).toBe("pinned: laptop, kvm, openstack, prod, gce, azure boot Flatcar stable 4593.2.5 with every image and release fixed");

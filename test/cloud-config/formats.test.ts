@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { PROVISION_UNIT, fromCloudConfig, serializeCloudConfig, toCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { fromCloudConfigContent, fromDataUrl, toCloudConfigContent, toDataUrl } from "../../cloud-config/encoding";
-import { fromIgnition, toIgnition } from "../../cloud-config/ignition";
+import { fromIgnition, HTTP_TOTAL_SECONDS, toIgnition } from "../../cloud-config/ignition";
 import { PLATFORMS } from "../../src/spec/schema";
 import { renderEnv, specFrom } from "../helpers/nodes";
 
@@ -101,6 +101,35 @@ describe("cloud-config ≡ Ignition", () => {
     expect(unit.content).toContain("https://example.org/x-v1.0+a1.raw?x=%%41"); // '%' is a unit specifier
     expect(unit.content).toContain("ExecStart=/usr/bin/ln -sfn /opt/extensions/x/x-v1.0+a1.raw /etc/extensions/x.raw");
     expect(fromCloudConfig(serializeCloudConfig(cloud))).toEqual(config);
+  });
+
+  test("a download's hash and a bounded fetch: Ignition's verification.hash and httpTotal, cloud-config's sha256sum", () => {
+    const sha256 = "3c".repeat(32);
+    const config = {
+      hostname: "n-01",
+      sshAuthorizedKeys: [],
+      files: [],
+      downloads: [
+        { path: "/opt/x.raw", mode: 0o644, source: "https://example.org/x.raw", sha256 },
+        { path: "/etc/x.conf", mode: 0o644, source: "https://example.org/x.conf" },
+      ],
+      links: [],
+      units: [],
+    };
+    const ignition = toIgnition(config);
+    expect(ignition.ignition).toEqual({ version: "3.3.0", timeouts: { httpTotal: HTTP_TOTAL_SECONDS } });
+    expect(HTTP_TOTAL_SECONDS).toBe(300);
+    expect(ignition.storage.files.slice(1).map((f) => f.contents)).toEqual([
+      { source: "https://example.org/x.raw", verification: { hash: `sha256-${sha256}` } },
+      { source: "https://example.org/x.conf" },
+    ]);
+    expect(fromIgnition(JSON.stringify(ignition))).toEqual(config);
+    const unit = toCloudConfig(config).coreos.units.find((u) => u.name === PROVISION_UNIT)!.content!;
+    expect(unit).toContain(`ExecStart=/usr/bin/sh -c 'echo "${sha256}  /opt/x.raw" | /usr/bin/sha256sum --check --quiet'`);
+    expect(unit.indexOf("sha256sum")).toBeGreaterThan(unit.indexOf("-o /opt/x.raw "));
+    expect(fromCloudConfig(serializeCloudConfig(toCloudConfig(config)))).toEqual(config);
+    // nothing to fetch, no timeout: the configs of nodes without downloads are as before
+    expect(toIgnition({ ...config, downloads: [] }).ignition).toEqual({ version: "3.3.0" });
   });
 
   test("a path with whitespace cannot go into the provisioning unit", () => {

@@ -2,9 +2,11 @@
 // applies it into a scratch root where the files, modes, units, masks and presets are as the node's
 // config says (the expected config is read from the *cloud-config* output, so both formats are checked).
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
+import { HTTP_TOTAL_SECONDS } from "../../cloud-config/ignition";
 import { inBothFormats, renderNodes } from "../../cloud-config/user-data";
 import { planCluster } from "../../src/plan/plan";
 import { readSecrets, secretsDir } from "../../src/secrets/store";
@@ -123,6 +125,25 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
     expect(readlinkSync(join(root, "etc/systemd/system/locksmithd.service"))).toBe("/dev/null");
     expect(readFileSync(join(root, "etc/flatcar/update.conf"), "utf8")).toMatch(/^REBOOT_STRATEGY=off$/m);
     expect(existsSync(join(root, "etc/flatcar/locksmith"))).toBe(false);
+  });
+
+  test("with scheduler.sha256, Ignition takes the k3s image only when it has that hash", async () => {
+    const image = "k3s-v1.32.2+k3s1-x86-64.raw";
+    const served = createHash("sha256").update(servedBody(`https://extensions.flatcar.org/extensions/${image}`)).digest("hex");
+    const render = async (sha256: string) => {
+      const p = project(smallSpec({ control: 1, worker: 0 }).replace("updates:", `scheduler: { kind: kubernetes, sha256: { ${image}: "${sha256}" } }\nupdates:`));
+      expect((await cli(p, "render")).code).toBe(0);
+      const file = join(p, "out/test/ignition/control-01.json");
+      execFileSync("ignition-validate", [file], { stdio: "pipe" });
+      return file;
+    };
+    const good = await render(served);
+    const config = JSON.parse(readFileSync(good, "utf8"));
+    expect(config.ignition.timeouts).toEqual({ httpTotal: HTTP_TOTAL_SECONDS });
+    expect(config.storage.files.find((f: { path: string }) => f.path.endsWith(image)).contents.verification).toEqual({ hash: `sha256-${served}` });
+    const root = await applyIgnition(good);
+    expect(readFileSync(join(root, "opt/extensions/k3s", image), "utf8")).toBe(servedBody(`https://extensions.flatcar.org/extensions/${image}`));
+    await expect(applyIgnition(await render("0".repeat(64)))).rejects.toThrow(/files failed/);
   });
 
   describe.each([

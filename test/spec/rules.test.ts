@@ -271,6 +271,19 @@ describe("oneArchPerEnvironment", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.oneArchPerEnvironment, edit, expected));
 });
 
+describe("k3sHashesMatchVersion", () => {
+  const hash = "5d".repeat(32);
+  test.each<Row>([
+    ["no hashes", (d) => (d.scheduler = { kind: "kubernetes" }), []],
+    ["the version's files", (d) => (d.scheduler = { kind: "kubernetes", sha256: { "k3s-v1.32.2+k3s1-x86-64.raw": hash, "k3s-v1.32.2+k3s1-arm64.raw": hash } }), []],
+    [
+      "a file of the release before",
+      (d) => (d.scheduler = { kind: "kubernetes", version: "v1.32.3+k3s1", sha256: { "k3s-v1.32.2+k3s1-x86-64.raw": hash } }),
+      [["error", 'scheduler.sha256."k3s-v1.32.2+k3s1-x86-64.raw"', "is a file of another release than scheduler.version v1.32.3+k3s1: copy the hashes from that release's SHA256SUMS"]],
+    ],
+  ])("%s", (_n, edit, expected) => expectRule(rules.k3sHashesMatchVersion, edit, expected));
+});
+
 describe("schedulerRangesApart", () => {
   const k8s = (ranges: { podCidr?: string; serviceCidr?: string }): Edit => (d) => (d.scheduler = { kind: "kubernetes", ...ranges });
   it.each<Row>([
