@@ -15,15 +15,4 @@
 # 127.0.0.1:2379 only, which the tests never use (they take 127.0.X.10 and up).
 set -euo pipefail
 packages=(etcd-server etcd-client ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium)
-missing=()
-for p in "${packages[@]}"; do
-  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "test tools present: ${packages[*]}"
-  exit 0
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "installed: ${missing[*]}"
+bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"
