@@ -1,0 +1,175 @@
+// A booted environment: its project (cluster.yaml rendered by the real CLI), the kvm stack synthesized
+// by the CDKTF app in-process, and one VM per domain of that stack. Commands reach the nodes over SSH as
+// `core`, with the key the spec gives that user, and the cluster through the real CLI.
+import { execFile, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { fromIgnition } from "../../cloud-config/ignition";
+import type { NodeConfig } from "../../src/node/model";
+import { synthesize } from "../../stacks/main";
+import type { Accel, Image } from "./differences";
+import type { Lab } from "./lab";
+import { addressOf, bootPlan, type BootDomain, type BootPlan } from "./stack";
+
+const exec = promisify(execFile);
+export const REPO = resolve(__dirname, "../..");
+/** The environment every boot-test spec names: the kvm environment, as in the default cluster.yaml. */
+export const ENV = "kvm";
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs a command; never throws on a non-zero exit. */
+export async function command(cmd: string, args: string[], options: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+  try {
+    const r = await exec(cmd, args, { cwd: options.cwd, timeout: options.timeoutMs ?? 120_000, env: options.env, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code?: number | string; stdout?: string; stderr?: string; message: string };
+    return { code: typeof err.code === "number" ? err.code : 255, stdout: err.stdout ?? "", stderr: err.stderr ?? err.message };
+  }
+}
+
+/** The real CLI, as built by `npm run build` (test:boot builds first). */
+export const coreform = (dir: string, ...args: string[]) => command(process.execPath, [join(REPO, "bin/coreform.js"), ...args], { cwd: dir });
+
+export class Node {
+  process?: ChildProcess;
+  boots = 0;
+  readonly disk: string;
+  readonly fwCfgFiles: string[];
+
+  constructor(
+    readonly env: Environment,
+    readonly domain: BootDomain,
+    readonly ip: string,
+    readonly config: NodeConfig,
+    readonly tap: string,
+  ) {
+    this.disk = join(env.work, `${domain.node}.qcow2`);
+    this.fwCfgFiles = domain.fwCfg.map((_, i) => join(env.work, `${domain.node}.fw_cfg.${i}`));
+  }
+
+  get name(): string {
+    return this.domain.node;
+  }
+
+  /** The serial console of the latest boot. */
+  get console(): string {
+    return join(this.env.work, `${this.name}.boot${this.boots}.log`);
+  }
+
+  /** Powers the VM on: a first boot creates its disk, an overlay on the image of the stack's size. */
+  async powerOn(options: { journalOnConsole?: boolean } = {}): Promise<void> {
+    const firstBoot = !existsSync(this.disk);
+    if (firstBoot) {
+      const r = await command("qemu-img", ["create", "-q", "-f", "qcow2", "-b", join(this.env.image.dir, "root.qcow2"), "-F", "qcow2", this.disk, String(this.domain.diskBytes)]);
+      if (r.code) throw new Error(`qemu-img: ${r.stderr}`);
+      this.domain.fwCfg.forEach((e, i) => writeFileSync(this.fwCfgFiles[i]!, e.content, { mode: 0o600 }));
+    }
+    this.boots++;
+    this.process = this.env.lab.boot(this.domain, this.env.image, {
+      accel: this.env.accel,
+      firstBoot,
+      needNet: this.config.downloads.length > 0,
+      journalOnConsole: options.journalOnConsole,
+      disk: this.disk,
+      tap: this.tap,
+      console: this.console,
+      fwCfgFiles: this.fwCfgFiles,
+      standin: this.env.standin,
+    });
+  }
+
+  /** Pulls the plug: QEMU is killed, the guest gets no shutdown. */
+  async powerOff(): Promise<void> {
+    const p = this.process;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((done) => p.once("exit", done));
+    p.kill("SIGKILL");
+    await exited;
+  }
+
+  /** QEMU's resident memory now, MiB. */
+  qemuRssMiB(): number | undefined {
+    const pid = this.process?.pid;
+    if (!pid) return undefined;
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Math.round(Number(m[1]) / 1024) : undefined;
+  }
+
+  ssh(script: string, timeoutMs = 60_000): Promise<CommandResult> {
+    return command(
+      "ssh",
+      [
+        ...["-i", this.env.sshKey, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"],
+        ...["-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `core@${this.ip}`, script],
+      ],
+      { timeoutMs },
+    );
+  }
+
+  /** Waits for a login as core, up to `timeoutMs`; the seconds it took since power-on. */
+  async waitForLogin(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await this.ssh("true", 20_000);
+      if (r.code === 0) return;
+      if (this.process?.exitCode !== null) throw new Error(`${this.name}: QEMU exited (${this.console})`);
+      if (Date.now() > deadline) throw new Error(`${this.name}: no login as core at ${this.ip} within ${timeoutMs / 1000} s: ${r.stderr.trim()} (console: ${this.console})`);
+      await sleep(5000);
+    }
+  }
+}
+
+/** One environment of a project, synthesized and ready to boot. */
+export class Environment {
+  readonly plan: BootPlan;
+  readonly nodes: Node[];
+  bridge = "";
+
+  constructor(
+    readonly dir: string,
+    readonly work: string,
+    readonly lab: Lab,
+    readonly image: Image,
+    readonly accel: Accel,
+    readonly sshKey: string,
+    readonly standin: string | undefined,
+  ) {
+    mkdirSync(work, { recursive: true });
+    this.plan = bootPlan(JSON.parse(readFileSync(join(dir, "cdktf.out", "stacks", ENV, "cdk.tf.json"), "utf8")));
+    this.nodes = this.plan.domains.map((d, i) => {
+      const rendered = fromIgnition(readFileSync(join(dir, "out", ENV, "ignition", `${d.node}.json`), "utf8"));
+      return new Node(this, d, addressOf(this.plan, d), rendered, `${work.split("/").pop()!.slice(0, 6)}${i}`);
+    });
+  }
+
+  node(name: string): Node {
+    const n = this.nodes.find((x) => x.name === name);
+    if (!n) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  /** The bridge, dnsmasq and a tap per node, from the stack's network. */
+  wire(): void {
+    this.bridge = this.lab.network(this.plan);
+    for (const n of this.nodes) this.lab.tap(this.bridge, n.tap);
+  }
+}
+
+/** Renders `spec` into `dir` with the real CLI, then synthesizes the kvm stack with the CDKTF app in-process. */
+export async function renderProject(dir: string, spec: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "cluster.yaml"), spec);
+  const r = await coreform(dir, "render", ENV);
+  if (r.code !== 0) throw new Error(`coreform render ${ENV}: exit ${r.code}\n${r.stderr}`);
+  const lines: string[] = [];
+  const code = synthesize({ cwd: dir, out: (l) => lines.push(l), err: (l) => lines.push(l) }, { outdir: join(dir, "cdktf.out") });
+  if (code !== 0) throw new Error(`the CDKTF app: exit ${code}\n${lines.join("\n")}`);
+}

@@ -1,0 +1,92 @@
+// The boot test's reading of the kvm stack and the QEMU command line it makes of it: each domain's MAC,
+// memory and fw_cfg entries (with the rendered Ignition config as their content) and the network's DHCP
+// hosts, exactly as synthesized; the deliberate differences and nothing else. Also the etcd stand-in
+// archive, as `docker load` reads it.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { nodeMac } from "../../stacks/libvirt";
+import { kernelCommandLine, qemuArgs } from "./differences";
+import { bootSpec, CLUSTER, KUBERNETES_OFFLINE } from "./specs";
+import { addressOf, bootPlan } from "./stack";
+import { etcdImageOf, writeEtcdArchive } from "./standin";
+import { renderedIgnition, renderedProject, synthesize } from "../helpers/stacks";
+import { findTool } from "../helpers/tools";
+import { tempDir } from "../helpers/cli";
+
+const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey boot@test";
+
+describe("the boot test's plan, from the synthesized kvm stack", () => {
+  let dir = "";
+  let plan: ReturnType<typeof bootPlan>;
+  beforeAll(async () => {
+    dir = await renderedProject(bootSpec(KEY), { only: "kvm" });
+    plan = bootPlan(synthesize(dir, "kvm").tf);
+  });
+
+  it("has the stack's network and every domain with its MAC, address, memory, disk and both fw_cfg entries", () => {
+    expect(plan.network).toMatchObject({ address: "10.43.0.1", prefix: 24 });
+    expect(plan.domains.map((d) => [d.node, addressOf(plan, d), d.memoryMiB, d.vcpu, d.diskBytes])).toEqual([
+      ["control-01", "10.43.0.10", 2048, 2, 20 * 2 ** 30],
+      ["control-02", "10.43.0.11", 2048, 2, 20 * 2 ** 30],
+      ["control-03", "10.43.0.12", 2048, 2, 20 * 2 ** 30],
+      ["worker-01", "10.43.0.13", 2048, 2, 20 * 2 ** 30],
+    ]);
+    for (const d of plan.domains) {
+      expect(d.mac).toBe(nodeMac({ ip: addressOf(plan, d) } as Parameters<typeof nodeMac>[0]));
+      expect(d.fwCfg.map((e) => e.name)).toEqual(["opt/com.coreos/config", "opt/org.flatcar-linux/config"]);
+      for (const e of d.fwCfg) expect(e.content).toBe(renderedIgnition(dir, "kvm", d.node));
+    }
+    expect(plan.network.hosts.map((h) => h.name)).toEqual(["control-01", "control-02", "control-03", "worker-01"]);
+  });
+
+  it("starts QEMU with the stack's MAC, memory and fw_cfg entries, and only DIFFERENCES besides", () => {
+    const d = plan.domains[0]!;
+    const args = qemuArgs(d, { dir: "/img" }, { accel: "tcg", firstBoot: true, needNet: false, disk: "/w/d.qcow2", tap: "tap0", console: "/w/c.log", fwCfgFiles: ["/w/0", "/w/1"], standin: "/w/etcd.tar" });
+    const text = args.join(" ");
+    expect(text).toContain(`-m ${d.memoryMiB}M`);
+    expect(text).toContain(`virtio-net-pci,netdev=net0,mac=${d.mac}`);
+    expect(text).toContain("-fw_cfg name=opt/com.coreos/config,file=/w/0 -fw_cfg name=opt/org.flatcar-linux/config,file=/w/1");
+    expect(text).toContain("-machine q35,accel=tcg");
+    expect(text).toContain("-smp 1");
+    expect(text).toContain("format=raw,readonly=on");
+    expect(() => qemuArgs(d, { dir: "/img" }, { accel: "tcg", firstBoot: true, needNet: false, disk: "", tap: "", console: "", fwCfgFiles: ["/w/0"] })).toThrow(/one file per fw_cfg entry/);
+  });
+
+  it("runs Ignition on a first boot only, with a network in the initramfs only when the config downloads", () => {
+    expect(kernelCommandLine({ firstBoot: true, needNet: false })).toBe("root=/dev/vda rw console=ttyS0 ignition.platform.id=qemu apparmor=0 ignition.firstboot=1");
+    expect(kernelCommandLine({ firstBoot: true, needNet: true })).toContain("ignition.firstboot=1 rd.neednet=1 ip=dhcp");
+    expect(kernelCommandLine({ firstBoot: false, needNet: true })).toBe("root=/dev/vda rw console=ttyS0 ignition.platform.id=qemu apparmor=0");
+  });
+
+  it("the offline variant is one control node with the kubernetes scheduler, on a network of its own", async () => {
+    const k8s = await renderedProject(bootSpec(KEY, KUBERNETES_OFFLINE), { only: "kvm" });
+    const p = bootPlan(synthesize(k8s, "kvm").tf);
+    expect(p.domains.map((d) => d.node)).toEqual(["control-01"]);
+    expect(p.network.address).not.toBe("10.43.0.1");
+    expect(JSON.parse(renderedIgnition(k8s, "kvm", "control-01")).storage.files.some((f: { contents: { source: string } }) => f.contents.source.startsWith("https://"))).toBe(true);
+    expect(CLUSTER.scheduler).toContain("none");
+  });
+});
+
+describe("the etcd stand-in image", () => {
+  it("names the image the rendered etcd-member.service runs, and refuses a digest it cannot carry", () => {
+    expect(etcdImageOf("ExecStart=/usr/bin/docker run --name etcd \\\n  quay.io/coreos/etcd:v3.5.16 /usr/local/bin/etcd\n")).toBe("quay.io/coreos/etcd:v3.5.16");
+    expect(() => etcdImageOf(`  quay.io/coreos/etcd:v3.5.16@sha256:${"a".repeat(64)} /usr/local/bin/etcd\n`)).toThrow(/digest/);
+  });
+
+  (findTool("etcd") && findTool("tar") ? it : it.skip)("is a docker save archive: manifest, config with the layer's diff id, etcd and etcdctl in /usr/local/bin, no shell", () => {
+    const out = join(tempDir("coreform-standin-"), "etcd.tar");
+    writeEtcdArchive("quay.io/coreos/etcd:v3.5.16", out);
+    const tar = (...a: string[]) => execFileSync("tar", ["-xOf", out, ...a], { maxBuffer: 1 << 30 });
+    const [manifest] = JSON.parse(tar("manifest.json").toString());
+    expect(manifest.RepoTags).toEqual(["quay.io/coreos/etcd:v3.5.16"]);
+    const config = JSON.parse(tar(manifest.Config).toString());
+    const layer = tar(manifest.Layers[0]);
+    expect(config.rootfs.diff_ids).toEqual([`sha256:${createHash("sha256").update(layer).digest("hex")}`]);
+    expect(config.config.Cmd).toEqual(["/usr/local/bin/etcd"]);
+    const files = execFileSync("sh", ["-c", `tar -xOf ${out} ${manifest.Layers[0]} | tar -t`], { maxBuffer: 1 << 26 }).toString().split("\n");
+    expect(files).toEqual(expect.arrayContaining(["./usr/local/bin/etcd", "./usr/local/bin/etcdctl", "./var/lib/etcd/"]));
+    expect(files.some((f) => /(^|\/)(bin\/sh|bash)$/.test(f))).toBe(false);
+  });
+});
