@@ -1,10 +1,12 @@
 // `npm run bench`: figures, not pass/fail. Builds first (package.json), then runs each section, prints
 // its table and writes every figure to bench/results.json.
-//   npm run bench [-- --only cli,render,synth,userdata,tests] [--skip tests] [--runs 5] [--heavy-runs 3]
+//   npm run bench [-- --only cli,render,synth,userdata,tests,boot] [--skip tests] [--runs 5] [--heavy-runs 3]
+// `boot` (the boot test's figures, as root) runs only when named in --only.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { projectFile } from "../src/project";
+import { bootSection } from "./boot";
 import { cliSection } from "./cli";
 import { rssMethod } from "./measure";
 import { removeProjects } from "./project";
@@ -20,14 +22,17 @@ const SECTIONS: Record<string, (runs: number, heavyRuns: number) => Section | Pr
   synth: synthSection,
   userdata: () => userDataSection(),
   tests: () => testsSection(),
+  boot: () => bootSection(),
 };
+/** Sections that run only when --only names them. */
+const OPT_IN = ["boot"];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { only: { type: "string" }, skip: { type: "string" }, runs: { type: "string" }, "heavy-runs": { type: "string" } },
   });
   const list = (v: string | undefined) => (v ? v.split(",").map((s) => s.trim()) : undefined);
-  const only = list(values.only) ?? Object.keys(SECTIONS);
+  const only = list(values.only) ?? Object.keys(SECTIONS).filter((s) => !OPT_IN.includes(s));
   const skip = list(values.skip) ?? [];
   const unknown = [...only, ...skip].filter((s) => !(s in SECTIONS));
   if (unknown.length) {
