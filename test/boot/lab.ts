@@ -18,11 +18,13 @@ const netmask = (prefix: number) => [24, 16, 8, 0].map((s) => ((0xffffffff << (3
 export class Lab {
   private readonly processes = new Set<ChildProcess>();
   private bridges = 0;
+  private stopping = false;
 
   constructor(readonly work: string) {}
 
   /** Starts `cmd` in the background, tracked; its output goes to `log`. */
   private start(cmd: string, args: string[], log: string): ChildProcess {
+    if (this.stopping) throw new Error(`stopping: ${cmd} not started`);
     const fd = openSync(log, "a");
     const child = spawn(cmd, args, { stdio: ["ignore", fd, fd] });
     this.processes.add(child);
@@ -95,6 +97,7 @@ export class Lab {
 
   /** Ends every process started here: QEMU (a power cut) and dnsmasq. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const p of this.processes) p.kill("SIGKILL");
     const deadline = Date.now() + 10_000;
     while (this.processes.size && Date.now() < deadline) await sleep(100);

@@ -22,7 +22,10 @@ const BOOT_TIMEOUT_MS = 15 * 60_000;
 
 /** Outside: re-run this file as PID 1 of new network, PID and mount namespaces, passing signals in. */
 function enterNamespaces(): void {
-  const child = spawn("unshare", ["--net", "--pid", "--mount-proc", "--fork", "--kill-child", process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)], {
+  // setpriv: should this process die, unshare gets SIGKILL, its child (the test) too, and with it every
+  // process of the PID namespace.
+  const command = ["unshare", "--net", "--pid", "--mount-proc", "--fork", "--kill-child", process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)];
+  const child = spawn("setpriv", ["--pdeathsig", "KILL", ...command], {
     stdio: "inherit",
     env: { ...process.env, [INSIDE]: "1" },
   });
@@ -80,17 +83,20 @@ async function main(): Promise<number> {
   const report = new Report();
   const work = mkdtempSync(join(tmpdir(), "coreform-boot-"));
   const lab = new Lab(work);
-  let cleaned = false;
-  const cleanup = async () => {
-    if (cleaned) return;
-    cleaned = true;
-    await lab.stop();
-    if (!keep) rmSync(work, { recursive: true, force: true });
-  };
+  // One cleanup, whoever asks first (the end of the run or a signal); both wait for it.
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= lab.stop().then(() => {
+      if (!keep) rmSync(work, { recursive: true, force: true });
+    }));
   for (const signal of ["SIGINT", "SIGTERM"] as const)
     process.on(signal, () => {
+      if (cleaning) return;
       report.print(`${signal}: stopping every VM and dnsmasq`);
-      void cleanup().then(() => process.exit(signal === "SIGINT" ? 130 : 143));
+      void cleanup().then(() => {
+        report.print(`${report.passed} passed, ${report.failed + 1} failed (interrupted)`);
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      });
     });
 
   try {
