@@ -114,7 +114,7 @@ export class Node {
     );
   }
 
-  /** Waits for a login as core, up to `timeoutMs`; the seconds it took since power-on. */
+  /** Waits until core can log in with the spec's key, up to `timeoutMs`. */
   async waitForLogin(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {

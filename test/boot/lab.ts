@@ -8,12 +8,16 @@ import { existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { kernelCommandLine, qemuArgs, type Accel, type Image } from "./differences";
+import { formatIp, parseCidr } from "../../src/spec/ipv4";
 import type { BootDomain, BootPlan } from "./stack";
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
 
-/** The netmask of a prefix length, as dnsmasq's dhcp-range takes it. */
-const netmask = (prefix: number) => [24, 16, 8, 0].map((s) => ((0xffffffff << (32 - prefix)) >>> s) & 0xff).join(".");
+/** The network's address and netmask, as dnsmasq's dhcp-range takes them. */
+function range(address: string, prefix: number): string {
+  const c = parseCidr(`${address}/${prefix}`);
+  return `${formatIp(c.base)},static,${formatIp(2 ** 32 - c.size)}`;
+}
 
 export class Lab {
   private readonly processes = new Set<ChildProcess>();
@@ -49,7 +53,7 @@ export class Lab {
         "except-interface=lo",
         "no-resolv",
         "no-hosts",
-        `dhcp-range=${address.replace(/\.\d+$/, ".0")},static,${netmask(prefix)}`,
+        `dhcp-range=${range(address, prefix)}`,
         `dhcp-leasefile=${join(this.work, `leases-${bridge}`)}`,
         ...hosts.map((h) => `dhcp-host=${h.mac},${h.ip},${h.name}`),
         "log-dhcp",

@@ -45,6 +45,10 @@ class Report {
   readonly figures: Record<string, unknown> = {};
   private readonly start = Date.now();
 
+  seconds(): number {
+    return (Date.now() - this.start) / 1000;
+  }
+
   print(line: string) {
     process.stdout.write(`[${((Date.now() - this.start) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   }
@@ -216,6 +220,8 @@ async function main(): Promise<number> {
     // reported by its step
   } finally {
     await cleanup();
+    report.figures.wallSeconds = report.seconds();
+    report.figures.passed = report.failed === 0;
     if (figuresFile) writeFileSync(figuresFile, `${JSON.stringify(report.figures, null, 2)}\n`);
     report.print(`${report.passed} passed, ${report.failed} failed`);
   }
