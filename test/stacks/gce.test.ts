@@ -10,7 +10,7 @@ import { DataGoogleComputeImage } from "@cdktf/provider-google/lib/data-google-c
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { planCluster } from "../../src/plan/plan";
-import { gceImage } from "../../src/plan/images";
+import { gceImage } from "../../src/platforms/gce";
 import { NODE_SCOPES } from "../../stacks/gce";
 import { unliteral } from "../../stacks/literal";
 import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Tf } from "../helpers/stacks";

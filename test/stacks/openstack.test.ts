@@ -17,7 +17,7 @@ import {
   NetworkingSubnetV2,
   OpenstackProvider,
 } from "../../stacks/bindings/openstack";
-import { openstackImage } from "../../src/plan/images";
+import { openstackImage } from "../../src/platforms/openstack";
 import { unliteral } from "../../stacks/literal";
 import { dhcpPool } from "../../stacks/openstack";
 import { defaultStack, loaded, renderedIgnition, resources, settingsOf, type Doc, type Tf } from "../helpers/stacks";
