@@ -11,7 +11,13 @@ import type { Io } from "../io";
 import { qualifiedName } from "../spec/cluster";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 
-export async function kubeconfig(io: Io, positionals: string[], file: string | undefined, out: string | undefined, server: string | undefined): Promise<number> {
+export interface KubeconfigOptions {
+  readonly file?: string;
+  readonly out?: string;
+  readonly server?: string;
+}
+
+export async function kubeconfig(io: Io, positionals: string[], { file, out, server }: KubeconfigOptions): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, file);
   const known = Object.keys(spec.environments);
   if (positionals.length !== 1) throw new InputError(`takes one environment (the spec has: ${known.join(", ")})`);

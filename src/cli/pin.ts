@@ -36,7 +36,7 @@ function readRelease(io: Io, file: string): string {
 
 interface PinOptions {
   readonly file?: string;
-  readonly write: boolean;
+  readonly write?: boolean;
   readonly version?: string;
   readonly release?: string;
 }
