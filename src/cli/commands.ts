@@ -65,12 +65,13 @@ const VAGRANT_ENV = { env: { type: "string", short: "e", value: "ENV", help: "th
 export const COMMANDS: Readonly<Record<string, Command>> = {
   init: command({
     summary: "write a commented starter cluster.yaml",
-    usage: `coreform init [DIR]
+    usage: `coreform init [DIR] [--schema]
 
-Writes DIR/cluster.yaml (DIR defaults to the current directory), a commented starter spec.
-Refuses to overwrite an existing file.`,
-    options: {},
-    run: async (io, { positionals }) => (await import("./init")).init(io, positionals),
+Writes DIR/cluster.yaml (DIR defaults to the current directory), a commented starter spec, and next to
+it cluster.schema.json, the spec's JSON Schema: the spec's first line names it, so that editors with
+the YAML language server complete and check the spec. Never overwrites cluster.yaml.`,
+    options: { schema: { type: "boolean", help: "write only cluster.schema.json, replacing an older one (after upgrading coreform)" } },
+    run: async (io, { positionals, values }) => (await import("./init")).init(io, positionals, values),
   }),
   validate: command({
     summary: "check the spec and print every problem",

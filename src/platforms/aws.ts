@@ -7,33 +7,38 @@ import { parseCidr } from "../spec/ipv4";
 import { flatcarMajorDate } from "./flatcar";
 import { existingNetworkAndSubnetTogether, ownImage, platformModule, releaseImage, X86_AND_ARM, type Arch, type ImagePlan, type PlatformRule } from "./platform";
 
-const schema = z.strictObject({
-  platform: z.literal("aws"),
-  ...cloudEnvironment,
-  region: awsRegion,
-  /** Pinned AMI; without it the newest Flatcar AMI of the channel is looked up. */
-  ami: z.string().regex(/^ami-[0-9a-f]{8,17}$/, "must be an AMI id like ami-0123456789abcdef0").optional(),
-  /** @default derived from the instance type (Graviton families → arm64) */
-  arch: z.enum(["x86_64", "arm64"]).optional(),
-  /** Existing VPC and subnet; without them the stack creates both. */
-  vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id like vpc-0abc…").optional(),
-  subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id like subnet-0abc…").optional(),
-  /**
-   * A public IP per node. Without, nodes need the subnet's own way out (a NAT gateway): give vpcId and
-   * subnetId. @default true when the stack creates the network, else the subnet's setting
-   */
-  publicAddresses: z.boolean().optional(),
-  ...perRole(
-    z
-      .strictObject({
-        /** @default "t3.small" */
-        instanceType: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type like t3.small").default("t3.small"),
-        /** @default 30 */
-        diskGiB: diskGiB.default(30),
-      })
-      .prefault({}),
-  ),
-});
+const schema = z
+  .strictObject({
+    platform: z.literal("aws").describe("aws: AWS EC2 (cdktf deploy)"),
+    ...cloudEnvironment,
+    region: awsRegion.describe("The AWS region, like eu-central-1"),
+    ami: z
+      .string()
+      .regex(/^ami-[0-9a-f]{8,17}$/, "must be an AMI id like ami-0123456789abcdef0")
+      .optional()
+      .describe("An AMI of your own; default: Flatcar's AMI of os.channel at os.version (the newest for current)"),
+    arch: z.enum(["x86_64", "arm64"]).optional().describe("The nodes' CPU architecture; default: the instance type's (Graviton families are arm64)"),
+    vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id like vpc-0abc…").optional().describe("An existing VPC (with subnetId); without both, the stack creates a VPC and a subnet"),
+    subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id like subnet-0abc…").optional().describe("An existing subnet holding network.cidr (with vpcId)"),
+    publicAddresses: z
+      .boolean()
+      .optional()
+      .describe("A public IP per node; without, the nodes need the subnet's own way out (a NAT gateway): give vpcId and subnetId. Default: true when the stack creates the network, else the subnet's setting"),
+    ...perRole(
+      "machines: instance type and disk",
+      z
+        .strictObject({
+          instanceType: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type like t3.small")
+            .default("t3.small")
+            .describe("The EC2 instance type, like t3.small (Graviton types like t4g.small are arm64)"),
+          diskGiB: diskGiB.default(30).describe("The root volume (gp3, encrypted), in GiB"),
+        })
+        .prefault({}),
+    ),
+  })
+  .describe("AWS EC2: a subnet holding the planned addresses, a security group with exactly the plan's ports, Flatcar's AMIs");
 
 type Aws = z.output<typeof schema>;
 

@@ -4,39 +4,47 @@ import { z } from "zod";
 import { azureResourceGroup, cloudEnvironment, diskGiB, perRole, publicAddresses } from "../spec/fields";
 import { ownImage, platformModule, releaseImage, X86_AND_ARM, type Arch, type ImagePlan, type PlatformRule } from "./platform";
 
-const schema = z.strictObject({
-  platform: z.literal("azure"),
-  ...cloudEnvironment,
-  /** azurerm 4 needs one (its 4.0 upgrade guide). @default ARM_SUBSCRIPTION_ID from the environment */
-  subscriptionId: z.guid({ error: "must be a subscription id like 00000000-0000-0000-0000-000000000000" }).optional(),
-  location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure location like westeurope"),
-  /** An existing resource group to hold everything. @default the stack creates "<cluster>-<environment>" in location */
-  resourceGroup: azureResourceGroup.optional(),
-  /**
-   * Flatcar's Marketplace offer: `corevm` needs no terms and no plan; `free` needs its terms accepted
-   * once per subscription, and the VMs carry its plan. @default "corevm"
-   */
-  offer: z.enum(["corevm", "free"]).default("corevm"),
-  /** The image SKU. LTS streams have SKUs of their own, like lts2024-gen2. @default "<channel>-gen2" (arm64 sizes: "<channel>") */
-  sku: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be an image SKU like stable-gen2").optional(),
-  /** An image of your own instead of the Marketplace's (a managed image or gallery image version). */
-  image: z
-    .string()
-    .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/.+[^/]$/i, "must be an image resource id like /subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/images/…")
-    .optional(),
-  /** A static public IP (Standard SKU) per node; without, a NAT gateway for the way out. @default true */
-  publicAddresses,
-  ...perRole(
-    z
-      .strictObject({
-        /** @default "Standard_B2s" */
-        vmSize: z.string().regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/, "must be an Azure VM size like Standard_B2s").default("Standard_B2s"),
-        /** OS disk (StandardSSD_LRS). @default 30 */
-        diskGiB: diskGiB.default(30),
-      })
-      .prefault({}),
-  ),
-});
+const schema = z
+  .strictObject({
+    platform: z.literal("azure").describe("azure: Microsoft Azure (cdktf deploy)"),
+    ...cloudEnvironment,
+    // azurerm 4 needs a subscription (its 4.0 upgrade guide).
+    subscriptionId: z
+      .guid({ error: "must be a subscription id like 00000000-0000-0000-0000-000000000000" })
+      .optional()
+      .describe("The subscription; default: ARM_SUBSCRIPTION_ID from the environment"),
+    location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure location like westeurope").describe("The Azure location, like westeurope"),
+    resourceGroup: azureResourceGroup.optional().describe("An existing resource group to hold everything; default: the stack creates <cluster>-<environment> in location"),
+    offer: z
+      .enum(["corevm", "free"])
+      .default("corevm")
+      .describe("Flatcar's Marketplace offer: corevm needs no terms and no plan; free needs its terms accepted once per subscription, and x86_64 sizes"),
+    sku: z
+      .string()
+      .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "must be an image SKU like stable-gen2")
+      .optional()
+      .describe("The image SKU; LTS streams have SKUs of their own, like lts2024-gen2. Default: <channel>-gen2 (arm64 sizes: <channel>)"),
+    image: z
+      .string()
+      .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/.+[^/]$/i, "must be an image resource id like /subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/images/…")
+      .optional()
+      .describe("An image of your own instead of the Marketplace's (a managed image or gallery image version), by resource id"),
+    publicAddresses: publicAddresses.describe("A static public IP (Standard SKU) per node; without, a NAT gateway is the nodes' way out"),
+    ...perRole(
+      "machines: VM size and OS disk",
+      z
+        .strictObject({
+          vmSize: z
+            .string()
+            .regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/, "must be an Azure VM size like Standard_B2s")
+            .default("Standard_B2s")
+            .describe("The VM size, like Standard_B2s (sizes with a p among the letters after the vCPU count, like Standard_D2ps_v5, are arm64)"),
+          diskGiB: diskGiB.default(30).describe("The OS disk (StandardSSD_LRS), in GiB"),
+        })
+        .prefault({}),
+    ),
+  })
+  .describe("Microsoft Azure: a virtual network of its own, a network security group with exactly the plan's ports, Flatcar's Marketplace images");
 
 type Azure = z.output<typeof schema>;
 

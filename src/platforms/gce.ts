@@ -4,36 +4,38 @@ import { z } from "zod";
 import { cloudEnvironment, diskGiB, perRole, publicAddresses } from "../spec/fields";
 import { ownImage, platformModule, releaseImage, X86_ONLY, type Arch, type ImagePlan, type PlatformRule } from "./platform";
 
-const schema = z.strictObject({
-  platform: z.literal("gce"),
-  ...cloudEnvironment,
-  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
-  region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a GCE region like europe-west1"),
-  /** Where every node runs (in `region`). */
-  zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCE zone like europe-west1-b"),
-  /** An image of your own. @default Flatcar's image of os.channel (at os.version, if pinned) from project kinvolk-public */
-  image: z
-    .string()
-    .regex(
-      /^projects\/[a-z][-a-z0-9.:]*[a-z0-9]\/global\/images\/(family\/)?[a-z]([-a-z0-9]*[a-z0-9])?$/,
-      "must be an image like projects/my-project/global/images/my-image, or .../images/family/my-family",
-    )
-    .optional(),
-  /** An ephemeral external IP per node; without, a Cloud NAT for the way out. @default true */
-  publicAddresses,
-  /** UEFI Secure Boot, for an image signed for it: Flatcar's are not yet (flatcar/Flatcar#501). @default false */
-  secureBoot: z.boolean().default(false),
-  ...perRole(
-    z
-      .strictObject({
-        /** @default "e2-standard-2" */
-        machineType: z.string().regex(/^[a-z0-9]+-[a-z0-9-]+$/, "must be a GCE machine type like e2-standard-2").default("e2-standard-2"),
-        /** Boot disk (pd-balanced). @default 30 */
-        diskGiB: diskGiB.default(30),
-      })
-      .prefault({}),
-  ),
-});
+const schema = z
+  .strictObject({
+    platform: z.literal("gce").describe("gce: Google Compute Engine (cdktf deploy)"),
+    ...cloudEnvironment,
+    project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id").describe("The Google Cloud project id"),
+    region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a GCE region like europe-west1").describe("The region of the subnetwork, like europe-west1"),
+    zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCE zone like europe-west1-b").describe("Where every node runs: a zone of region, like europe-west1-b"),
+    image: z
+      .string()
+      .regex(
+        /^projects\/[a-z][-a-z0-9.:]*[a-z0-9]\/global\/images\/(family\/)?[a-z]([-a-z0-9]*[a-z0-9])?$/,
+        "must be an image like projects/my-project/global/images/my-image, or .../images/family/my-family",
+      )
+      .optional()
+      .describe("An image of your own (projects/…/global/images/…, or …/images/family/…); default: Flatcar's image of os.channel at os.version from project kinvolk-public"),
+    publicAddresses: publicAddresses.describe("An ephemeral external IP per node; without, a Cloud NAT is the nodes' way out"),
+    secureBoot: z.boolean().default(false).describe("UEFI Secure Boot, for an image signed for it: Flatcar's are not yet (flatcar/Flatcar#501)"),
+    ...perRole(
+      "machines: machine type and boot disk",
+      z
+        .strictObject({
+          machineType: z
+            .string()
+            .regex(/^[a-z0-9]+-[a-z0-9-]+$/, "must be a GCE machine type like e2-standard-2")
+            .default("e2-standard-2")
+            .describe("The machine type, like e2-standard-2 (x86_64: Flatcar's GCE images are amd64 only)"),
+          diskGiB: diskGiB.default(30).describe("The boot disk (pd-balanced), in GiB"),
+        })
+        .prefault({}),
+    ),
+  })
+  .describe("Google Compute Engine: a VPC network of its own, firewall rules with exactly the plan's ports, Flatcar's images from kinvolk-public");
 
 type Gce = z.output<typeof schema>;
 

@@ -7,32 +7,31 @@ import { overlaps, parseCidr } from "../spec/ipv4";
 import { flatcarReleaseFile } from "./flatcar";
 import { ownImage, platformModule, releaseImage, X86_ONLY, type ImagePlan, type PlatformRule } from "./platform";
 
-const schema = z.strictObject({
-  platform: z.literal("libvirt"),
-  ...environmentBase,
-  /** @default "qemu:///system" */
-  uri: z.string().regex(/^[a-z+]+:\/\//, "must be a libvirt URI like qemu:///system").default("qemu:///system"),
-  /** Storage pool for the image and the disks. @default "default" */
-  pool: z.string().min(1).default("default"),
-  /**
-   * A Flatcar QEMU image already downloaded (flatcar_production_qemu_image.img, qcow2), as an absolute
-   * path on the machine that runs `cdktf deploy`: the provider uploads it into the pool once.
-   * @default the image of os.channel at os.version from <channel>.release.flatcar-linux.net
-   */
-  imagePath: z
-    .string()
-    .regex(/^\/[^\0]*[^/]$/, "must be an absolute path to an image file like /var/lib/libvirt/images/flatcar_production_qemu_image.img")
-    .optional(),
-  ...perRole(
-    z
-      .strictObject({
-        memoryMiB: memoryMiB.default(2048),
-        cpus: cpus.default(2),
-        diskGiB: diskGiB.default(20),
-      })
-      .prefault({}),
-  ),
-});
+const schema = z
+  .strictObject({
+    platform: z.literal("libvirt").describe("libvirt: KVM through libvirt (cdktf deploy, on the libvirt host)"),
+    ...environmentBase,
+    uri: z.string().regex(/^[a-z+]+:\/\//, "must be a libvirt URI like qemu:///system").default("qemu:///system").describe("The libvirt connection URI, of this host"),
+    pool: z.string().min(1).default("default").describe("An active storage pool for the image and the disks"),
+    imagePath: z
+      .string()
+      .regex(/^\/[^\0]*[^/]$/, "must be an absolute path to an image file like /var/lib/libvirt/images/flatcar_production_qemu_image.img")
+      .optional()
+      .describe(
+        "A Flatcar QEMU image already downloaded (flatcar_production_qemu_image.img), as an absolute path where cdktf deploy runs; default: the image of os.channel at os.version from the release server",
+      ),
+    ...perRole(
+      "machines: memory, CPUs and disk",
+      z
+        .strictObject({
+          memoryMiB: memoryMiB.default(2048).describe("Memory of each machine, in MiB"),
+          cpus: cpus.default(2).describe("CPUs of each machine"),
+          diskGiB: diskGiB.default(20).describe("Each machine's disk, in GiB"),
+        })
+        .prefault({}),
+    ),
+  })
+  .describe("KVM through libvirt: a NAT network of its own, reachable from the host only");
 
 type Libvirt = z.output<typeof schema>;
 

@@ -10,33 +10,37 @@ import { existingNetworkAndSubnetTogether, ownImage, platformModule, releaseImag
 /** A Neutron id (a UUID). */
 const neutronId = (what: string) => z.guid({ error: `must be the id of an existing ${what} (a UUID like 00000000-0000-0000-0000-000000000000)` });
 
-const schema = z.strictObject({
-  platform: z.literal("openstack"),
-  ...cloudEnvironment,
-  /**
-   * The clouds.yaml entry to use (credentials, auth URL, region). Credentials never go in the spec.
-   * @default the OS_* environment (OS_CLOUD, or OS_AUTH_URL, OS_USERNAME…)
-   */
-  cloud: z.string().min(1).optional(),
-  /** @default the cloud's default region (from clouds.yaml / OS_REGION_NAME) */
-  region: z.string().min(1).optional(),
-  /**
-   * Name of the external network: the stack's router uplinks to it and floating IPs come from it.
-   * Needed unless the nodes go in an existing network (networkId, subnetId) without publicAddresses.
-   */
-  externalNetwork: z.string().min(1).optional(),
-  /** Existing network and subnet (holding network.cidr); without them the stack creates both and a router. */
-  networkId: neutronId("network").optional(),
-  subnetId: neutronId("subnet").optional(),
-  /** A floating IP per node, from externalNetwork; without, nodes have private addresses only. @default true */
-  publicAddresses,
-  /** An existing Glance image of Flatcar, by name. @default the stack imports os.channel's OpenStack image (at os.version) */
-  imageName: z.string().min(1).optional(),
-  /** Key pair for the `core` user besides `ssh.authorizedKeys`. */
-  keyPair: z.string().min(1).optional(),
-  /** `flavor` sizes a role's machines; `diskGiB` boots them from a volume of that size instead of the flavor's disk. */
-  ...perRole(z.strictObject({ flavor: z.string().min(1), diskGiB: diskGiB.optional() })),
-});
+const schema = z
+  .strictObject({
+    platform: z.literal("openstack").describe("openstack: an OpenStack cloud (cdktf deploy)"),
+    ...cloudEnvironment,
+    cloud: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("The clouds.yaml entry to use (credentials, auth URL, region); default: the OS_* environment (OS_CLOUD, or OS_AUTH_URL, OS_USERNAME…). Credentials never go in the spec"),
+    region: z.string().min(1).optional().describe("The region; default: the cloud's (clouds.yaml, OS_REGION_NAME)"),
+    externalNetwork: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The external network (openstack network list --external): the router's uplink, and where floating IPs come from. Needed unless the nodes go in an existing network without publicAddresses",
+      ),
+    networkId: neutronId("network").optional().describe("An existing network for the nodes (with subnetId); without both, the stack creates a network, a subnet and a router"),
+    subnetId: neutronId("subnet").optional().describe("The existing subnet holding network.cidr (with networkId)"),
+    publicAddresses: publicAddresses.describe("A floating IP per node, from externalNetwork; without, the nodes have private addresses only"),
+    imageName: z.string().min(1).optional().describe("A Flatcar image already in Glance, by name; default: the stack imports os.channel's OpenStack image at os.version"),
+    keyPair: z.string().min(1).optional().describe("A Nova key pair for the core user, besides ssh.authorizedKeys"),
+    ...perRole(
+      "machines: a flavor, and a boot volume if diskGiB is set",
+      z.strictObject({
+        flavor: z.string().min(1).describe("The flavor (openstack flavor list); x86_64"),
+        diskGiB: diskGiB.optional().describe("Boot from a volume of this size in GiB instead of the flavor's disk"),
+      }),
+    ),
+  })
+  .describe("OpenStack: ports at the planned addresses, floating IPs, Flatcar's OpenStack image imported into Glance");
 
 type Openstack = z.output<typeof schema>;
 

@@ -6,18 +6,21 @@ import type { Os } from "../spec/cluster";
 import { flatcarReleaseFile } from "./flatcar";
 import { platformModule, releaseImage, X86_ONLY } from "./platform";
 
-const schema = z.strictObject({
-  platform: z.literal("vagrant"),
-  ...environmentBase,
-  ...perRole(
-    z
-      .strictObject({
-        /** @default 2048 */ memoryMiB: memoryMiB.default(2048),
-        /** @default 2 */ cpus: cpus.default(2),
-      })
-      .prefault({}),
-  ),
-});
+const schema = z
+  .strictObject({
+    platform: z.literal("vagrant").describe("vagrant: VirtualBox on a laptop, through Vagrant (coreform up)"),
+    ...environmentBase,
+    ...perRole(
+      "machines: memory and CPUs",
+      z
+        .strictObject({
+          memoryMiB: memoryMiB.default(2048).describe("Memory of each machine, in MiB"),
+          cpus: cpus.default(2).describe("CPUs of each machine"),
+        })
+        .prefault({}),
+    ),
+  })
+  .describe("VirtualBox on a laptop: coreform up renders the Vagrantfile and runs vagrant up");
 
 /**
  * The box of a channel, from the channel's release server: `current` or a release directory

@@ -1,6 +1,7 @@
 // The building blocks of the spec's schema that the cluster-wide sections (cluster.ts) and the
 // platforms' environments (src/platforms/) share: addresses, names, sizes, where Terraform keeps its
-// state, and the settings every environment or every cloud environment carries.
+// state, and the settings every environment or every cloud environment carries. Every field says what
+// it is with `.describe()`: the text editors show (cluster.schema.json) and README's spec table.
 import { z } from "zod";
 import { unlessMissing } from "./issues";
 
@@ -21,16 +22,23 @@ export const memoryMiB = z.number().int().min(512);
 export const cpus = z.number().int().min(1).max(64);
 
 /** A network of planned private addresses. */
-export const network = z.strictObject({ cidr });
+export const network = z.strictObject({
+  cidr: cidr.describe(
+    "Planned private addresses, like 10.42.0.0/24: a private range only (inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10). " +
+      "Nodes get fixed addresses from .10 on, in the order of `nodes`",
+  ),
+});
 
 /** Settings that every environment may carry, whatever its platform. */
 export const environmentBase = {
-  /** Overrides the spec's `network` for this environment. @default the spec's network */
-  network: network.optional(),
+  network: network.optional().describe("This environment's own planned addresses, instead of the spec's `network`"),
 };
 
-/** Sizes per role, the same keys for both roles (`control`, `worker`). */
-export const perRole = <T extends z.ZodType>(size: T) => ({ control: size, worker: size });
+/** The machines of each role, with the same keys for both roles; `what` says what the settings size. */
+export const perRole = <T extends z.ZodType>(what: string, size: T) => ({
+  control: size.describe(`The control nodes' ${what}`),
+  worker: size.describe(`The workers' ${what}`),
+});
 
 /** Whether each node gets a public address; without, the stack gives the network a NAT for the way out. */
 export const publicAddresses = z.boolean().default(true);
@@ -40,45 +48,59 @@ export const publicAddresses = z.boolean().default(true);
  * S3 state is always encrypted (GCS and Azure Storage encrypt every object at rest anyway); local state
  * sits with the secrets under `.coreform/<env>/` by default. Every remote backend locks the state.
  */
+const STATE_KEY = "The state object's key (default: <cluster>/<env>/terraform.tfstate)";
 export const stateBackend = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("local"),
-    /** Relative to the spec's directory. @default ".coreform/<env>/terraform.tfstate" */
-    path: z
-      .string()
-      .regex(/^(?![/~\\]|[A-Za-z]:)\S/, "must be a path relative to the project, so that the stack does not depend on one machine")
-      .optional(),
-  }),
-  z.strictObject({
-    type: z.literal("s3"),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3–63 lowercase letters, digits, '.', '-')"),
-    /** @default "<cluster>/<env>/terraform.tfstate" */
-    key: stateKey.optional(),
-    region: awsRegion,
-    /** S3-native state locking (Terraform and OpenTofu ≥ 1.10). @default true */
-    useLockfile: z.boolean().default(true),
-  }),
-  z.strictObject({
-    type: z.literal("gcs"),
-    // cloud.google.com/storage/docs/buckets#naming (names with dots, up to 222 characters, need a verified domain)
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/, "must be a Cloud Storage bucket name (3–63 lowercase letters, digits, '.', '_', '-')"),
-    /** Folder of the state object, which is `<prefix>/default.tfstate`. @default "<cluster>/<env>" */
-    prefix: z.string().regex(/^[^/](.*[^/])?$/, "must be a folder like demo/gce, without a leading or trailing '/'").optional(),
-  }),
-  z.strictObject({
-    type: z.literal("azurerm"),
-    // learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (Microsoft.Storage)
-    storageAccount: z.string().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3–24 lowercase letters and digits)"),
-    container: z
-      .string()
-      .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "must be a blob container name (3–63 lowercase letters, digits and single '-')"),
-    /** @default "<cluster>/<env>/terraform.tfstate" */
-    key: stateKey.optional(),
-    /** The storage account's resource group. */
-    resourceGroup: azureResourceGroup,
-    /** Authenticate to the container with Microsoft Entra ID (a Storage Blob Data role) instead of the account's access key. @default false */
-    useAzureadAuth: z.boolean().default(false),
-  }),
+  z
+    .strictObject({
+      type: z.literal("local").describe("local: a file"),
+      path: z
+        .string()
+        .regex(/^(?![/~\\]|[A-Za-z]:)\S/, "must be a path relative to the project, so that the stack does not depend on one machine")
+        .optional()
+        .describe("The state file, relative to the spec's directory (default: .coreform/<env>/terraform.tfstate, with the secrets)"),
+    })
+    .describe("A local state file"),
+  z
+    .strictObject({
+      type: z.literal("s3").describe("s3: an S3 bucket, the state always encrypted"),
+      bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3–63 lowercase letters, digits, '.', '-')").describe("The S3 bucket"),
+      key: stateKey.optional().describe(STATE_KEY),
+      region: awsRegion.describe("The bucket's AWS region, like eu-central-1"),
+      useLockfile: z.boolean().default(true).describe("S3-native state locking (Terraform and OpenTofu 1.10 or later)"),
+    })
+    .describe("State in an S3 bucket"),
+  z
+    .strictObject({
+      type: z.literal("gcs").describe("gcs: a Cloud Storage bucket"),
+      // cloud.google.com/storage/docs/buckets#naming (names with dots, up to 222 characters, need a verified domain)
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9_.-]{1,61}[a-z0-9]$/, "must be a Cloud Storage bucket name (3–63 lowercase letters, digits, '.', '_', '-')")
+        .describe("The Cloud Storage bucket"),
+      prefix: z
+        .string()
+        .regex(/^[^/](.*[^/])?$/, "must be a folder like demo/gce, without a leading or trailing '/'")
+        .optional()
+        .describe("The folder of the state object, which is <prefix>/default.tfstate (default: <cluster>/<env>)"),
+    })
+    .describe("State in a Cloud Storage bucket"),
+  z
+    .strictObject({
+      type: z.literal("azurerm").describe("azurerm: a blob container of an Azure storage account"),
+      // learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules (Microsoft.Storage)
+      storageAccount: z.string().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3–24 lowercase letters and digits)").describe("The storage account"),
+      container: z
+        .string()
+        .regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "must be a blob container name (3–63 lowercase letters, digits and single '-')")
+        .describe("The blob container"),
+      key: stateKey.optional().describe(STATE_KEY),
+      resourceGroup: azureResourceGroup.describe("The storage account's resource group"),
+      useAzureadAuth: z
+        .boolean()
+        .default(false)
+        .describe("Authenticate to the container with Microsoft Entra ID (a Storage Blob Data role) instead of the account's access key"),
+    })
+    .describe("State in an Azure blob container"),
 ]);
 
 export type StateBackend = z.infer<typeof stateBackend>;
@@ -89,9 +111,14 @@ export type StateBackend = z.infer<typeof stateBackend>;
  */
 export const cloudEnvironment = {
   ...environmentBase,
-  adminCidrs: z.array(cidr).min(1, "needs at least one CIDR (who may reach SSH and the APIs)"),
-  /** Lets `adminCidrs` contain 0.0.0.0/0. @default false */
-  allowWorldAccess: z.boolean().default(false),
-  /** @default local state in `.coreform/<env>/terraform.tfstate` */
-  backend: stateBackend.optional(),
+  adminCidrs: z
+    .array(cidr)
+    .min(1, "needs at least one CIDR (who may reach SSH and the APIs)")
+    .describe(
+      "Who may reach SSH and the APIs, each network once, like [203.0.113.0/24]. Together more than a /8's worth of public addresses (0.0.0.0/0, its two /1 halves…) is world access: it needs allowWorldAccess",
+    ),
+  allowWorldAccess: z.boolean().default(false).describe("Lets adminCidrs open SSH and the APIs to the world (0.0.0.0/0)"),
+  backend: stateBackend
+    .optional()
+    .describe("Where Terraform keeps the environment's state, which holds every node's user data, keys included (default: local, .coreform/<env>/terraform.tfstate)"),
 };

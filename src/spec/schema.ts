@@ -4,20 +4,23 @@
 // in src/platforms/table.ts). Defaults live there too, so a parsed Spec is complete. Checks that need
 // more than one field (capacity, uniqueness, windows…) are in rules.ts.
 import { z } from "zod";
-import { environmentSchema } from "../platforms/table";
+import { environmentSchema, PLATFORMS } from "../platforms/table";
 import { clusterSections, schedulerSchema } from "./cluster";
 import { dnsLabel } from "./fields";
 
-export const specSchema = z.strictObject({
-  ...clusterSections,
-  environments: z
-    .record(
-      // Every JavaScript object inherits `constructor`: constructs (under the CDKTF app) would take it for an existing stack.
-      dnsLabel(24).refine((name) => !Object.hasOwn(Object.prototype, name), "is reserved in JavaScript: use another name"),
-      environmentSchema,
-    )
-    .refine((envs) => Object.keys(envs).length > 0, "needs at least one environment"),
-});
+export const specSchema = z
+  .strictObject({
+    ...clusterSections,
+    environments: z
+      .record(
+        // Every JavaScript object inherits `constructor`: constructs (under the CDKTF app) would take it for an existing stack.
+        dnsLabel(24).refine((name) => !Object.hasOwn(Object.prototype, name), "is reserved in JavaScript: use another name"),
+        environmentSchema,
+      )
+      .refine((envs) => Object.keys(envs).length > 0, "needs at least one environment")
+      .describe(`\`<name>\`: \`platform\` (${PLATFORMS.join(", ")}) and that platform's settings; \`network\` overrides the spec's`),
+  })
+  .describe("A coreform cluster spec: one cluster, the same nodes in every environment");
 
 export type Spec = z.infer<typeof specSchema>;
 export type SpecInput = z.input<typeof specSchema>;

@@ -199,6 +199,21 @@ describe("coreform init", () => {
     expect(again.stderr).toContain("exists already");
     expect(readFileSync(written, "utf8")).toBe("# mine\n");
   });
+
+  test("writes the JSON Schema the spec's first line names next to it; --schema replaces only the schema", async () => {
+    const dir = tempDir();
+    const schema = readFileSync(join(DEFAULT_SPEC, "../cluster.schema.json"), "utf8");
+    expect((await cli(dir, "init")).code).toBe(0);
+    expect(readFileSync(join(dir, "cluster.yaml"), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=cluster.schema.json");
+    expect(readFileSync(join(dir, "cluster.schema.json"), "utf8")).toBe(schema);
+
+    writeFileSync(join(dir, "cluster.yaml"), "# mine\n");
+    writeFileSync(join(dir, "cluster.schema.json"), "{}\n");
+    const r = await cli(dir, "init", "--schema");
+    expect(r).toMatchObject({ code: 0, stdout: `wrote ${join(dir, "cluster.schema.json")}` });
+    expect(readFileSync(join(dir, "cluster.schema.json"), "utf8")).toBe(schema);
+    expect(readFileSync(join(dir, "cluster.yaml"), "utf8")).toBe("# mine\n");
+  });
 });
 
 describe("the command line", () => {
