@@ -38,7 +38,7 @@ describe("the default cluster.yaml's prod stack", () => {
     expect(JSON.stringify(tf, null, 2)).toMatchSnapshot();
   });
 
-  it("is one of the default spec's stacks: vagrant gets none, platforms without a stack file are skipped with a warning", () => {
+  it("is one of the default spec's stacks: every environment but the vagrant one gets a stack, without a warning", () => {
     expect(stack.result.prepared.map((p) => p.name)).toEqual(["kvm", "openstack", "prod", "gce", "azure"]);
     expect(stack.result.warnings).toEqual([]);
   });
