@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { qualifiedName } from "../src/spec/cluster";
 import type { ClusterPlan, PlannedNode } from "../src/plan/plan";
 
-export const LABELS = {
+const LABELS = {
   cluster: "coreform:cluster",
   environment: "coreform:environment",
   role: "coreform:role",

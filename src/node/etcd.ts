@@ -10,8 +10,8 @@ import type { NodeFile, NodePart } from "./model";
 import { renderTemplate } from "./templates";
 import type { Spec } from "../spec/schema";
 
-export const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
-export const ETCD_TLS_DIR = "/etc/etcd/tls";
+const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
+const ETCD_TLS_DIR = "/etc/etcd/tls";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
 /** The environment's etcd CA, on every node: etcd, locksmith and the scheduler all trust it from here. */
 export const ETCD_CA_FILE = `${ETCD_TLS_DIR}/ca.crt`;
@@ -27,7 +27,7 @@ export const etcdEndpointsFor = ({ plan, node }: Pick<NodeContext, "plan" | "nod
     .join(",");
 
 /** `image:tag`, or `image:tag@digest`: Docker then pulls by the digest and checks it (the tag stays for readers). */
-export const etcdImage = (etcd: Spec["etcd"]): string => `${etcd.image}:${etcd.version}${etcd.digest ? `@${etcd.digest}` : ""}`;
+const etcdImage = (etcd: Spec["etcd"]): string => `${etcd.image}:${etcd.version}${etcd.digest ? `@${etcd.digest}` : ""}`;
 
 /**
  * The certificate an etcd client on this node presents: on a control node its member's (made for

@@ -2,7 +2,7 @@
 // the operator's, Flatcar's AMIs. Its other half is stacks/aws.ts.
 import { z } from "zod";
 import { networkOf } from "../spec/cluster";
-import { awsRegion, cloudEnvironment, diskGiB, perRole } from "../spec/fields";
+import { awsRegion, bootDisk, cloudEnvironment, perRole, sizeName } from "../spec/fields";
 import { parseCidr } from "../spec/ipv4";
 import { flatcarMajorDate } from "./flatcar";
 import { existingNetworkAndSubnetTogether, ownImage, platformModule, releaseImage, X86_AND_ARM, type Arch, type ImagePlan, type PlatformRule } from "./platform";
@@ -28,12 +28,8 @@ const schema = z
       "machines: instance type and disk",
       z
         .strictObject({
-          instanceType: z
-            .string()
-            .regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "must be an EC2 instance type like t3.small")
-            .default("t3.small")
-            .describe("The EC2 instance type, like t3.small (Graviton types like t4g.small are arm64)"),
-          diskGiB: diskGiB.default(30).describe("The root volume (gp3, encrypted), in GiB"),
+          instanceType: sizeName(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type", "t3.small", "The EC2 instance type (Graviton types like t4g.small are arm64)"),
+          ...bootDisk("The root volume (gp3, encrypted), in GiB"),
         })
         .prefault({}),
     ),

@@ -1,7 +1,7 @@
 // Azure: machines sized by VM size (x86_64 or Arm), a virtual network of the stack's, Flatcar's
 // Marketplace images (or an image of one's own). Its other half is stacks/azure.ts.
 import { z } from "zod";
-import { azureResourceGroup, cloudEnvironment, diskGiB, perRole, publicAddresses } from "../spec/fields";
+import { azureResourceGroup, bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName } from "../spec/fields";
 import { ownImage, platformModule, releaseImage, X86_AND_ARM, type Arch, type ImagePlan, type PlatformRule } from "./platform";
 
 const schema = z
@@ -34,12 +34,13 @@ const schema = z
       "machines: VM size and OS disk",
       z
         .strictObject({
-          vmSize: z
-            .string()
-            .regex(/^(Standard|Basic)_[A-Za-z0-9_-]+$/, "must be an Azure VM size like Standard_B2s")
-            .default("Standard_B2s")
-            .describe("The VM size, like Standard_B2s (sizes with a p among the letters after the vCPU count, like Standard_D2ps_v5, are arm64)"),
-          diskGiB: diskGiB.default(30).describe("The OS disk (StandardSSD_LRS), in GiB"),
+          vmSize: sizeName(
+            /^(Standard|Basic)_[A-Za-z0-9_-]+$/,
+            "an Azure VM size",
+            "Standard_B2s",
+            "The VM size (sizes with a p among the letters after the vCPU count, like Standard_D2ps_v5, are arm64)",
+          ),
+          ...bootDisk("The OS disk (StandardSSD_LRS), in GiB"),
         })
         .prefault({}),
     ),
@@ -59,14 +60,14 @@ export const azureVmSizeArch = (vmSize: string): Arch => (/^[A-Za-z]+_[A-Z]+\d+(
 export const azureAcceptsKey = (key: string): boolean => /^(ssh-rsa|ssh-ed25519) /.test(key);
 
 /** Flatcar's Azure Marketplace publisher. */
-export const FLATCAR_AZURE_PUBLISHER = "kinvolk";
+const FLATCAR_AZURE_PUBLISHER = "kinvolk";
 
 /**
  * Marketplace offers per architecture (flatcar.org docs, "Running on Microsoft Azure"): CoreVM is
  * `flatcar-container-linux-corevm-amd64` for x86_64 and `flatcar-container-linux-corevm` for arm64;
  * the free offer is x86_64 only (freeOfferIsX86 rejects it with an arm64 size).
  */
-export const AZURE_OFFERS: Readonly<Record<"corevm" | "free", Partial<Record<Arch, string>>>> = {
+const AZURE_OFFERS: Readonly<Record<"corevm" | "free", Partial<Record<Arch, string>>>> = {
   corevm: { x86_64: "flatcar-container-linux-corevm-amd64", arm64: "flatcar-container-linux-corevm" },
   free: { x86_64: "flatcar-container-linux-free" },
 };

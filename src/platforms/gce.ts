@@ -1,7 +1,7 @@
 // Google Compute Engine: machines sized by machine type in one zone, a VPC network of the stack's,
 // Flatcar's images from project kinvolk-public. Its other half is stacks/gce.ts.
 import { z } from "zod";
-import { cloudEnvironment, diskGiB, perRole, publicAddresses } from "../spec/fields";
+import { bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName } from "../spec/fields";
 import { ownImage, platformModule, releaseImage, X86_ONLY, type Arch, type ImagePlan, type PlatformRule } from "./platform";
 
 const schema = z
@@ -25,12 +25,8 @@ const schema = z
       "machines: machine type and boot disk",
       z
         .strictObject({
-          machineType: z
-            .string()
-            .regex(/^[a-z0-9]+-[a-z0-9-]+$/, "must be a GCE machine type like e2-standard-2")
-            .default("e2-standard-2")
-            .describe("The machine type, like e2-standard-2 (x86_64: Flatcar's GCE images are amd64 only)"),
-          diskGiB: diskGiB.default(30).describe("The boot disk (pd-balanced), in GiB"),
+          machineType: sizeName(/^[a-z0-9]+-[a-z0-9-]+$/, "a GCE machine type", "e2-standard-2", "The machine type (x86_64: Flatcar's GCE images are amd64 only)"),
+          ...bootDisk("The boot disk (pd-balanced), in GiB"),
         })
         .prefault({}),
     ),
@@ -43,7 +39,7 @@ type Gce = z.output<typeof schema>;
 export const gceMachineArch = (machineType: string): Arch => (/^(t2a|c4a|n4a)-/.test(machineType) ? "arm64" : "x86_64");
 
 /** Flatcar's GCE images live in this project, one family per channel (flatcar.org docs, "Running on Google Compute Engine"). */
-export const FLATCAR_GCE_PROJECT = "kinvolk-public";
+const FLATCAR_GCE_PROJECT = "kinvolk-public";
 
 /** An image of the user's own, or Flatcar's image to look up: the newest of a family, or one release by name. */
 export type GceImage =

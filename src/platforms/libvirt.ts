@@ -36,7 +36,7 @@ const schema = z
 type Libvirt = z.output<typeof schema>;
 
 /** Flatcar's QEMU image (qcow2), the one Flatcar's libvirt docs boot (flatcar.org/docs/latest/installing/vms/libvirt/). */
-export const FLATCAR_QEMU_IMAGE = "flatcar_production_qemu_image.img";
+const FLATCAR_QEMU_IMAGE = "flatcar_production_qemu_image.img";
 
 /** Where the KVM stack's base volume comes from: Flatcar's release server, or a file the operator downloaded. */
 export type LibvirtImage = { readonly url: string } | { readonly path: string };

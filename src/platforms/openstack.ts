@@ -55,7 +55,7 @@ type Openstack = z.output<typeof schema>;
  * Content-Disposition header (terraform-provider-openstack v3.4.0, openstack/images_image_v2.go,
  * resourceImagesImageV2DetectCompression), which nothing here can check.
  */
-export const FLATCAR_OPENSTACK_FILE = "flatcar_production_openstack_image.img";
+const FLATCAR_OPENSTACK_FILE = "flatcar_production_openstack_image.img";
 
 /** An existing Glance image to look up by name, or Flatcar's image of the channel (and release) to import. */
 export type OpenstackImage =

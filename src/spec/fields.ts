@@ -40,6 +40,13 @@ export const perRole = <T extends z.ZodType>(what: string, size: T) => ({
   worker: size.describe(`The workers' ${what}`),
 });
 
+/** The setting that names a machine size on a cloud (`instanceType`, `machineType`…), with its default. */
+export const sizeName = (pattern: RegExp, kind: string, byDefault: string, description: string) =>
+  z.string().regex(pattern, `must be ${kind} like ${byDefault}`).default(byDefault).describe(description);
+
+/** A machine's boot disk on a cloud, 30 GiB unless set. */
+export const bootDisk = (description: string) => ({ diskGiB: diskGiB.default(30).describe(description) });
+
 /** Whether each node gets a public address; without, the stack gives the network a NAT for the way out. */
 export const publicAddresses = z.boolean().default(true);
 

@@ -6,11 +6,11 @@ import { z } from "zod";
 import { kubernetesScheduler } from "./cluster";
 import { specSchema } from "./schema";
 
-/** Next to cluster.yaml, in this repository and in every project `coreform init` makes. */
+/**
+ * Next to cluster.yaml, in this repository and in every project `coreform init` makes; the spec's
+ * first line, `# yaml-language-server: $schema=cluster.schema.json`, names it relative to the spec.
+ */
 export const SCHEMA_FILE = "cluster.schema.json";
-
-/** The line a spec starts with, for editors: relative to the spec, so it needs no network. */
-export const SCHEMA_MODELINE = `# yaml-language-server: $schema=${SCHEMA_FILE}`;
 
 type Json = Record<string, unknown>;
 
@@ -18,7 +18,7 @@ type Json = Record<string, unknown>;
  * What a user may write (zod's input side: a setting with a default may be left out), in draft-07,
  * which the YAML language server and most editors read.
  */
-export function specJsonSchema(): Json {
+function specJsonSchema(): Json {
   const schema = z.toJSONSchema(specSchema, {
     target: "draft-07",
     io: "input",

@@ -193,7 +193,7 @@ export function sshKeysGiven(spec: Spec, push: Push): void {
  * More public addresses than a /8 holds (16,777,216) count as world access: that is more than any
  * one organisation's networks, whether written as 0.0.0.0/0, two /1 halves or many large blocks.
  */
-export const WORLD_ACCESS_ADDRESSES = 2 ** 24;
+const WORLD_ACCESS_ADDRESSES = 2 ** 24;
 
 const shareOfInternet = (addresses: number) =>
   addresses === PUBLIC_ADDRESSES ? "the whole internet" : `${((100 * addresses) / PUBLIC_ADDRESSES).toFixed(1)}% of the internet's public addresses`;

@@ -15,10 +15,9 @@ import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { awsInstanceArch, FLATCAR_AMI_OWNER } from "../../src/platforms/aws";
-import { unliteral } from "../../stacks/literal";
 import { prepareStacks, StackInputError } from "../../stacks/registry";
 import { project } from "../helpers/cli";
-import { cloudSpec, defaultStack, loaded, renderedIgnition, resources, settingsOf, type Doc, type Tf } from "../helpers/stacks";
+import { cloudSpec, defaultStack, type Doc, loaded, renderedIgnition, resources, settingsOf, type Tf, unliteral } from "../helpers/stacks";
 
 /** The fixture with its aws environment alone, changed by `settings` and `edit`. */
 const awsOnly = (settings: Doc = {}, edit: (doc: Doc) => void = () => {}) =>

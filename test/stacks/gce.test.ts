@@ -12,8 +12,7 @@ import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { planCluster } from "../../src/plan/plan";
 import { gceImage } from "../../src/platforms/gce";
 import { NODE_SCOPES } from "../../stacks/gce";
-import { unliteral } from "../../stacks/literal";
-import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Tf } from "../helpers/stacks";
+import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Tf, unliteral } from "../helpers/stacks";
 
 const firewalls = (tf: Tf) => resources(tf, "google_compute_firewall").map(([, r]) => r);
 const instances = (tf: Tf) => resources(tf, "google_compute_instance");

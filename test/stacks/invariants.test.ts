@@ -1,12 +1,11 @@
 // What every stack promises, checked the same way on every platform that has one: one row per
 // platform reads its synthesized resources into the same terms (machines, inbound rules), and every
 // assertion below runs on every row. A new platform's stack adds a row, nothing else.
-import { unliteral } from "../../stacks/literal";
 import { STACKS } from "../../stacks/registry";
 import type { ClusterPort } from "../../src/plan/plan";
 import { readSecrets, secretsDir } from "../../src/secrets/store";
 import type { Platform } from "../../src/spec/schema";
-import { ADMIN_CIDRS, CLOUD_ENVIRONMENTS, cloudSpec, renderedIgnition, renderedProject, resources, synthesize, type Doc, type Tf } from "../helpers/stacks";
+import { ADMIN_CIDRS, CLOUD_ENVIRONMENTS, cloudSpec, type Doc, renderedIgnition, renderedProject, resources, synthesize, type Tf, unliteral } from "../helpers/stacks";
 
 /** A planned node's machine as the stack places it. */
 interface Machine {

@@ -18,9 +18,8 @@ import {
   OpenstackProvider,
 } from "../../stacks/bindings/openstack";
 import { openstackImage } from "../../src/platforms/openstack";
-import { unliteral } from "../../stacks/literal";
 import { dhcpPool } from "../../stacks/openstack";
-import { defaultStack, loaded, renderedIgnition, resources, settingsOf, type Doc, type Tf } from "../helpers/stacks";
+import { defaultStack, type Doc, loaded, renderedIgnition, resources, settingsOf, type Tf, unliteral } from "../helpers/stacks";
 import { checkSchema, itWithSchemas } from "../helpers/tf-schema";
 
 const instances = (tf: Tf) => resources(tf, "openstack_compute_instance_v2");
