@@ -13,13 +13,13 @@ import type { NodeFile, NodeLink, NodePart } from "./model";
 import { renderTemplate } from "./templates";
 import { BAKERY, k3sRelease } from "../plan/k3s";
 
-export const K3S_CONFIG_DIR = "/etc/rancher/k3s";
+const K3S_CONFIG_DIR = "/etc/rancher/k3s";
 const TOKEN_FILE = `${K3S_CONFIG_DIR}/token`;
 /** k3s merges every *.yaml here over config.yaml (pkg/configfilearg/parser.go, dotDFiles). */
 const CONFIG_DROPIN_DIR = `${K3S_CONFIG_DIR}/config.yaml.d`;
 const K3S_SERVER_DIR = "/var/lib/rancher/k3s/server";
 /** k3s uses the CA and key files it finds here at its first start instead of generating its own. */
-export const K3S_SERVER_TLS_DIR = `${K3S_SERVER_DIR}/tls`;
+const K3S_SERVER_TLS_DIR = `${K3S_SERVER_DIR}/tls`;
 /**
  * The agent's load balancer for the supervisor and API: the default server (`server`) and the servers
  * it learned, read at start (pkg/agent/loadbalancer/config.go, updateConfig; pkg/agent/proxy/apiproxy.go).

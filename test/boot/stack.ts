@@ -1,7 +1,7 @@
 // What the kvm stack describes, read off its synthesized Terraform JSON: the network (the host's address
 // and the DHCP hosts) and each domain's MAC, memory, vCPUs, disk size and fw_cfg entries with the file
 // each names (the libvirt_ignition's content). The boot test starts QEMU from exactly this.
-import { unliteral } from "../../stacks/literal";
+import { unliteral } from "../helpers/literal";
 
 // Terraform JSON is read loosely: its shape is the provider's, not a TypeScript type.
 type Doc = Record<string, any>;

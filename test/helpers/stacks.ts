@@ -9,6 +9,7 @@ import { loadSpec } from "../../src/spec/load";
 import type { Spec } from "../../src/spec/schema";
 import { prepareStacks } from "../../stacks/registry";
 import { cli, editSpec, project, type Doc } from "./cli";
+export { unliteral } from "./literal";
 
 // The tests read synthesized JSON loosely, as they write specs: its shape is Terraform's, not a TypeScript type.
 export type { Doc };
@@ -79,6 +80,7 @@ export function synthesize(dir: string, env: string) {
 
 /** A stack's resources of one type, as [name, attributes] (synthesized resources come sorted by name). */
 export const resources = (tf: Tf, type: string) => Object.entries(tf.resource[type] ?? {});
+
 
 /** A node's Ignition config as `coreform render` wrote it. */
 export const renderedIgnition = (dir: string, env: string, node: string) => readFileSync(join(dir, "out", env, "ignition", `${node}.json`), "utf8");
