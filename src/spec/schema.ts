@@ -13,6 +13,11 @@ const dnsLabel = (max: number) =>
 /** A container image digest (OCI image spec, "Digests": algorithm sha256, 64 lowercase hex digits). */
 const DIGEST = /sha256:[0-9a-f]{64}/;
 
+/** The newest etcd v3.5 patch release (etcd-io/etcd tag v3.5.33, CHANGELOG/CHANGELOG-3.5.md: 2026-07-23). */
+export const ETCD_DEFAULT_VERSION = "v3.5.33";
+/** systemd OnCalendar shorthands, or a daily UTC time (rendered as `*-*-* HH:MM:00`), or off. */
+export const SNAPSHOT_SCHEDULE = /^(hourly|daily|weekly|off|([01]\d|2[0-3]):[0-5]\d)$/;
+
 const cidr = z.cidrv4({ error: unlessMissing("must be an IPv4 CIDR like 10.42.0.0/24") });
 const awsRegion = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region like eu-central-1");
 const azureResourceGroup = z.string().regex(/^[-\w.()]{0,89}[-\w()]$/, "must be an Azure resource group name (letters, digits, '_', '-', '.', '(', ')'; not ending in '.')");
@@ -335,10 +340,24 @@ export const specSchema = z.strictObject({
     .strictObject({
       /** @default "quay.io/coreos/etcd" */
       image: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, "must be an image name without a tag").default("quay.io/coreos/etcd"),
-      /** @default "v3.5.16" */
-      version: z.string().regex(/^v3\.\d+\.\d+$/, "must be an etcd release tag like v3.5.16").default("v3.5.16"),
+      /** The newest v3.5 patch release (etcd-io/etcd tag v3.5.33, 2026-07-23). @default "v3.5.33" */
+      version: z.string().regex(/^v3\.\d+\.\d+$/, "must be an etcd release tag like v3.5.33").default(ETCD_DEFAULT_VERSION),
       /** The image's digest, which pins what the tag names today (`docker pull` checks it). @default none: the tag alone */
       digest: z.string().regex(new RegExp(`^${DIGEST.source}$`), "must be an image digest like sha256:<64 hex digits>").optional(),
+      /** Each control node's own snapshots of its member, on its local disk. */
+      snapshots: z
+        .strictObject({
+          /** @default "daily" */
+          schedule: z
+            .string()
+            .regex(SNAPSHOT_SCHEDULE, 'must be hourly, daily, weekly, a UTC time like "03:30", or "off"')
+            .default("daily")
+            .describe('when each control node snapshots its etcd member: hourly, daily, weekly, a time of day in UTC like "03:30" (every day), or "off"'),
+          /** @default 7 */
+          keep: z.number().int().min(1).max(1000).default(7).describe("how many snapshots each control node keeps in /var/lib/etcd-snapshots (the newest)"),
+        })
+        .prefault({})
+        .describe("snapshots each control node takes of its etcd member on a systemd timer"),
     })
     .prefault({}),
   updates: z

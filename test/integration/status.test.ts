@@ -101,7 +101,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
 
   beforeAll(async () => {
     cluster = await renderCluster("127.0.79", 3);
-    procs = startCluster(cluster.members);
+    procs = await startCluster(cluster);
     await waitHealthy(procs, urls(cluster), cluster.operator);
   }, 40_000);
   afterAll(stopAllEtcd, 20_000);
@@ -371,7 +371,7 @@ describeEtcd("coreform status while members fail (real etcd on 127.0.80.0/24, a 
 
   beforeAll(async () => {
     cluster = await renderCluster("127.0.80", 3);
-    procs = startCluster(cluster.members);
+    procs = await startCluster(cluster);
     // Accepts every connection and never says a word: what a blackholed address looks like.
     silent = createServer((socket) => held.push(socket));
     await new Promise<void>((resolve, reject) => silent.once("error", reject).listen(2379, "127.0.81.250", resolve));

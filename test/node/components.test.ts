@@ -27,19 +27,20 @@ const K3S_SERVER_KEYS = [
   "/var/lib/rancher/k3s/server/cred/ipsec.psk",
 ];
 const SYSUPDATE = ["systemd-sysupdate.timer", "systemd-sysupdate.service"];
+const SNAPSHOTS = ["etcd-snapshot.service", "etcd-snapshot.timer"];
 const K3S_LINKS = (unit: string) => ["/etc/extensions/k3s.raw", `/etc/systemd/system/multi-user.target.wants/${unit}`];
 
 describe("what each scheduler kind puts on each role", () => {
   // Keys are the node's 0600 files; a control node's etcd clients present its member certificate.
   test.each([
-    { kind: "none", node: "control-01", units: ["etcd-member.service"], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
+    { kind: "none", node: "control-01", units: ["etcd-member.service", ...SNAPSHOTS], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
     { kind: "none", node: "worker-01", units: [], keys: ["/etc/flatcar/locksmith/client.key"], downloads: 0, links: [] },
-    { kind: "fleet", node: "control-01", units: ["etcd-member.service", "fleet.service"], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
+    { kind: "fleet", node: "control-01", units: ["etcd-member.service", ...SNAPSHOTS, "fleet.service"], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
     { kind: "fleet", node: "worker-01", units: ["fleet.service"], keys: ["/etc/flatcar/locksmith/client.key", "/etc/fleet/tls/client.key"], downloads: 0, links: [] },
     {
       kind: "kubernetes",
       node: "control-01",
-      units: ["etcd-member.service", "k3s.service", ...SYSUPDATE],
+      units: ["etcd-member.service", ...SNAPSHOTS, "k3s.service", ...SYSUPDATE],
       keys: ["/etc/etcd/tls/member.key", ...K3S_SERVER_KEYS],
       downloads: 3,
       links: [...K3S_LINKS("k3s.service"), `${K3S_TLS}/etcd/peer-ca.crt`, `${K3S_TLS}/etcd/peer-ca.key`],
@@ -63,7 +64,7 @@ describe("what each scheduler kind puts on each role", () => {
 });
 
 describe("etcd", () => {
-  test("a control node's env file: planned IP only, static cluster, TLS everywhere, v2 on", async () => {
+  test("a control node's env file: planned IP only, TLS everywhere, v2 on; how it joins is the script's", async () => {
     const { file, config } = await node(withScheduler(smallSpec({ control: 3 }), "none"), "control-02");
     const env = file("/etc/etcd/etcd.env")!;
     const vars = Object.fromEntries(env.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
@@ -74,8 +75,6 @@ describe("etcd", () => {
       ETCD_ADVERTISE_CLIENT_URLS: "https://10.42.0.11:2379",
       ETCD_LISTEN_PEER_URLS: "https://10.42.0.11:2380",
       ETCD_INITIAL_ADVERTISE_PEER_URLS: "https://10.42.0.11:2380",
-      ETCD_INITIAL_CLUSTER: "control-01=https://10.42.0.10:2380,control-02=https://10.42.0.11:2380,control-03=https://10.42.0.12:2380",
-      ETCD_INITIAL_CLUSTER_STATE: "new",
       ETCD_INITIAL_CLUSTER_TOKEN: "t",
       ETCD_STRICT_RECONFIG_CHECK: "true",
       ETCD_ENABLE_V2: "true",
@@ -94,9 +93,12 @@ describe("etcd", () => {
     // A LimitNOFILE= of the unit would bind the docker client only: the limit is the container's.
     expect(unit.contents).toContain("--ulimit nofile=40000:40000");
     expect(unit.contents).not.toMatch(/^Limit/m);
-    expect(unit.contents).toContain("--env-file /etc/etcd/etcd.env");
+    // Docker reads both env files; the second holds ETCD_INITIAL_CLUSTER(_STATE), written by prepare.
+    expect(unit.contents).toContain("--env-file /etc/etcd/etcd.env --env-file /run/etcd-member/cluster.env");
     expect(unit.contents).toContain("--volume /etc/etcd/tls:/etc/etcd/tls:ro");
-    expect(unit.contents).toContain("quay.io/coreos/etcd:v3.5.16 /usr/local/bin/etcd");
+    expect(unit.contents).toContain("quay.io/coreos/etcd:v3.5.33 /usr/local/bin/etcd");
+    const steps = unit.contents!.split("\n").filter((l) => /^Exec/.test(l)).map((l) => l.split(" ")[0] + (l.includes("etcd-member ") ? ` ${l.split(" ").at(-1)}` : ""));
+    expect(steps).toEqual(["ExecStartPre=-/usr/bin/docker", "ExecStartPre=/usr/bin/bash prepare", "ExecStart=/usr/bin/docker", "ExecStartPost=-/usr/bin/bash promote", "ExecStop=/usr/bin/docker"]);
     expect(unit.contents).toMatch(/^Restart=always$/m);
     expect(unit.contents).toMatch(/^After=network-online\.target/m);
   });
@@ -104,7 +106,47 @@ describe("etcd", () => {
   test("etcd.digest pins the image: docker runs image:tag@digest", async () => {
     const digest = `sha256:${"ab".repeat(32)}`;
     const { config } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { digest: "${digest}" }\nupdates:`), "control-01");
-    expect(config.units.find((u) => u.name === "etcd-member.service")!.contents).toContain(`quay.io/coreos/etcd:v3.5.16@${digest} /usr/local/bin/etcd`);
+    expect(config.units.find((u) => u.name === "etcd-member.service")!.contents).toContain(`quay.io/coreos/etcd:v3.5.33@${digest} /usr/local/bin/etcd`);
+  });
+
+  test("the script: the same on every control node, every planned member in it, etcdctl and etcdutl from the image", async () => {
+    const text = withScheduler(smallSpec({ control: 3 }), "none");
+    const scripts = await Promise.all(["control-01", "control-03"].map(async (n) => (await node(text, n)).config.files.find((f) => f.path === "/opt/coreform/etcd-member")!));
+    expect(scripts[0]).toEqual(scripts[1]);
+    expect(scripts[0]!.mode).toBe(0o755);
+    const script = scripts[0]!.contents;
+    expect(script).toMatch(/^#!\/bin\/bash\n/);
+    expect(script).toContain("MEMBERS='control-01 https://10.42.0.10:2380 https://10.42.0.10:2379\ncontrol-02 https://10.42.0.11:2380 https://10.42.0.11:2379\ncontrol-03 https://10.42.0.12:2380 https://10.42.0.12:2379'");
+    const image = "/usr/bin/docker run --rm --network host --volume /etc/etcd/tls:/etc/etcd/tls:ro --volume /var/lib/etcd-snapshots:/var/lib/etcd-snapshots quay.io/coreos/etcd:v3.5.33 /usr/local/bin";
+    expect(script).toContain(`ETCDCTL=\${ETCDCTL:-'${image}/etcdctl'}`);
+    expect(script).toContain(`ETCDUTL=\${ETCDUTL:-'${image}/etcdutl'}`);
+    // Handlebars comments explain it and stay out of the user data.
+    expect(script).not.toContain("{{");
+    const old = await node(text.replace("updates:", "etcd: { version: v3.4.37 }\nupdates:"), "control-01");
+    expect(old.config.files.find((f) => f.path === "/opt/coreform/etcd-member")!.contents).toContain("etcd:v3.4.37 /usr/local/bin/etcdctl'}");
+  });
+
+  test.each([
+    ["daily", "daily"],
+    ["hourly", "hourly"],
+    ["weekly", "weekly"],
+    ["03:30", "*-*-* 03:30:00"],
+  ])("snapshots on schedule %s: a timer (OnCalendar=%s, spread, persistent) runs the script with keep", async (schedule, calendar) => {
+    const { config } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { snapshots: { schedule: "${schedule}", keep: 3 } }\nupdates:`), "control-01");
+    const timer = config.units.find((u) => u.name === "etcd-snapshot.timer")!;
+    expect(timer.enabled).toBe(true);
+    expect(timer.contents).toContain(`\nOnCalendar=${calendar}\nRandomizedDelaySec=10min\nPersistent=true\n`);
+    const service = config.units.find((u) => u.name === "etcd-snapshot.service")!;
+    expect(service.enabled).toBeUndefined();
+    expect(service.contents).toContain("ExecStart=/usr/bin/bash /opt/coreform/etcd-member snapshot 3\n");
+    // It never starts etcd that an operator stopped (for a restore, say).
+    expect(service.contents).not.toMatch(/Wants=|Requires=|BindsTo=/);
+  });
+
+  test('snapshots off: no timer, no service; the script stays (restore)', async () => {
+    const { config } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { snapshots: { schedule: "off" } }\nupdates:`), "control-01");
+    expect(config.units.map((u) => u.name).filter((n) => n.startsWith("etcd-snapshot"))).toEqual([]);
+    expect(config.files.map((f) => f.path)).toContain("/opt/coreform/etcd-member");
   });
 
   test("workers run no etcd: only the CA every node trusts etcd by", async () => {
@@ -168,7 +210,7 @@ describe("templates", () => {
   });
 
   test("no HTML escaping in unit files", () => {
-    const text = renderTemplate("etcd-member.service", { image: "a&b<c>", envFile: "/e", dataDir: "/d", tlsDir: "/t" });
+    const text = renderTemplate("etcd-member.service", { image: "a&b<c>", envFile: "/e", stateFile: "/s", script: "/x", dataDir: "/d", tlsDir: "/t" });
     expect(text).toContain("a&b<c>");
   });
 });
