@@ -25,7 +25,7 @@ function size(bytes: number | undefined): string {
 
 const reachable = (m: MemberStatus) => (!m.reachable ? "no" : m.healthy ? "yes" : "no quorum");
 
-function table(rows: readonly (readonly string[])[]): string[] {
+export function table(rows: readonly (readonly string[])[]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? [];
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join("  "));
 }

@@ -163,9 +163,26 @@ async function datastoreOf(target: EtcdTarget, probes: readonly Probe[]): Promis
   }
 }
 
-export async function probeCluster(target: EtcdTarget): Promise<ClusterStatus> {
+/** Probes every endpoint at once, hands the probes to `use`, then closes every client. */
+async function withProbes<T>(target: EtcdTarget, use: (probes: readonly Probe[]) => Promise<T>): Promise<T> {
   const probes = await Promise.all(target.endpoints.map((e) => probe(target, e)));
   try {
+    return await use(probes);
+  } finally {
+    for (const p of probes) p.client.close();
+  }
+}
+
+/** Each member's health, and the member list as the healthiest member that answered sees it. */
+export function probeMembers(target: EtcdTarget): Promise<{ rows: MemberStatus[]; listed?: readonly IMember[] }> {
+  return withProbes(target, async (probes) => {
+    const listed = (probes.find((p) => p.healthy && p.members) ?? probes.find((p) => p.members))?.members;
+    return { rows: memberRows(target, probes), ...(listed ? { listed } : {}) };
+  });
+}
+
+export function probeCluster(target: EtcdTarget): Promise<ClusterStatus> {
+  return withProbes(target, async (probes) => {
     // Ask the reboot lock of the members that answered first: a dead one would cost a timeout.
     const rank = (p: Probe) => (p.healthy ? 0 : p.status ? 1 : 2);
     const ordered = [...probes].sort((a, b) => rank(a) - rank(b)).map((p) => p.endpoint);
@@ -183,7 +200,5 @@ export async function probeCluster(target: EtcdTarget): Promise<ClusterStatus> {
       rebootLock,
       ...(datastore ? { datastore } : {}),
     };
-  } finally {
-    for (const p of probes) p.client.close();
-  }
+  });
 }

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromIgnition } from "../../cloud-config/ignition";
-import { cli, project, smallSpec, tempDir } from "./cli";
+import { cli, project, smallSpec, tempDir, type CliResult } from "./cli";
 import { envWithoutEtcd, parseEnvFile, startEtcd, stopEtcd, writeFiles, type ClientTls, type EtcdProcess } from "./etcd";
 import { findTool } from "./tools";
 
@@ -29,6 +29,8 @@ export interface Member {
   /** Where the script keeps this member's snapshots and what it writes before a start. */
   readonly snapshotDir: string;
   readonly stateFile: string;
+  /** The node's rendered script (a node keeps the one it booted with when the spec changes later). */
+  readonly script: string;
 }
 
 export interface Rendered {
@@ -37,8 +39,7 @@ export interface Rendered {
   readonly members: readonly Member[];
   /** The operator's client certificate from the project's .coreform dir. */
   readonly operator: ClientTls;
-  /** The rendered script, the same on every control node. */
-  readonly script: string;
+  readonly prefix: string;
 }
 
 /** What the plan promises: `control-NN` at `<prefix>.(10+i)`. */
@@ -54,8 +55,28 @@ export async function renderCluster(prefix: string, control: number, opts: { sch
   const dir = project(opts.extra ? text.replace("updates:", `${opts.extra}\nupdates:`) : text);
   const result = await cli(dir, "render");
   expect(result.code).toBe(0);
+  const secrets = join(dir, ".coreform", "test");
+  const operator = { ca: join(secrets, "ca.crt"), cert: join(secrets, "clients", "operator.crt"), key: join(secrets, "clients", "operator.key") };
+  return { dir, operator, prefix, members: membersOf(dir, planned(prefix, control)) };
+}
+
+/**
+ * The spec changed to `control` control nodes and rendered again: members that existed keep what
+ * their nodes booted with (user data is not applied again), new ones get the new render's.
+ */
+export async function rerender(cluster: Rendered, control: number): Promise<Rendered> {
+  const file = join(cluster.dir, "cluster.yaml");
+  writeFileSync(file, readFileSync(file, "utf8").replace(/name: control, role: control, count: \d+/, `name: control, role: control, count: ${control}`));
+  expect((await cli(cluster.dir, "render")).code).toBe(0);
+  const all = planned(cluster.prefix, control);
+  const fresh = membersOf(cluster.dir, all.filter((p) => !cluster.members.some((m) => m.name === p.name)));
+  return { ...cluster, members: all.map((p) => cluster.members.find((m) => m.name === p.name) ?? fresh.find((m) => m.name === p.name)!) };
+}
+
+/** Each planned member as its rendered Ignition config makes it, its files moved to temp dirs. */
+function membersOf(dir: string, nodes: readonly ReturnType<typeof planned>[number][]): Member[] {
   const scripts = new Set<string>();
-  const members = planned(prefix, control).map((p) => {
+  const members = nodes.map((p) => {
     const node = fromIgnition(readFileSync(join(dir, "out", "test", "ignition", `${p.name}.json`), "utf8"));
     expect(node.hostname).toBe(p.name);
     const file = (path: string) => {
@@ -85,15 +106,14 @@ export async function renderCluster(prefix: string, control: number, opts: { sch
     const dataDir = join(nodeDir, "data");
     const envFile = join(nodeDir, "etcd.env");
     writeFileSync(envFile, envText.replaceAll(`${TLS_DIR}/`, `${tlsDir}/`).replace("ETCD_DATA_DIR=/var/lib/etcd", `ETCD_DATA_DIR=${dataDir}`));
+    const scriptFile = join(nodeDir, "etcd-member");
+    writeFileSync(scriptFile, script.contents, { mode: 0o755 });
     const env = { ...envWithoutEtcd(), ...vars, ...moved, ETCD_DATA_DIR: dataDir };
-    return { ...p, env, envFile, dataDir, snapshotDir: join(nodeDir, "snapshots"), stateFile: join(nodeDir, "run", "cluster.env") };
+    return { ...p, env, envFile, dataDir, snapshotDir: join(nodeDir, "snapshots"), stateFile: join(nodeDir, "run", "cluster.env"), script: scriptFile };
   });
-  expect(scripts.size).toBe(1);
-  const script = join(tempDir("coreform-script-"), "etcd-member");
-  writeFileSync(script, [...scripts][0] as string, { mode: 0o755 });
-  const secrets = join(dir, ".coreform", "test");
-  const operator = { ca: join(secrets, "ca.crt"), cert: join(secrets, "clients", "operator.crt"), key: join(secrets, "clients", "operator.key") };
-  return { dir, members, operator, script };
+  // One render: the same script on every control node.
+  expect(scripts.size).toBeLessThanOrEqual(1);
+  return members;
 }
 
 export interface ScriptRun {
@@ -110,7 +130,7 @@ const scripts = new Set<ScriptRun>();
  * Runs the rendered script for `member` with its files moved and Debian's etcdctl for the image's
  * (etcdctl 3.4 restores too: it has no etcdutl). The node's `bash`, `curl` and `jq` are the machine's.
  */
-export function runScript(cluster: Rendered, member: Member, args: readonly string[]): ScriptRun {
+export function runScript(member: Member, args: readonly string[]): ScriptRun {
   const etcdctl = findTool("etcdctl");
   if (!etcdctl) throw new Error("etcdctl is not installed");
   const env = {
@@ -122,7 +142,7 @@ export function runScript(cluster: Rendered, member: Member, args: readonly stri
     ETCDUTL: etcdctl,
     RETRY_SECONDS: "1",
   };
-  const child = spawn("bash", [cluster.script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("bash", [member.script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout?.on("data", (c: Buffer) => (output += c.toString("utf8")));
   child.stderr?.on("data", (c: Buffer) => (output += c.toString("utf8")));
@@ -155,22 +175,22 @@ export function stateOf(member: Member): Record<string, string> {
 }
 
 /** Starts etcd for a member whose `prepare` has ended, and `promote` beside it (the unit's order). */
-export function startPrepared(cluster: Rendered, member: Member, prepared: string): StartedMember {
+export function startPrepared(member: Member, prepared: string): StartedMember {
   const etcd = startEtcd(member.name, { ...member.env, ...stateOf(member) });
-  return { etcd, prepared, promote: runScript(cluster, member, ["promote"]) };
+  return { etcd, prepared, promote: runScript(member, ["promote"]) };
 }
 
 /** As etcd-member.service starts a member: `prepare` (waiting while it waits), etcd, then `promote`. */
-export async function startMember(cluster: Rendered, member: Member): Promise<StartedMember> {
-  const prepare = runScript(cluster, member, ["prepare"]);
+export async function startMember(member: Member): Promise<StartedMember> {
+  const prepare = runScript(member, ["prepare"]);
   const { code, output } = await prepare.done;
   if (code !== 0) throw new Error(`prepare of ${member.name} failed (${code}):\n${output}`);
-  return startPrepared(cluster, member, output);
+  return startPrepared(member, output);
 }
 
 /** Starts every member at once, as a brand-new cluster's nodes boot. */
 export async function startCluster(cluster: Rendered, members: readonly Member[] = cluster.members): Promise<EtcdProcess[]> {
-  return (await Promise.all(members.map((m) => startMember(cluster, m)))).map((s) => s.etcd);
+  return (await Promise.all(members.map((m) => startMember(m)))).map((s) => s.etcd);
 }
 
 /** Stops a member and removes its data dir, as a replaced machine comes back with an empty disk. */
@@ -179,3 +199,24 @@ export async function wipe(member: Member, proc?: EtcdProcess): Promise<void> {
   rmSync(member.dataDir, { recursive: true, force: true });
 }
 afterAll(stopScripts);
+
+/** The operator key's base64 lines: none of them may ever be printed. */
+function keyMaterial(cluster: Rendered): string[] {
+  const pem = readFileSync(cluster.operator.key as string, "utf8");
+  return pem.split("\n").filter((l) => l.length >= 16 && !l.startsWith("-----"));
+}
+
+/** The spec's own warning about the test network, on every command's stderr. */
+const LOOPBACK_WARNING = /^warning: network\.cidr: \S+ is a loopback network: .*\n?/;
+
+/**
+ * Runs the CLI in the cluster's project and checks that no secret reached stdout or stderr; the
+ * loopback warning is taken off stderr.
+ */
+export async function operatorCli(cluster: Rendered, ...argv: string[]): Promise<CliResult> {
+  const result = await cli(cluster.dir, ...argv);
+  const text = result.stdout + result.stderr;
+  expect(text).not.toMatch(/-----BEGIN|PRIVATE KEY/);
+  for (const line of keyMaterial(cluster)) expect(text).not.toContain(line);
+  return { ...result, stderr: result.stderr.replace(LOOPBACK_WARNING, "") };
+}

@@ -80,7 +80,7 @@ describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", ()
     const oldId = String(before.find((m) => m.name === lost.name)!.ID);
 
     await wipe(lost, procs[0]);
-    const back = await startMember(cluster, lost);
+    const back = await startMember(lost);
     expect(back.prepared).toContain(`member ${lost.name} (ID ${oldId}) ran here before and ${lost.dataDir} is empty: removing it, then adding ${lost.name} again`);
     expect(back.prepared).toContain(`adding ${lost.name} as a learner`);
     expect(stateOf(lost).ETCD_INITIAL_CLUSTER_STATE).toBe("existing");
@@ -100,7 +100,7 @@ describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", ()
 
     // Started again with its data, it starts as it is.
     await stopEtcd(back.etcd);
-    const again = await startMember(cluster, lost);
+    const again = await startMember(lost);
     expect(again.prepared).toContain(`${lost.dataDir} holds a member: starting it as it is`);
     await waitHealthy([again.etcd], [lost.clientUrl], cluster.operator);
     expect((await etcdctl([lost.clientUrl], cluster.operator, ["get", "coreform/rejoin/after", "--print-value-only"])).stdout.trim()).toBe("yes");
@@ -109,13 +109,13 @@ describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", ()
   test("a brand-new cluster whose members start at once bootstraps new; one that starts late joins it", async () => {
     const cluster = await renderCluster("127.0.84", 3);
     const [a, b, late] = cluster.members as [Member, Member, Member];
-    const first = await Promise.all([a, b].map((m) => startMember(cluster, m)));
+    const first = await Promise.all([a, b].map((m) => startMember(m)));
     for (const s of first) expect(s.prepared).toContain("no other member has run yet: a new cluster of the planned members");
     for (const m of [a, b]) expect(stateOf(m)).toEqual({ ETCD_INITIAL_CLUSTER_STATE: "new", ETCD_INITIAL_CLUSTER: cluster.members.map((x) => `${x.name}=${x.peerUrl}`).join(",") });
     await waitHealthy(first.map((s) => s.etcd), urls([a, b]), cluster.operator);
 
     // The third planned member, listed but never started: it joins as it is listed, nothing removed or added.
-    const third = await startMember(cluster, late);
+    const third = await startMember(late);
     expect(third.prepared).not.toMatch(/removing|adding/);
     expect(stateOf(late).ETCD_INITIAL_CLUSTER_STATE).toBe("existing");
     await waitHealthy([third.etcd], [late.clientUrl], cluster.operator);
@@ -131,7 +131,7 @@ describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", ()
     const kept = cluster.members.filter((m) => !lost.includes(m));
     await Promise.all(lost.map((m) => wipe(m, procs[cluster.members.indexOf(m)])));
 
-    const back = await Promise.all(lost.map((m) => startMember(cluster, m)));
+    const back = await Promise.all(lost.map((m) => startMember(m)));
     for (const [i, s] of back.entries()) expect(s.prepared).toContain(`adding ${lost[i]!.name} as a learner`);
     await Promise.all(back.map((s) => s.promote.done));
     await eventually(async () => expect(voting(await memberList(cluster, urls(kept)))).toEqual(asPlanned(cluster.members)), 30_000);
@@ -150,7 +150,7 @@ describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", ()
     rmSync(lost.stateFile);
 
     // control-02 answers but has no quorum: prepare waits (no etcd starts), saying why, and changes nothing.
-    const prepare = runScript(cluster, lost, ["prepare"]);
+    const prepare = runScript(lost, ["prepare"]);
     await eventually(async () => expect(prepare.output()).toContain("1 other member(s) answer without a quorum: waiting for one"), 20_000);
     await sleep(3_000);
     expect(prepare.child.exitCode).toBeNull();
@@ -158,12 +158,12 @@ describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", ()
     expect(await memberList(cluster, [alive.clientUrl])).toEqual(before);
 
     // control-03 comes back with its data: a quorum again, and the waiting member goes on and joins.
-    const restarted = await startMember(cluster, down);
+    const restarted = await startMember(down);
     expect(restarted.prepared).toContain("holds a member: starting it as it is");
     const { code, output } = await prepare.done;
     expect(code).toBe(0);
     expect(output).toContain("removing it, then adding control-01 again");
-    const back = startPrepared(cluster, lost, output);
+    const back = startPrepared(lost, output);
     expect((await back.promote.done).output).toContain("control-01 votes now");
     await eventually(async () => expect(voting(await memberList(cluster, [alive.clientUrl, down.clientUrl]))).toEqual(asPlanned(cluster.members)), 30_000);
     await expectKeys(cluster, lost, 5);
