@@ -15,6 +15,7 @@ import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { emit, type OutputFile } from "./emit";
+import { warnExpiringCertificates } from "./validate";
 
 /** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
 function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnType<typeof renderNodes> | string {
@@ -219,6 +220,8 @@ export async function render(io: Io, names: string[], file: string | undefined, 
   const { spec, file: specFile } = loadSpecOrFail(io, file);
   const chosen = chooseEnvironments(spec, specFile, names);
   if (check) return checkEnvironments(io, spec, specFile, names.length ? chosen : "all", outDirOf(io, specFile, out));
+  // The certificates as they are before render renews any: those the running nodes have.
+  warnExpiringCertificates(io, spec, specFile, chosen);
   for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out))) io.out(summary);
   return EXIT_OK;
 }

@@ -102,6 +102,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
       "",
       "quorum:       healthy (3 of 3 members healthy, quorum needs 2)",
       "reboot lock:  1 of 1 free, holders: none (not created yet: no machine has asked for it)",
+      expect.stringMatching(/^certificates: first to end: \S+ ends \d{4}-\d\d-\d\d \(in 182[45] days\)$/),
     ]);
   });
 
@@ -127,6 +128,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
       })),
       quorum: { state: "healthy", healthy: 3, members: 3, needed: 2 },
       rebootLock: { key: DEFAULT_KEY, exists: false, apis: [], max: 1, free: 1, holders: [] },
+      certificates: { first: { id: expect.any(String), notAfter: expect.stringMatching(/^\d{4}-/), daysLeft: expect.any(Number) } },
     });
     // The numbers are etcd's own: the same as etcdctl's within a few raft entries.
     const status = await etcdctl([urls(cluster)[0] as string], cluster.operator, ["endpoint", "status", "-w", "json"]);
@@ -217,7 +219,7 @@ describeEtcd("coreform status and reboot-lock on a healthy cluster (real etcd on
 
     const status = await run(cluster, "status", "test");
     expect(status.code).toBe(0);
-    expect(status.stdout.split("\n").at(-1)).toBe(`reboot lock:  0 of 1 free, holders: ${won[0]} (etcd v2)`);
+    expect(status.stdout.split("\n").at(-2)).toBe(`reboot lock:  0 of 1 free, holders: ${won[0]} (etcd v2)`);
   });
 
   test("a writer that got in first makes the compare-and-swap fail; a change that lost is read again and reapplied", async () => {
