@@ -3,6 +3,7 @@
 // grown from 3 to 5 and shrunk back (127.0.87.0/24), and one snapshotted, destroyed and restored
 // (127.0.88.0/24). Keys are checked at every step.
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import type { Membership } from "../../src/ops/members";
 import {
@@ -226,6 +227,26 @@ describeEtcd("snapshots and a restore (real etcd on 127.0.88.0/24)", () => {
       expect((JSON.parse(status.stdout) as { totalKey: number }).totalKey).toBeGreaterThanOrEqual(KEYS);
     }
   }, 60_000);
+
+  test("a member that accepts connections and never answers costs a timeout, not a hang", async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve, reject) => silent.once("error", reject).listen(2379, "127.0.88.250", resolve));
+    try {
+      const endpoints = `https://127.0.88.250:2379,${cluster.members[1]!.clientUrl}`;
+      let started = Date.now();
+      const listed = await run(cluster, "etcd", "members", "test", "--endpoints", endpoints);
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(listed.stdout).toContain("etcd of t/test: 3 voting members");
+      started = Date.now();
+      const saved = await run(cluster, "etcd", "snapshot", "test", "--endpoints", endpoints, "-o", "through-silent.db");
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect({ code: saved.code, first: saved.stdout.split("\n")[0] }).toEqual({ code: 0, first: expect.stringMatching(/^wrote through-silent\.db .* from control-02 at revision \d+$/) });
+    } finally {
+      for (const s of held) s.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  }, 30_000);
 
   test("coreform etcd snapshot, every member's data destroyed, restore: every key there, writes work", async () => {
     const out = join(cluster.dir, "backup.db");

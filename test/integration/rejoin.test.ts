@@ -3,7 +3,7 @@
 // as etcd-member.service does (test/helpers/cluster.ts). Each case on its own loopback range.
 import { existsSync, rmSync } from "node:fs";
 import { renderCluster, runScript, startCluster, startMember, startPrepared, stateOf, stopScripts, wipe, type Member, type Rendered } from "../helpers/cluster";
-import { etcdctl, parseEtcdJson, readTls, sleep, stopAllEtcd, stopEtcd, v2Get, v2Set, waitHealthy, type EtcdProcess } from "../helpers/etcd";
+import { etcdctl, parseEtcdJson, readTls, sleep, startEtcd, stopAllEtcd, stopEtcd, v2Get, v2Set, waitHealthy, type EtcdProcess } from "../helpers/etcd";
 import { describeWithTools } from "../helpers/tools";
 
 const describeEtcd = describeWithTools(["etcd", "etcdctl", "curl", "jq", "bash"]);
@@ -72,7 +72,9 @@ afterEach(async () => {
 describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", () => {
   test("3 members with data, one wiped: it removes its old member, joins as a learner, votes, and has every key", async () => {
     const cluster = await renderCluster("127.0.83", 3);
-    const procs = await startCluster(cluster);
+    // The others run as nodes rendered before the script existed ran: a static `new` cluster, no script.
+    const planned = cluster.members.map((m) => `${m.name}=${m.peerUrl}`).join(",");
+    const procs = cluster.members.map((m) => startEtcd(m.name, { ...m.env, ETCD_INITIAL_CLUSTER: planned, ETCD_INITIAL_CLUSTER_STATE: "new" }));
     await waitHealthy(procs, urls(cluster.members), cluster.operator);
     await writeKeys(cluster);
     const before = await memberList(cluster, urls(cluster.members));
