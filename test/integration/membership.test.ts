@@ -106,6 +106,8 @@ describeEtcd("coreform etcd add and remove: grow 3 → 5 and shrink 5 → 3 (rea
     const planned = await run(cluster, "etcd", "members", "test");
     expect(planned.code).toBe(1);
     expect(planned.stdout).toContain("no member: coreform etcd add test control-04");
+    // status counts etcd's voting members for the quorum, not planned nodes that are no member yet.
+    expect((await run(cluster, "status", "test")).stdout).toContain("\nquorum:       healthy (3 of 3 members healthy, quorum needs 2)\n");
 
     const added = await run(cluster, "etcd", "add", "test", "control-04");
     expect({ code: added.code, stderr: added.stderr }).toEqual({ code: 0, stderr: "" });

@@ -83,7 +83,7 @@ describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", ()
 
     await wipe(lost, procs[0]);
     const back = await startMember(lost);
-    expect(back.prepared).toContain(`member ${lost.name} (ID ${oldId}) ran here before and ${lost.dataDir} is empty: removing it, then adding ${lost.name} again`);
+    expect(back.prepared).toContain(`member ${lost.name} ran here before and ${lost.dataDir} is empty: removing it, then adding ${lost.name} again`);
     expect(back.prepared).toContain(`adding ${lost.name} as a learner`);
     expect(stateOf(lost).ETCD_INITIAL_CLUSTER_STATE).toBe("existing");
     expect(stateOf(lost).ETCD_INITIAL_CLUSTER!.split(",").sort()).toEqual(cluster.members.map((m) => `${m.name}=${m.peerUrl}`).sort());
