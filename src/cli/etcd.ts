@@ -143,9 +143,11 @@ async function restore(io: Io, plan: ReturnType<typeof operatorTarget>["plan"], 
   io.out(`${shown(io, file)}: an intact etcd snapshot, sha256 ${sha}`);
   io.out(`restore ${plan.cluster}/${plan.environment} from it (etcd.io/docs/v3.5/op-guide/recovery): every member is made anew from it, with the data it has now moved aside`);
   io.out(`1. copy it to ${at} on every control node: ${plan.etcd.members.map((m) => `${m.name} (${m.ip})`).join(", ")}`);
-  io.out("2. on every control node: sudo systemctl stop etcd-member");
+  // k3s's API server would serve a view that jumps back: it stops first and starts last.
+  const units = plan.scheduler.kind === "kubernetes" ? ["k3s", "etcd-member"] : ["etcd-member"];
+  io.out(`2. on every control node: sudo systemctl stop ${units.join(" ")}`);
   io.out(`3. then on every control node: sudo /opt/coreform/etcd-member restore ${at} ${sha} ${plan.etcd.initialCluster}`);
-  io.out("4. then on every control node: sudo systemctl start etcd-member");
+  io.out(`4. then on every control node: sudo systemctl start ${[...units].reverse().join(" ")}`);
   io.out(`5. coreform etcd members ${plan.environment}: every member voting and healthy`);
   return EXIT_OK;
 }

@@ -122,7 +122,7 @@ describeEtcd("coreform etcd add and remove: grow 3 → 5 and shrink 5 → 3 (rea
 
     // Its node boots: listed and never started, it joins with `existing`, then promotes itself.
     const started: StartedMember = await startMember(four);
-    expect(started.prepared).not.toMatch(/removing|adding/);
+    expect(started.prepared).not.toMatch(/replacing|adding/);
     running.set(four.name, started.etcd);
     expect((await started.promote.done).output).toContain("control-04 votes now");
     await eventually(async () => expect(states(await members(cluster))).toContain("control-04 voting healthy"), 20_000);
@@ -279,17 +279,17 @@ describeEtcd("snapshots and a restore (real etcd on 127.0.88.0/24)", () => {
     // The script refuses while etcd runs, and a file that is not the one named.
     const running = await runScript(cluster.members[0]!, ["restore", out, args[2]!, args[3]!]).done;
     expect(running.code).not.toBe(0);
-    expect(running.output).toContain("etcd answers on https://127.0.88.10:2379: stop etcd-member on every member first");
+    expect(running.output).toContain("etcd-member: etcd runs: stop etcd-member on every member first");
 
     // Lost: every member's data.
     for (const p of procs) await stopEtcd(p);
     for (const m of cluster.members) rmSync(m.dataDir, { recursive: true, force: true });
     const wrongSum = await runScript(cluster.members[0]!, ["restore", out, "0".repeat(64), args[3]!]).done;
-    expect(wrongSum.output).toContain(`the sha256 of ${out} is not ${"0".repeat(64)}: copy the same snapshot to every member`);
+    expect(wrongSum.output).toContain(`etcd-member: ${out}: sha256 is not ${"0".repeat(64)}`);
 
     for (const m of cluster.members) {
       const r = await runScript(m, ["restore", out, args[2]!, args[3]!]).done;
-      expect({ code: r.code, output: r.output }).toEqual({ code: 0, output: expect.stringContaining(`restored ${m.name} from ${out} as a member of ${args[3]}`) });
+      expect({ code: r.code, output: r.output }).toEqual({ code: 0, output: expect.stringContaining(`etcd-member: restored ${m.name} from ${out} in ${args[3]}`) });
     }
     const restarted = await Promise.all(cluster.members.map((m) => startMember(m)));
     for (const s of restarted) expect(s.prepared).toContain("holds a member: starting it as it is");
