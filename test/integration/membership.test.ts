@@ -18,7 +18,7 @@ import {
   type Rendered,
   type StartedMember,
 } from "../helpers/cluster";
-import { etcdctl, readTls, sleep, stopAllEtcd, stopEtcd, v2Get, v2Set, waitHealthy, type EtcdProcess } from "../helpers/etcd";
+import { etcdctl, eventually, readTls, sleep, stopAllEtcd, stopEtcd, v2Get, v2Set, waitHealthy, type EtcdProcess } from "../helpers/etcd";
 import { describeWithTools } from "../helpers/tools";
 
 const describeEtcd = describeWithTools(["etcd", "etcdctl", "curl", "jq", "bash"]);
@@ -51,18 +51,6 @@ async function members(cluster: Rendered): Promise<Membership> {
   return JSON.parse(r.stdout) as Membership;
 }
 const states = (m: Membership) => m.members.map((x) => `${x.name} ${x.state}${x.state === "voting" ? (x.healthy ? " healthy" : " unhealthy") : ""}`);
-
-async function eventually<T>(check: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(500);
-    }
-  }
-}
 
 afterAll(async () => {
   await stopScripts();

@@ -3,7 +3,7 @@
 // as etcd-member.service does (test/helpers/cluster.ts). Each case on its own loopback range.
 import { existsSync, rmSync } from "node:fs";
 import { renderCluster, runScript, startCluster, startMember, startPrepared, stateOf, stopScripts, wipe, type Member, type Rendered } from "../helpers/cluster";
-import { etcdctl, parseEtcdJson, readTls, sleep, startEtcd, stopAllEtcd, stopEtcd, v2Get, v2Set, waitHealthy, type EtcdProcess } from "../helpers/etcd";
+import { etcdctl, eventually, parseEtcdJson, readTls, sleep, startEtcd, stopAllEtcd, stopEtcd, v2Get, v2Set, waitHealthy, type EtcdProcess } from "../helpers/etcd";
 import { describeWithTools } from "../helpers/tools";
 
 const describeEtcd = describeWithTools(["etcd", "etcdctl", "curl", "jq", "bash"]);
@@ -31,19 +31,6 @@ const voting = (members: readonly ListedMember[]) =>
     .map((m) => ({ name: m.name, peerURLs: m.peerURLs, started: (m.clientURLs ?? []).length > 0, learner: m.isLearner === true }))
     .sort((a, b) => a.name.localeCompare(b.name));
 const asPlanned = (members: readonly Member[]) => members.map((m) => ({ name: m.name, peerURLs: [m.peerUrl], started: true, learner: false }));
-
-/** Polls until `check` passes (it throws until then), for at most `timeoutMs`. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (e) {
-      if (Date.now() > deadline) throw e;
-      await sleep(500);
-    }
-  }
-}
 
 /** Keys the cluster holds before a member is lost: v3 keys and locksmith's v2 reboot lock. */
 async function writeKeys(cluster: Rendered, count = 20): Promise<void> {
