@@ -146,6 +146,18 @@ describeEtcd("a member whose data dir is lost rejoins by itself (real etcd)", ()
     expect(existsSync(lost.stateFile)).toBe(false);
     expect(await memberList(cluster, [alive.clientUrl])).toEqual(before);
 
+    // control-02 restarting: while nothing answers, what was seen stays seen (no new cluster); then,
+    // without a quorum it serves no client requests, only its peer port: still heard.
+    await stopEtcd(procs[1] as EtcdProcess);
+    const down0 = prepare.output().length;
+    await eventually(async () => expect(prepare.output().slice(down0)).toContain("etcd-member: no member answers now, and the cluster ran: waiting"), 20_000);
+    const again = await startMember(alive);
+    expect(again.prepared).toContain("holds a member: starting it as it is");
+    const waited = prepare.output().length;
+    await eventually(async () => expect(prepare.output().slice(waited)).toContain("1 member(s) answer, without a quorum: waiting"), 20_000);
+    expect(prepare.output()).not.toContain("a new cluster");
+    expect(prepare.child.exitCode).toBeNull();
+
     // control-03 comes back with its data: a quorum again, and the waiting member goes on and joins.
     const restarted = await startMember(down);
     expect(restarted.prepared).toContain("holds a member: starting it as it is");
