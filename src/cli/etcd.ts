@@ -87,7 +87,7 @@ export async function etcd(io: Io, positionals: string[], opts: EtcdOptions): Pr
   if (action === "members") {
     if (opts.json) io.out(JSON.stringify(membership, null, 2));
     else for (const line of formatMembership(membership)) io.out(line);
-    return membership.quorum.state === "healthy" && membership.members.every((x) => x.state === "voting" ? x.healthy : x.state !== "planned") ? EXIT_OK : EXIT_FAILURE;
+    return membership.members.every((x) => x.state === "voting" && x.healthy) ? EXIT_OK : EXIT_FAILURE;
   }
   const name = arg as string;
   if (action === "add") {
