@@ -55,16 +55,8 @@ export function etcdClientCert({ plan, node }: NodeContext, own: CertKey, dir: s
   };
 }
 
-/**
- * etcdctl and etcdutl from the etcd image itself, as the script runs them on the host: the image has
- * no shell (etcd-io/etcd Dockerfile-release.amd64: distroless, etcd, etcdctl and etcdutl in
- * /usr/local/bin), so each is its own `docker run`. etcd 3.4 has no etcdutl: its etcdctl restores.
- */
-function etcdTools(etcd: Spec["etcd"]): { tools: string; etcdutl: string } {
-  const volumes = [`${ETCD_TLS_DIR}:${ETCD_TLS_DIR}:ro`, `${ETCD_SNAPSHOT_DIR}:${ETCD_SNAPSHOT_DIR}`].map((v) => `--volume ${v}`).join(" ");
-  const minor = Number(etcd.version.split(".")[1]);
-  return { tools: `/usr/bin/docker run --rm --network host ${volumes} ${etcdImage(etcd)} /usr/local/bin`, etcdutl: minor >= 5 ? "etcdutl" : "etcdctl" };
-}
+/** etcd 3.4's etcdctl restores; from 3.5 on etcdutl does. */
+const restoreTool = (etcd: Spec["etcd"]) => (Number(etcd.version.split(".")[1]) >= 5 ? "etcdutl" : "etcdctl");
 
 /** The timer's OnCalendar value for a schedule of the spec (SNAPSHOT_SCHEDULE); undefined when off. */
 export function snapshotCalendar(schedule: string): string | undefined {
@@ -88,22 +80,18 @@ export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
     certFile: MEMBER_CERT,
     keyFile: MEMBER_KEY,
   });
+  // etcd, etcdctl and etcdutl run from the image (etcd-io/etcd Dockerfile-release.amd64: distroless,
+  // no shell, all three in /usr/local/bin): the script runs on the host.
   const script = renderTemplate("etcd-member.sh", {
-    cluster: `${plan.cluster}/${plan.environment}`,
     members: plan.etcd.members.map((m) => `${m.name} ${m.peerUrl} ${m.clientUrl}`).join("\n"),
     envFile: ETCD_ENV_FILE,
     stateFile: ETCD_STATE_FILE,
     snapshotDir: ETCD_SNAPSHOT_DIR,
-    ...etcdTools(spec.etcd),
-  });
-  const unit = renderTemplate("etcd-member.service", {
     image: etcdImage(spec.etcd),
-    envFile: ETCD_ENV_FILE,
-    stateFile: ETCD_STATE_FILE,
-    script: ETCD_MEMBER_SCRIPT,
-    dataDir: ETCD_DATA_DIR,
     tlsDir: ETCD_TLS_DIR,
+    etcdutl: restoreTool(spec.etcd),
   });
+  const unit = renderTemplate("etcd-member.service", { script: ETCD_MEMBER_SCRIPT });
   const calendar = snapshotCalendar(spec.etcd.snapshots.schedule);
   const snapshots = calendar
     ? [

@@ -89,24 +89,31 @@ describe("etcd", () => {
     });
     const unit = config.units.find((u) => u.name === "etcd-member.service")!;
     expect(unit.enabled).toBe(true);
-    expect(unit.contents).toContain("--network host");
-    // A LimitNOFILE= of the unit would bind the docker client only: the limit is the container's.
-    expect(unit.contents).toContain("--ulimit nofile=40000:40000");
-    expect(unit.contents).not.toMatch(/^Limit/m);
-    // Docker reads both env files; the second holds ETCD_INITIAL_CLUSTER(_STATE), written by prepare.
-    expect(unit.contents).toContain("--env-file /etc/etcd/etcd.env --env-file /run/etcd-member/cluster.env");
-    expect(unit.contents).toContain("--volume /etc/etcd/tls:/etc/etcd/tls:ro");
-    expect(unit.contents).toContain("quay.io/coreos/etcd:v3.5.33 /usr/local/bin/etcd");
-    const steps = unit.contents!.split("\n").filter((l) => /^Exec/.test(l)).map((l) => l.split(" ")[0] + (l.includes("etcd-member ") ? ` ${l.split(" ").at(-1)}` : ""));
-    expect(steps).toEqual(["ExecStartPre=-/usr/bin/docker", "ExecStartPre=/usr/bin/bash prepare", "ExecStart=/usr/bin/docker", "ExecStartPost=-/usr/bin/bash promote", "ExecStop=/usr/bin/docker"]);
     expect(unit.contents).toMatch(/^Restart=always$/m);
     expect(unit.contents).toMatch(/^After=network-online\.target/m);
+    // Each step is the script's (its text is gzip'd in the user data, a unit's is not).
+    const steps = unit.contents!.split("\n").filter((l) => /^Exec/.test(l));
+    expect(steps).toEqual([
+      "ExecStartPre=/usr/bin/bash /opt/coreform/etcd-member prepare",
+      "ExecStart=/usr/bin/bash /opt/coreform/etcd-member run",
+      "ExecStartPost=-/usr/bin/bash /opt/coreform/etcd-member promote",
+      "ExecStop=/usr/bin/docker stop etcd",
+    ]);
+    expect(unit.contents).not.toMatch(/^Limit/m);
+    // The script's `run`: host network, both env files (the second holds ETCD_INITIAL_CLUSTER(_STATE),
+    // written by prepare), the container's own open-files limit, the directories at their own paths.
+    const run = /^run\(\) \{\n([\s\S]*?)\n\}$/m.exec(file("/opt/coreform/etcd-member")!)![1]!.replace(/\\\n\s*/g, "");
+    expect(run).toContain(
+      'exec /usr/bin/docker run --name etcd --network host --ulimit nofile=40000:40000 --env-file "$ETCD_ENV_FILE" --env-file "$STATE_FILE" -v "$DATA:$DATA:rw" -v "$TLS_DIR:$TLS_DIR:ro" "$IMAGE" /usr/local/bin/etcd',
+    );
+    expect(file("/opt/coreform/etcd-member")).toContain("IMAGE='quay.io/coreos/etcd:v3.5.33' TLS_DIR='/etc/etcd/tls' RESTORE='etcdutl'\n");
+    expect(file("/opt/coreform/etcd-member")).toContain("ETCD_ENV_FILE=${ETCD_ENV_FILE:-'/etc/etcd/etcd.env'}\nSTATE_FILE=${STATE_FILE:-'/run/etcd-member/cluster.env'}\n");
   });
 
   test("etcd.digest pins the image: docker runs image:tag@digest", async () => {
     const digest = `sha256:${"ab".repeat(32)}`;
-    const { config } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { digest: "${digest}" }\nupdates:`), "control-01");
-    expect(config.units.find((u) => u.name === "etcd-member.service")!.contents).toContain(`quay.io/coreos/etcd:v3.5.33@${digest} /usr/local/bin/etcd`);
+    const { file } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { digest: "${digest}" }\nupdates:`), "control-01");
+    expect(file("/opt/coreform/etcd-member")).toContain(`IMAGE='quay.io/coreos/etcd:v3.5.33@${digest}'`);
   });
 
   test("the script: the same on every control node, every planned member in it, etcdctl and etcdutl from the image", async () => {
@@ -117,13 +124,12 @@ describe("etcd", () => {
     const script = scripts[0]!.contents;
     expect(script).toMatch(/^#!\/bin\/bash\n/);
     expect(script).toContain("MEMBERS='control-01 https://10.42.0.10:2380 https://10.42.0.10:2379\ncontrol-02 https://10.42.0.11:2380 https://10.42.0.11:2379\ncontrol-03 https://10.42.0.12:2380 https://10.42.0.12:2379'");
-    const image = "/usr/bin/docker run --rm --network host --volume /etc/etcd/tls:/etc/etcd/tls:ro --volume /var/lib/etcd-snapshots:/var/lib/etcd-snapshots quay.io/coreos/etcd:v3.5.33 /usr/local/bin";
-    expect(script).toContain(`ETCDCTL=\${ETCDCTL:-'${image}/etcdctl'}`);
-    expect(script).toContain(`ETCDUTL=\${ETCDUTL:-'${image}/etcdutl'}`);
+    expect(script).toContain('TOOLS="/usr/bin/docker run --rm --network host -v $TLS_DIR:$TLS_DIR:ro -v $SNAPSHOT_DIR:$SNAPSHOT_DIR $IMAGE /usr/local/bin"');
+    expect(script).toContain("ETCDCTL=${ETCDCTL:-$TOOLS/etcdctl}\nETCDUTL=${ETCDUTL:-$TOOLS/$RESTORE}\n");
     // Handlebars comments explain it and stay out of the user data.
     expect(script).not.toContain("{{");
     const old = await node(text.replace("updates:", "etcd: { version: v3.4.37 }\nupdates:"), "control-01");
-    expect(old.config.files.find((f) => f.path === "/opt/coreform/etcd-member")!.contents).toContain("etcd:v3.4.37 /usr/local/bin/etcdctl'}");
+    expect(old.config.files.find((f) => f.path === "/opt/coreform/etcd-member")!.contents).toContain("IMAGE='quay.io/coreos/etcd:v3.4.37' TLS_DIR='/etc/etcd/tls' RESTORE='etcdctl'\n");
   });
 
   test.each([
@@ -210,8 +216,8 @@ describe("templates", () => {
   });
 
   test("no HTML escaping in unit files", () => {
-    const text = renderTemplate("etcd-member.service", { image: "a&b<c>", envFile: "/e", stateFile: "/s", script: "/x", dataDir: "/d", tlsDir: "/t" });
-    expect(text).toContain("a&b<c>");
+    const text = renderTemplate("etcd-member.service", { script: "/a&b<c>" });
+    expect(text).toContain("/a&b<c>");
   });
 });
 
