@@ -13,11 +13,11 @@ import { secretsDir } from "../secrets/store";
 import { loadSpecOrFail } from "../spec/file";
 import { table } from "./status";
 
-export interface EtcdOptions {
-  readonly file?: string;
-  readonly endpoints?: string;
-  readonly out?: string;
-  readonly json?: boolean;
+interface EtcdOptions {
+  readonly file?: string | undefined;
+  readonly endpoints?: string | undefined;
+  readonly out?: string | undefined;
+  readonly json?: boolean | undefined;
 }
 
 const USAGE = "usage: coreform etcd members <ENV> | add <ENV> <NODE> | remove <ENV> <NODE> | snapshot <ENV> [-o FILE] | restore <ENV> <FILE>";

@@ -1,11 +1,10 @@
 // `coreform render`: spec → plan → secrets → node configs → files, for each chosen environment.
 // Every environment is rendered in memory, new secrets included, before anything is written: a
-// refused render leaves neither output nor secrets behind. `render --check` renders the same list of
-// files in memory, with the existing secrets only, and compares it with what is in OUTDIR.
-import { existsSync, lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+// refused render leaves neither output nor secrets behind. `render --check` (render-check.ts) renders
+// the same list of files in memory, with the existing secrets only, and compares it with OUTDIR.
+import { dirname, resolve } from "node:path";
 import { FORMATS, renderNodes, UserDataBudgetError } from "../../cloud-config/user-data";
-import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
+import { EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { PUBLIC, SECRET } from "../modes";
 import { planCluster, type ClusterPlan } from "../plan/plan";
@@ -113,115 +112,17 @@ export async function renderEnvironments(
   return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
 }
 
-/** A path as printed by check: relative to the current directory when below it, else absolute. */
-function shown(io: Io, path: string): string {
-  const rel = relative(io.cwd, path);
-  if (rel === "") return ".";
-  return rel === ".." || rel.startsWith("../") || isAbsolute(rel) ? path : rel;
+/** What render and render --check take besides the environments. */
+export interface RenderOptions {
+  readonly file?: string;
+  readonly out?: string;
 }
 
-/** The file at `path`, or undefined when there is none (or a file sits where a directory should). */
-function statOrNone(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw e;
-  }
-}
-
-/** The directories coreform owns in OUTDIR/<env>/: those of the first-boot formats, and any render writes. */
-function ownedDirs(files: readonly OutputFile[]): string[] {
-  const dirs = new Set(Object.values(FORMATS).map((f) => f.file("node").split("/")[0]!));
-  for (const f of files) if (f.path.includes("/")) dirs.add(f.path.split("/")[0]!);
-  return [...dirs].sort();
-}
-
-/** The lines saying how OUTDIR/<env>/ differs from `files`; paths and modes only, never contents. */
-function differences(io: Io, envDir: string, files: readonly OutputFile[]): string[] {
-  const lines: string[] = [];
-  const octal = (m: number) => `0${(m & 0o777).toString(8).padStart(3, "0")}`;
-  for (const file of files) {
-    const path = join(envDir, file.path);
-    const st = statOrNone(path);
-    if (!st) {
-      lines.push(`${shown(io, path)}: missing`);
-      continue;
-    }
-    if (!st.isFile() || !readFileSync(path).equals(Buffer.from(file.contents))) lines.push(`${shown(io, path)}: differs`);
-    if ((st.mode & 0o777) !== file.mode) lines.push(`${shown(io, path)}: mode ${octal(st.mode)}, expected ${octal(file.mode)}`);
-  }
-  // A file in a directory coreform owns that render would not write now: a removed node, an old format.
-  const expected = new Set(files.map((f) => f.path));
-  for (const dir of ownedDirs(files)) {
-    const top = join(envDir, dir);
-    const st = statOrNone(top);
-    if (!st) continue;
-    const found = st.isDirectory()
-      ? readdirSync(top, { withFileTypes: true, recursive: true })
-          .filter((e) => !e.isDirectory())
-          .map((e) => join(e.parentPath, e.name))
-      : [top];
-    for (const path of found) if (!expected.has(relative(envDir, path))) lines.push(`${shown(io, path)}: not rendered by this spec (stale)`);
-  }
-  return lines;
-}
-
-/**
- * `render --check`: renders the environments in memory with their existing secrets and compares every
- * file render would write with OUTDIR/<env>/. Writes nothing. Prints one line per difference, sorted,
- * then a summary; exit 0 when all match, 1 when anything differs.
- */
-export async function checkEnvironments(io: Io, spec: Spec, specFile: string, chosen: readonly string[] | "all", outDir: string): Promise<number> {
-  const whole = chosen === "all";
-  const envs = whole ? Object.keys(spec.environments) : chosen;
-  const { rendered, withoutSecrets } = await renderInMemory(io, spec, specFile, envs, "existing");
-  const lines: string[] = [];
-  const differing = new Set<string>();
-  for (const { env, dir } of withoutSecrets) {
-    lines.push(
-      existsSync(dir)
-        ? `${env}: secrets in ${shown(io, dir)}/ are incomplete or out of date (render would create or renew some): run coreform render ${env}`
-        : `${env}: no secrets in ${shown(io, dir)}/: run coreform render ${env}`,
-    );
-    differing.add(env);
-  }
-  // Checking the whole spec: an environment rendered once (its plan.json is there) and gone from the spec since.
-  const gone =
-    whole && existsSync(outDir)
-      ? readdirSync(outDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !Object.hasOwn(spec.environments, e.name) && existsSync(join(outDir, e.name, "plan.json")))
-      : [];
-  for (const e of gone) lines.push(`${shown(io, join(outDir, e.name))}/: not an environment of this spec (stale)`);
-  let checked = 0;
-  for (const { env, files } of rendered) {
-    const found = differences(io, join(outDir, env), files);
-    checked += files.length;
-    if (found.length) differing.add(env);
-    lines.push(...found);
-  }
-  // Code-unit order, not the locale's: the same tree gives the same lines everywhere.
-  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const line of lines) io.out(line);
-  const out = `${shown(io, outDir)}/`;
-  const envCount = (n: number) => `${n} ${n === 1 ? "environment" : "environments"}`;
-  if (!lines.length) {
-    io.out(`${out} matches ${shown(io, specFile)}: ${checked} ${checked === 1 ? "file" : "files"} in ${envCount(envs.length)}`);
-    return EXIT_OK;
-  }
-  io.out(
-    `${out} does not match ${shown(io, specFile)}: ${lines.length} ${lines.length === 1 ? "difference" : "differences"} in ${differing.size} of ${envCount(envs.length)}` +
-      (gone.length ? `, and ${envCount(gone.length)} it no longer has` : ""),
-  );
-  return EXIT_FAILURE;
-}
-
-export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined, check = false): Promise<number> {
-  const { spec, file: specFile } = loadSpecOrFail(io, file);
+export async function render(io: Io, names: string[], options: RenderOptions): Promise<number> {
+  const { spec, file: specFile } = loadSpecOrFail(io, options.file);
   const chosen = chooseEnvironments(spec, specFile, names);
-  if (check) return checkEnvironments(io, spec, specFile, names.length ? chosen : "all", outDirOf(io, specFile, out));
   // The certificates as they are before render renews any: those the running nodes have.
   warnExpiringCertificates(io, spec, specFile, chosen);
-  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out))) io.out(summary);
+  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out))) io.out(summary);
   return EXIT_OK;
 }

@@ -16,7 +16,7 @@ export interface StatusOptions {
 }
 
 /** Healthy means: every member in a working quorum, and the reboot lock (and datastore) readable. */
-export const isHealthy = (s: ClusterStatus) => s.quorum.state === "healthy" && !("error" in s.rebootLock) && !(s.datastore && "error" in s.datastore);
+const isHealthy = (s: ClusterStatus) => s.quorum.state === "healthy" && !("error" in s.rebootLock) && !(s.datastore && "error" in s.datastore);
 
 const dash = (v: string | number | undefined) => (v === undefined ? "-" : String(v));
 
@@ -39,7 +39,7 @@ function quorumText(q: ClusterStatus["quorum"]): string {
 }
 
 /** The certificate of the environment that ends first, and the warning from 90 days before. */
-export interface CertificateStatus {
+interface CertificateStatus {
   readonly first?: { readonly id: string; readonly notAfter: string; readonly daysLeft: number };
   readonly warning?: string;
 }

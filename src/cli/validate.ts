@@ -18,9 +18,9 @@ export function warnExpiringCertificates(io: Io, spec: Spec, specFile: string, e
   }
 }
 
-export function validate(io: Io, positionals: string[], file: string | undefined): number {
+export function validate(io: Io, positionals: string[], options: { readonly file?: string }): number {
   if (positionals.length) throw new InputError(`unexpected argument ${positionals[0]}`);
-  const { spec, file: path } = loadSpecOrFail(io, file);
+  const { spec, file: path } = loadSpecOrFail(io, options.file);
   warnExpiringCertificates(io, spec, path);
   const envs = Object.keys(spec.environments);
   io.out(`${path}: valid (${envs.length} ${envs.length === 1 ? "environment" : "environments"}: ${envs.join(", ")})`);

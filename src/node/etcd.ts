@@ -12,8 +12,8 @@ import type { NodeFile, NodePart } from "./model";
 import { renderTemplate } from "./templates";
 import type { Spec } from "../spec/schema";
 
-export const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
-export const ETCD_TLS_DIR = "/etc/etcd/tls";
+const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
+const ETCD_TLS_DIR = "/etc/etcd/tls";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
 /** Written before each start by the script's `prepare`: how this start joins the cluster. */
 export const ETCD_STATE_FILE = "/run/etcd-member/cluster.env";
@@ -35,7 +35,7 @@ export const etcdEndpointsFor = ({ plan, node }: Pick<NodeContext, "plan" | "nod
     .join(",");
 
 /** `image:tag`, or `image:tag@digest`: Docker then pulls by the digest and checks it (the tag stays for readers). */
-export const etcdImage = (etcd: Spec["etcd"]): string => `${etcd.image}:${etcd.version}${etcd.digest ? `@${etcd.digest}` : ""}`;
+const etcdImage = (etcd: Spec["etcd"]): string => `${etcd.image}:${etcd.version}${etcd.digest ? `@${etcd.digest}` : ""}`;
 
 /**
  * The certificate an etcd client on this node presents: on a control node its member's (made for

@@ -6,6 +6,7 @@ import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, r
 import { basename, dirname, join } from "node:path";
 import { SECRET, SECRET_DIR } from "../modes";
 import type { ClusterPlan } from "../plan/plan";
+import { qualifiedName } from "../spec/cluster";
 import { caIsUsable, createCa, createKey, issueLeaf, leafMisfit, type CertKey, type LeafRequest } from "./pki";
 
 export type ClientName = "locksmith" | "operator";
@@ -72,7 +73,7 @@ const isKubernetes = (plan: ClusterPlan) => plan.scheduler.kind === "kubernetes"
 
 /** Every CA the plan needs: id (path below the environment's directory) and common name. */
 function wantedCas(plan: ClusterPlan): { id: string; commonName: string }[] {
-  const name = `${plan.cluster}-${plan.environment}`;
+  const name = qualifiedName(plan);
   return [
     { id: ETCD_CA, commonName: `${name} etcd CA` },
     ...(isKubernetes(plan)
