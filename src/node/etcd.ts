@@ -16,11 +16,11 @@ const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
 const ETCD_TLS_DIR = "/etc/etcd/tls";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
 /** Written before each start by the script's `prepare`: how this start joins the cluster. */
-export const ETCD_STATE_FILE = "/run/etcd-member/cluster.env";
+const ETCD_STATE_FILE = "/run/etcd-member/cluster.env";
 /** The control node's own snapshots (the timer's), and where a restore is unpacked. */
-export const ETCD_SNAPSHOT_DIR = "/var/lib/etcd-snapshots";
+const ETCD_SNAPSHOT_DIR = "/var/lib/etcd-snapshots";
 /** The script that prepares, promotes, snapshots and restores this node's member (etcd-member.sh.hbs). */
-export const ETCD_MEMBER_SCRIPT = "/opt/coreform/etcd-member";
+const ETCD_MEMBER_SCRIPT = "/opt/coreform/etcd-member";
 /** The environment's etcd CA, on every node: etcd, locksmith and the scheduler all trust it from here. */
 export const ETCD_CA_FILE = `${ETCD_TLS_DIR}/ca.crt`;
 

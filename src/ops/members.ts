@@ -34,7 +34,7 @@ export interface Membership {
   readonly quorum: { readonly state: QuorumState; readonly healthy: number; readonly voting: number; readonly needed: number };
 }
 
-export const hexId = (id: string) => BigInt(id).toString(16);
+const hexId = (id: string) => BigInt(id).toString(16);
 const quorumOf = (voting: number) => Math.floor(voting / 2) + 1;
 
 function view(target: EtcdTarget, m: IMember, rows: readonly MemberStatus[]): MemberView {

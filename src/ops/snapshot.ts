@@ -16,7 +16,7 @@ const TRAILER = 32;
 /** A whole snapshot may take this long; each chunk must come within the target's timeout. */
 const SNAPSHOT_DEADLINE_MS = 15 * 60_000;
 
-export interface SavedSnapshot {
+interface SavedSnapshot {
   readonly file: string;
   /** The member it came from (its name in the plan, or its endpoint). */
   readonly member: string;

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 
 /** From this many days before a certificate ends, coreform warns. */
-export const EXPIRY_WARNING_DAYS = 90;
+const EXPIRY_WARNING_DAYS = 90;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface CertificateExpiry {
@@ -38,7 +38,7 @@ export const daysLeft = (c: CertificateExpiry, now: Date) => Math.floor((c.notAf
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 /** "members/control-01 ends 2031-12-06 (in 1825 days)", or "… ended 2031-12-06 (3 days ago)". */
-export function describeExpiry(c: CertificateExpiry, now: Date): string {
+function describeExpiry(c: CertificateExpiry, now: Date): string {
   const days = daysLeft(c, now);
   return days < 0 ? `${c.id} ended ${day(c.notAfter)} (${-days} days ago)` : `${c.id} ends ${day(c.notAfter)} (in ${days} days)`;
 }

@@ -9,7 +9,7 @@ const DIGEST = /sha256:[0-9a-f]{64}/;
 /** The newest etcd v3.5 patch release (etcd-io/etcd tag v3.5.33, CHANGELOG/CHANGELOG-3.5.md: 2026-07-23). */
 export const ETCD_DEFAULT_VERSION = "v3.5.33";
 /** systemd OnCalendar shorthands, or a daily UTC time (rendered as `*-*-* HH:MM:00`), or off. */
-export const SNAPSHOT_SCHEDULE = /^(hourly|daily|weekly|off|([01]\d|2[0-3]):[0-5]\d)$/;
+const SNAPSHOT_SCHEDULE = /^(hourly|daily|weekly|off|([01]\d|2[0-3]):[0-5]\d)$/;
 
 const sshKey = z
   .string()
