@@ -101,6 +101,8 @@ packages=(
   # Docker (its AppArmor profile stays off: the kernel boots with apparmor=0, as Flatcar has none)
   docker.io
   openssh-server sudo iproute2 ca-certificates
+  # what a control node's etcd-member script runs on the host besides curl (Flatcar ships both)
+  jq
 )
 
 work="$(mktemp -d "$cache/.build-XXXXXX")"

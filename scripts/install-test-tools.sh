@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real tools the integration tests drive, from Debian's packages:
 #   etcd-server, etcd-client  real etcd processes for the loopback cluster test
+#   curl, jq                  what a control node's etcd-member script runs on the host (Flatcar ships
+#                             both), run by the rejoin, membership and restore tests against real etcd
+#   shellcheck                checks that script as rendered
 #   ignition                  ignition-validate and the Ignition binary (dracut module)
 #   openssl                   verifies the certificates coreform creates
 #   systemd                   `systemd-analyze verify` on every unit and drop-in a node gets
@@ -14,5 +17,5 @@
 # Debian's etcd-server package enables a system etcd unit; where systemd runs it, it listens on
 # 127.0.0.1:2379 only, which the tests never use (they take 127.0.X.10 and up).
 set -euo pipefail
-packages=(etcd-server etcd-client ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium)
+packages=(etcd-server etcd-client curl jq shellcheck ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium)
 bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"

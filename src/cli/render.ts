@@ -14,6 +14,7 @@ import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { emit, type OutputFile } from "./emit";
+import { warnExpiringCertificates } from "./validate";
 
 /** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
 function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnType<typeof renderNodes> | string {
@@ -120,6 +121,8 @@ export interface RenderOptions {
 export async function render(io: Io, names: string[], options: RenderOptions): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, options.file);
   const chosen = chooseEnvironments(spec, specFile, names);
+  // The certificates as they are before render renews any: those the running nodes have.
+  warnExpiringCertificates(io, spec, specFile, chosen);
   for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out))) io.out(summary);
   return EXIT_OK;
 }

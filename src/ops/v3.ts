@@ -23,7 +23,7 @@ export const within = (target: EtcdTarget) => ({ deadline: Date.now() + target.t
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] as string;
 
 /** Runs `call` against the members in order until one answers. */
-async function ask<T>(target: EtcdTarget, call: (client: Etcd3) => Promise<T>): Promise<T> {
+export async function ask<T>(target: EtcdTarget, call: (client: Etcd3) => Promise<T>): Promise<T> {
   const failures: string[] = [];
   for (const endpoint of target.endpoints) {
     const client = v3Client(target, endpoint);

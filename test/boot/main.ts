@@ -10,6 +10,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fromIgnition } from "../../cloud-config/ignition";
 import { DIFFERENCES, type Accel, type Image } from "./differences";
 import { command, Environment, renderProject, REPO, type Node } from "./cluster";
 import { etcdImageOf, writeEtcdArchive } from "./standin";
@@ -119,10 +120,11 @@ async function main(): Promise<number> {
     const project = join(work, "project");
     const env = await report.step("render the kvm environment (3 control nodes, 1 worker) and synthesize its stack", async () => {
       await renderProject(project, bootSpec(key));
-      const control = readFileSync(join(project, "out/kvm/ignition/control-01.json"), "utf8");
-      const unit = (JSON.parse(control).systemd.units as { name: string; contents?: string }[]).find((u) => u.name === "etcd-member.service")!.contents!;
+      const control = fromIgnition(readFileSync(join(project, "out/kvm/ignition/control-01.json"), "utf8"));
+      const script = control.files.find((f) => /^IMAGE='/m.test(f.contents));
+      if (!script) throw new Error("control-01 has no etcd-member script naming its IMAGE");
       const archive = join(work, "etcd-image.tar");
-      const standin = writeEtcdArchive(etcdImageOf(unit), archive);
+      const standin = writeEtcdArchive(etcdImageOf(script.contents), archive);
       report.figures.etcdImage = standin.reference;
       return new Environment(project, join(work, "vms"), lab, image, accel, keyFile, archive);
     }, (e) => e.plan.domains.map((d) => `${d.node}: ${d.mac} → ${e.nodes.find((n) => n.domain === d)!.ip}, ${d.memoryMiB} MiB, fw_cfg ${d.fwCfg.map((f) => f.name).join(" + ")}`).join("\n"));

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
+import { fromIgnition } from "../../cloud-config/ignition";
 import { nodeMac } from "../../stacks/libvirt";
 import { kernelCommandLine, qemuArgs } from "./differences";
 import { bootSpec, CLUSTER, KUBERNETES_OFFLINE } from "./specs";
@@ -53,6 +54,11 @@ describe("the boot test's plan, from the synthesized kvm stack", () => {
     expect(() => qemuArgs(d, { dir: "/img" }, { accel: "tcg", firstBoot: true, needNet: false, disk: "", tap: "", console: "", fwCfgFiles: ["/w/0"] })).toThrow(/one file per fw_cfg entry/);
   });
 
+  it("the control nodes' etcd-member script names the image the stand-in is made under", () => {
+    const script = fromIgnition(renderedIgnition(dir, "kvm", "control-01")).files.find((f) => /^IMAGE='/m.test(f.contents))!.contents;
+    expect(etcdImageOf(script)).toMatch(/^quay\.io\/coreos\/etcd:v3\.5\.\d+$/);
+  });
+
   it("runs Ignition on a first boot only, with a network in the initramfs only when the config downloads", () => {
     expect(kernelCommandLine({ firstBoot: true, needNet: false })).toBe("root=/dev/vda rw console=ttyS0 ignition.platform.id=qemu apparmor=0 ignition.firstboot=1");
     expect(kernelCommandLine({ firstBoot: true, needNet: true })).toContain("ignition.firstboot=1 rd.neednet=1 ip=dhcp");
@@ -70,9 +76,10 @@ describe("the boot test's plan, from the synthesized kvm stack", () => {
 });
 
 describe("the etcd stand-in image", () => {
-  it("names the image the rendered etcd-member.service runs, and refuses a digest it cannot carry", () => {
-    expect(etcdImageOf("ExecStart=/usr/bin/docker run --name etcd \\\n  quay.io/coreos/etcd:v3.5.16 /usr/local/bin/etcd\n")).toBe("quay.io/coreos/etcd:v3.5.16");
-    expect(() => etcdImageOf(`  quay.io/coreos/etcd:v3.5.16@sha256:${"a".repeat(64)} /usr/local/bin/etcd\n`)).toThrow(/digest/);
+  it("reads the image from a script's IMAGE line, and refuses a digest it cannot carry", () => {
+    expect(etcdImageOf("set -eu\nIMAGE='quay.io/coreos/etcd:v3.5.33' TLS_DIR='/etc/etcd/tls'\n")).toBe("quay.io/coreos/etcd:v3.5.33");
+    expect(() => etcdImageOf("ExecStart=/usr/bin/docker run quay.io/coreos/etcd:v3.5.33 /usr/local/bin/etcd\n")).toThrow(/no IMAGE/);
+    expect(() => etcdImageOf(`IMAGE='quay.io/coreos/etcd:v3.5.33@sha256:${"a".repeat(64)}' TLS_DIR='/etc/etcd/tls'\n`)).toThrow(/digest/);
   });
 
   (findTool("etcd") && findTool("tar") ? it : it.skip)("is a docker save archive: manifest, config with the layer's diff id, etcd and etcdctl in /usr/local/bin, no shell", () => {

@@ -12,10 +12,10 @@ import { basename, dirname, join } from "node:path";
 /** Debian's binaries (etcd-server, etcd-client; etcdutl only where Debian ships it, from etcd 3.5 on). */
 const BINARIES = ["/usr/bin/etcd", "/usr/bin/etcdctl", "/usr/bin/etcdutl"];
 
-/** The image reference the rendered etcd-member.service runs (`… <image> /usr/local/bin/etcd`). */
-export function etcdImageOf(unit: string): string {
-  const m = /^\s*(\S+) \/usr\/local\/bin\/etcd\s*$/m.exec(unit);
-  if (!m) throw new Error("no `<image> /usr/local/bin/etcd` line in etcd-member.service");
+/** The image reference a control node's rendered etcd-member script runs (its `IMAGE='…'` line). */
+export function etcdImageOf(script: string): string {
+  const m = /^IMAGE='([^']+)'/m.exec(script);
+  if (!m) throw new Error("no IMAGE='…' line in the etcd-member script");
   if (m[1]!.includes("@")) throw new Error(`${m[1]}: a stand-in can carry a tag, not a digest`);
   return m[1]!;
 }
