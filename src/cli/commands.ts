@@ -1,5 +1,5 @@
 // The commands. Each module is loaded only when its command runs, so `coreform --help` stays fast.
-import { REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
+import { COMMAND_TIMEOUT_TEXT, REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
 import type { Io } from "../io";
 
 export interface Command {
@@ -78,6 +78,7 @@ Options:
   render: {
     summary: "write first-boot configs for environments, or check them (--check)",
     usage: `coreform render [ENV…] [-f FILE] [-o OUTDIR]
+coreform render ENV… --new-secrets [-f FILE] [-o OUTDIR]
 coreform render --check [ENV…] [-f FILE] [-o OUTDIR]
 
 Writes, for each environment (default: all of them), each node's first-boot config in the format its
@@ -87,8 +88,12 @@ platform takes:
   OUTDIR/<env>/plan.json                 nodes, roles, addresses, endpoints, image (no secrets)
   OUTDIR/<env>/topology.svg              the environment drawn: nodes, etcd, scheduler, admin access
   OUTDIR/<env>/Vagrantfile               vagrant environments only (see \`coreform up\`)
-Secrets are created once under .coreform/<env>/ next to the spec and reused afterwards.
-Output is written atomically: a failing run leaves earlier output untouched.
+Secrets are created once under .coreform/<env>/ next to the spec and reused afterwards. Once an
+environment has secrets (.coreform/<env>/ holds a file, or OUTDIR/<env>/plan.json shows it was
+rendered), a missing or damaged CA, k3s token, service-account key or IPsec key stops the render
+(exit 1) naming the file: restore it from your backup of .coreform/. Running nodes trust only those.
+Output is written atomically: a failing or killed run leaves each environment's earlier output, or
+the next render completes it. One run at a time per project (.coreform/lock names the holder).
 
 With --check nothing is written: the environments are rendered in memory with their existing
 secrets and every file render would write is compared with OUTDIR/<env>/. Each difference is one
@@ -101,11 +106,20 @@ Exit 0 when everything matches, 1 when anything differs (a summary line last), 2
 
 Options:
   --check             compare instead of writing (see above)
-  -f, --file FILE     the spec (default: cluster.yaml)
+  --new-secrets       make the missing CAs, k3s token and keys of the ENVs named afresh, when
+                      no backup is left: nodes running with the old ones will not trust them
+  -f, --file FILE     the spec (default: cluster.yaml, here or in a directory above)
   -o, --out OUTDIR    where to write, or what to check (default: out/ next to the spec)`,
-    options: { check: { type: "boolean" }, file: { type: "string", short: "f" }, out: { type: "string", short: "o" } },
+    options: { check: { type: "boolean" }, "new-secrets": { type: "boolean" }, file: { type: "string", short: "f" }, out: { type: "string", short: "o" } },
     run: async (io, a) =>
-      (await import("./render")).render(io, a.positionals, a.values.file as string | undefined, a.values.out as string | undefined, a.values.check === true),
+      (await import("./render")).render(
+        io,
+        a.positionals,
+        a.values.file as string | undefined,
+        a.values.out as string | undefined,
+        a.values.check === true,
+        a.values["new-secrets"] === true,
+      ),
   },
   up: {
     summary: "bring up a vagrant environment (VirtualBox)",
@@ -164,8 +178,10 @@ Asks every etcd member of ENV (the plan's addresses, or --endpoints) over TLS wi
 certificate from .coreform/<ENV>/ and prints one row per member (name, planned IP, reachable, leader,
 version, db size, raft index), the quorum (healthy, degraded: N of M, or lost), locksmith's reboot
 lock (free slots of max, holders) and, with the kubernetes scheduler, whether /registry/ holds data.
-Every request times out after ${REQUEST_TIMEOUT_TEXT} and all members are asked at once: a dead member never hangs it.
-Exit 0 when every member is healthy, 1 when the cluster is degraded or unreachable, 2 on bad input.
+Every request times out after ${REQUEST_TIMEOUT_TEXT} and all members are asked at once; the command ends within
+${COMMAND_TIMEOUT_TEXT} whatever the endpoints do (silent, stopped, never accepting, answering a byte at a time).
+Exit 0 when every member is healthy, 1 when the cluster is degraded or unreachable or the secrets are
+missing, 2 on bad input.
 
 Options:
   --endpoints URL,…   ask these https://HOST:PORT instead (e.g. through a tunnel or a bastion)
@@ -190,7 +206,8 @@ state (1 of 1 free) and set-max then writes it to both.
   status            free slots, max and holders
   unlock ID         frees the slot machine ID (its /etc/machine-id) holds; refused if it holds none
   set-max N         lets N machines reboot at once; refused below the number of current holders
-Every request times out after ${REQUEST_TIMEOUT_TEXT}. Exit 0 done, 1 etcd unreachable, 2 bad input or a refused change.
+Every request times out after ${REQUEST_TIMEOUT_TEXT}, and the command ends within ${COMMAND_TIMEOUT_TEXT} whatever the endpoints do.
+Exit 0 done, 1 etcd unreachable or secrets missing, 2 bad input or a refused change.
 
 Options:
   --group G           locksmith's group (LOCKSMITHD_GROUP) instead of the default semaphore

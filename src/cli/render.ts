@@ -10,11 +10,15 @@ import type { Io } from "../io";
 import { PUBLIC, SECRET } from "../modes";
 import { planCluster, type ClusterPlan } from "../plan/plan";
 import { environmentTopology } from "../plan/topology";
-import { MissingSecretsError, prepareSecrets, readSecrets, secretsDir, type PreparedSecrets } from "../secrets/store";
+import { MissingSecretsError, prepareSecrets, readSecrets, renderedBefore, secretsDir, type PreparedSecrets } from "../secrets/store";
+import { SecretsChanged } from "../secrets/disk";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
+import { membershipWarning } from "./earlier";
 import { emit, type OutputFile } from "./emit";
+import { lockHolder } from "./lock";
+import { beginRender, pendingRepairs, stateDir } from "./repairs";
 
 /** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
 function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnType<typeof renderNodes> | string {
@@ -25,6 +29,9 @@ function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnTyp
     throw e;
   }
 }
+
+/** A render of this many nodes or more shows, on a terminal, a line as it starts each environment. */
+const PROGRESS_NODES = 500;
 
 /** Where output goes: OUTDIR from the command line, else out/ next to the spec. */
 export const outDirOf = (io: Io, specFile: string, out: string | undefined) => (out ? resolve(io.cwd, out) : resolve(dirname(specFile), "out"));
@@ -39,10 +46,20 @@ export interface RenderedEnvironment {
   readonly persist: () => void;
 }
 
-/** An environment whose secrets render would first create or renew: it cannot be compared. */
+/** An environment whose secrets render would first create or renew, or refuses: it cannot be compared. */
 interface WithoutSecrets {
   readonly env: string;
   readonly dir: string;
+  /** Why render would refuse it (a lost or damaged kept secret), when it would. */
+  readonly refused?: string;
+}
+
+/** How renderInMemory treats secrets (see there) and where earlier output is. */
+export interface InMemoryOptions {
+  readonly secrets: "create" | "existing";
+  readonly outDir: string;
+  /** `render --new-secrets`: make lost CAs, token and keys afresh. */
+  readonly newSecrets?: boolean;
 }
 
 /**
@@ -56,22 +73,30 @@ export async function renderInMemory(
   spec: Spec,
   specFile: string,
   envs: readonly string[],
-  secrets: "create" | "existing",
+  options: InMemoryOptions,
 ): Promise<{ readonly rendered: RenderedEnvironment[]; readonly withoutSecrets: WithoutSecrets[] }> {
   const rendered: RenderedEnvironment[] = [];
   const withoutSecrets: WithoutSecrets[] = [];
   const refused: string[] = [];
-  for (const env of envs) {
-    const plan = planCluster(spec, env);
+  const plans = envs.map((env) => planCluster(spec, env));
+  const total = plans.reduce((n, plan) => n + plan.nodes.length, 0);
+  for (const [i, env] of envs.entries()) {
+    const plan = plans[i]!;
+    if (io.progress && total >= PROGRESS_NODES) io.progress(`coreform: rendering ${env} (${i + 1} of ${envs.length}): ${plan.nodes.length} nodes…`);
     const dir = secretsDir(dirname(specFile), env);
+    const earlier = renderedBefore(options.outDir, env);
     let prepared: PreparedSecrets;
-    if (secrets === "create") prepared = await prepareSecrets(dir, plan, (line) => io.err(line));
-    else {
+    if (options.secrets === "create") {
+      const warning = membershipWarning(io.cwd, earlier, plan);
+      if (warning) io.err(warning);
+      prepared = await prepareSecrets(dir, plan, (line) => io.err(line), { ...(earlier ? { rendered: earlier } : {}), newSecrets: options.newSecrets === true });
+    } else {
       try {
-        prepared = { secrets: readSecrets(dir, plan), persist: () => {} };
+        prepared = { secrets: readSecrets(dir, plan, earlier ? { rendered: earlier } : {}), persist: () => {} };
       } catch (e) {
-        if (!(e instanceof MissingSecretsError)) throw e;
-        withoutSecrets.push({ env, dir });
+        if (e instanceof SecretsChanged) withoutSecrets.push({ env, dir, refused: e.message });
+        else if (e instanceof MissingSecretsError) withoutSecrets.push({ env, dir });
+        else throw e;
         continue;
       }
     }
@@ -104,12 +129,19 @@ export async function renderEnvironments(
   specFile: string,
   envs: readonly string[],
   outDir: string,
+  newSecrets = false,
 ): Promise<{ readonly plan: ClusterPlan; readonly summary: string }[]> {
-  const { rendered } = await renderInMemory(io, spec, specFile, envs, "create");
-  // Secrets first: output whose keys were not kept would be worse than no output.
-  for (const r of rendered) r.persist();
-  emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
-  return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
+  // One render at a time per project, from reading the secrets to the last file written.
+  const release = beginRender(io, specFile, outDir, envs);
+  try {
+    const { rendered } = await renderInMemory(io, spec, specFile, envs, { secrets: "create", outDir, newSecrets });
+    // Secrets first: output whose keys were not kept would be worse than no output.
+    for (const r of rendered) r.persist();
+    emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
+    return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
+  } finally {
+    release();
+  }
 }
 
 /** A path as printed by check: relative to the current directory when below it, else absolute. */
@@ -140,7 +172,6 @@ function ownedDirs(files: readonly OutputFile[]): string[] {
 /** The lines saying how OUTDIR/<env>/ differs from `files`; paths and modes only, never contents. */
 function differences(io: Io, envDir: string, files: readonly OutputFile[]): string[] {
   const lines: string[] = [];
-  const octal = (m: number) => `0${(m & 0o777).toString(8).padStart(3, "0")}`;
   for (const file of files) {
     const path = join(envDir, file.path);
     const st = statOrNone(path);
@@ -167,6 +198,8 @@ function differences(io: Io, envDir: string, files: readonly OutputFile[]): stri
   return lines;
 }
 
+const octal = (m: number) => `0${(m & 0o777).toString(8).padStart(3, "0")}`;
+
 /**
  * `render --check`: renders the environments in memory with their existing secrets and compares every
  * file render would write with OUTDIR/<env>/. Writes nothing. Prints one line per difference, sorted,
@@ -175,14 +208,19 @@ function differences(io: Io, envDir: string, files: readonly OutputFile[]): stri
 export async function checkEnvironments(io: Io, spec: Spec, specFile: string, chosen: readonly string[] | "all", outDir: string): Promise<number> {
   const whole = chosen === "all";
   const envs = whole ? Object.keys(spec.environments) : chosen;
-  const { rendered, withoutSecrets } = await renderInMemory(io, spec, specFile, envs, "existing");
-  const lines: string[] = [];
-  const differing = new Set<string>();
-  for (const { env, dir } of withoutSecrets) {
+  const busy = lockHolder(stateDir(specFile));
+  if (busy) throw new Error(`${busy} is writing this project: check again when it is done`);
+  const { rendered, withoutSecrets } = await renderInMemory(io, spec, specFile, envs, { secrets: "existing", outDir });
+  const repairs = pendingRepairs(specFile, outDir, envs);
+  const lines: string[] = repairs.map((r) => `${shown(io, r.path)}: ${r.what}`);
+  const differing = new Set<string>(repairs.flatMap((r) => (r.env ? [r.env] : [])));
+  for (const { env, dir, refused } of withoutSecrets) {
     lines.push(
-      existsSync(dir)
-        ? `${env}: secrets in ${shown(io, dir)}/ are incomplete or out of date (render would create or renew some): run coreform render ${env}`
-        : `${env}: no secrets in ${shown(io, dir)}/: run coreform render ${env}`,
+      refused
+        ? `${env}: render would refuse: ${refused}`
+        : existsSync(dir)
+          ? `${env}: secrets in ${shown(io, dir)}/ are incomplete or out of date (render would create or renew some): run coreform render ${env}`
+          : `${env}: no secrets in ${shown(io, dir)}/: run coreform render ${env}`,
     );
     differing.add(env);
   }
@@ -215,10 +253,13 @@ export async function checkEnvironments(io: Io, spec: Spec, specFile: string, ch
   return EXIT_FAILURE;
 }
 
-export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined, check = false): Promise<number> {
+export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined, check = false, newSecrets = false): Promise<number> {
+  if (newSecrets && check) throw new InputError("--new-secrets makes secrets; --check writes nothing: use one of them");
+  // Never for every environment at once: a new CA is a new cluster for the nodes of each one named.
+  if (newSecrets && !names.length) throw new InputError("--new-secrets needs the environments named: coreform render ENV… --new-secrets");
   const { spec, file: specFile } = loadSpecOrFail(io, file);
   const chosen = chooseEnvironments(spec, specFile, names);
   if (check) return checkEnvironments(io, spec, specFile, names.length ? chosen : "all", outDirOf(io, specFile, out));
-  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out))) io.out(summary);
+  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out), newSecrets)) io.out(summary);
   return EXIT_OK;
 }
