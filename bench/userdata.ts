@@ -14,7 +14,7 @@ const withBoth = (r: RenderedNode): Both => ({ ...r, ...inBothFormats(r.config) 
 import { planCluster } from "../src/plan/plan";
 import { ensureSecrets } from "../src/secrets/store";
 import { parseSpec } from "../src/spec/load";
-import { USER_DATA } from "../src/spec/platforms";
+import { PLATFORM_MODULES } from "../src/platforms/table";
 import { PLATFORMS, ROLES, SCHEDULERS, type Platform, type Role } from "../src/spec/schema";
 import { specText } from "./project";
 import { bytes, pct, type Section } from "./report";
@@ -23,10 +23,10 @@ import { bytes, pct, type Section } from "./report";
 const TARGET_BYTES = 8 * 1024;
 /** Three quarters of EC2's 16 KiB: the most a control node may carry (k3s's bootstrap secrets included). */
 const CEILING_BYTES = 12 * 1024;
-const EC2_BYTES = USER_DATA.aws.maxBytes!;
+const EC2_BYTES = PLATFORM_MODULES.aws.userData.maxBytes!;
 /** What k3s's bootstrap data (CAs, keys, their links) takes on a control node. */
 const K3S_BOOTSTRAP = "/var/lib/rancher/k3s/server/";
-const LIMITED = PLATFORMS.filter((p) => USER_DATA[p].maxBytes !== undefined);
+const LIMITED = PLATFORMS.filter((p) => PLATFORM_MODULES[p].userData.maxBytes !== undefined);
 
 type Kind = (typeof SCHEDULERS)[number];
 
@@ -155,14 +155,14 @@ export async function userDataSection(): Promise<Section> {
 
   return {
     title: "Ignition user data: the largest config per scheduler kind and role, against each platform's limit",
-    header: ["kind", "role", "largest", ...LIMITED.map((p) => `${p} (${bytes(USER_DATA[p].maxBytes!)})`), "vagrant cloud-config"],
+    header: ["kind", "role", "largest", ...LIMITED.map((p) => `${p} (${bytes(PLATFORM_MODULES[p].userData.maxBytes!)})`), "vagrant cloud-config"],
     rows: largest.map((l) => [
       l.kind,
       l.role,
       bytes(maxIgnition(l)),
       ...LIMITED.map((p) => {
         const v = l.perPlatform[p];
-        return v ? `${bytes(v.bytes)} = ${pct(v.bytes, USER_DATA[p].maxBytes!)}` : "-";
+        return v ? `${bytes(v.bytes)} = ${pct(v.bytes, PLATFORM_MODULES[p].userData.maxBytes!)}` : "-";
       }),
       bytes(l.cloudConfigBytes),
     ]),

@@ -132,6 +132,7 @@ export function serializeCloudConfig(config: CloudConfig): string {
   return HEADER + yaml.dump(config, { lineWidth: -1, noRefs: true, quotingType: "'" });
 }
 
+/** Only the equivalence tests read a document back; it stays here, where the layout it undoes (HEADER, the provisioning unit) is private. */
 export function fromCloudConfig(text: string): NodeConfig {
   if (!text.startsWith(HEADER)) throw new Error("not a #cloud-config document");
   const config = yaml.load(text) as CloudConfig;

@@ -53,6 +53,7 @@ export const toDataUrl = once((text: string): IgnitionContents => {
   return candidates.reduce((best, c) => (c.source.length < best.source.length ? c : best));
 });
 
+/** The inverse of toDataUrl, for fromIgnition (beside gzip, which both use). */
 export function fromDataUrl(contents: IgnitionContents): string {
   const { source, compression } = contents;
   const comma = source.indexOf(",");
@@ -71,6 +72,7 @@ export const toCloudConfigContent = once((text: string): { content: string; enco
   return packed.length < text.length ? { content: packed, encoding: "gzip+base64" } : { content: text };
 });
 
+/** The inverse of toCloudConfigContent, for fromCloudConfig. */
 export function fromCloudConfigContent(content: string, encoding?: string): string {
   if (encoding === undefined) return content;
   if (encoding === "gzip+base64" || encoding === "gz+b64") return gunzip(content);

@@ -59,6 +59,7 @@ export function toIgnition(node: NodeConfig): IgnitionConfig {
 
 export const serializeIgnition = (config: IgnitionConfig): string => JSON.stringify(config);
 
+/** Only the equivalence tests read a config back; it stays here, where the layout it undoes (HOSTNAME_FILE, data URLs) is private. */
 export function fromIgnition(json: string): NodeConfig {
   const config = JSON.parse(json) as IgnitionConfig;
   if (config.ignition?.version !== IGNITION_VERSION) throw new Error(`not an Ignition ${IGNITION_VERSION} config`);

@@ -6,7 +6,8 @@ import { serializeCloudConfig, toCloudConfig } from "./coreos-cloudinit";
 import { serializeIgnition, toIgnition } from "./ignition";
 import type { ClusterPlan, PlannedNode } from "../src/plan/plan";
 import type { EnvironmentSecrets } from "../src/secrets/store";
-import { USER_DATA, type UserDataLimit } from "../src/spec/platforms";
+import type { UserDataLimit } from "../src/platforms/platform";
+import { platformOf } from "../src/platforms/table";
 import type { Spec } from "../src/spec/schema";
 import { buildNodeConfig } from "../src/node/build";
 import type { NodeConfig } from "../src/node/model";
@@ -34,7 +35,7 @@ export interface RenderedNode {
 export class UserDataBudgetError extends Error {}
 
 export function renderNodes(spec: Spec, plan: ClusterPlan, secrets: EnvironmentSecrets): RenderedNode[] {
-  const limit = USER_DATA[plan.platform];
+  const limit = platformOf(plan.platform).userData;
   const rendered = plan.nodes.map((node) => {
     const config = buildNodeConfig({ spec, plan, node, secrets });
     return { node, config, format: limit.format, userData: FORMATS[limit.format].serialize(config) };

@@ -18,9 +18,9 @@ import type { ITerraformDependable } from "cdktf";
 import type { ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
-import { awsImage } from "../src/plan/images";
+import { awsImage } from "../src/platforms/aws";
 import { literal } from "./literal";
-import { environmentLabels, namePrefix, nodeLabels, nodeName } from "./naming";
+import { environmentLabels, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
 import type { StackBuilder } from "./registry";
 
@@ -31,7 +31,7 @@ const rulePorts = (p: ClusterPort) =>
 
 export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   const { plan, env, nodes } = input;
-  const prefix = namePrefix(plan);
+  const prefix = qualifiedName(plan);
 
   // provider and backend
   new AwsProvider(stack, "aws", { region: env.region, defaultTags: [{ tags: environmentLabels(plan) }] });

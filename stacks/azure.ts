@@ -20,11 +20,10 @@ import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/l
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import type { ITerraformDependable } from "cdktf";
 import type { ClusterPort } from "../src/plan/plan";
-import { azureAcceptsKey } from "../src/spec/platforms";
 import { stateBackend } from "./backend";
 import { firewallRules } from "./firewall";
-import { azureImage } from "../src/plan/images";
-import { environmentLabels, fitName, namePrefix, nodeLabels, nodeName } from "./naming";
+import { azureAcceptsKey, azureImage } from "../src/platforms/azure";
+import { environmentLabels, fitName, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
 import type { StackBuilder } from "./registry";
 
@@ -45,7 +44,7 @@ const ruleProtocol = (p: ClusterPort) =>
 
 export const azureStack: StackBuilder<"azure"> = (stack, input) => {
   const { plan, env, nodes } = input;
-  const prefix = namePrefix(plan);
+  const prefix = qualifiedName(plan);
   const tags = environmentLabels(plan);
 
   // provider and backend
@@ -136,7 +135,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       size: size.vmSize,
       networkInterfaceIds: [nic.id],
       adminUsername: ADMIN_USER,
-      // Azure wants at least one key of a kind it takes here (rules.ts checks the spec has one); the
+      // Azure wants at least one key of a kind it takes here (src/platforms/azure.ts checks the spec has one); the
       // Ignition config writes every key of the node for core anyway.
       adminSshKey: config.sshAuthorizedKeys.filter(azureAcceptsKey).map((publicKey) => ({ username: ADMIN_USER, publicKey })),
       disablePasswordAuthentication: true,

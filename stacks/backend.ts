@@ -8,7 +8,7 @@ import { App, AzurermBackend, GcsBackend, LocalBackend, S3Backend, type Terrafor
 import type { StateBackend } from "../src/spec/schema";
 import type { StackInput } from "./registry";
 
-export const defaultStatePath = (environment: string) => join(".coreform", environment, "terraform.tfstate");
+const defaultStatePath = (environment: string) => join(".coreform", environment, "terraform.tfstate");
 
 export function stateBackend(stack: TerraformStack, input: Pick<StackInput, "plan" | "projectDir">, backend: StateBackend | undefined): void {
   const { plan } = input;

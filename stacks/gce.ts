@@ -17,9 +17,9 @@ import type { ITerraformDependable } from "cdktf";
 import type { ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
-import { gceImage } from "../src/plan/images";
+import { gceImage } from "../src/platforms/gce";
 import { literal } from "./literal";
-import { environmentLabels, fitName, gceLabels, namePrefix, nodeLabels, nodeName } from "./naming";
+import { environmentLabels, fitName, gceLabels, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
 import type { StackBuilder } from "./registry";
 
@@ -39,7 +39,7 @@ const allow = (p: ClusterPort) => (p.protocol === "icmp" ? { protocol: "icmp" } 
 
 export const gceStack: StackBuilder<"gce"> = (stack, input) => {
   const { plan, env, nodes } = input;
-  const prefix = namePrefix(plan);
+  const prefix = qualifiedName(plan);
   const name = (suffix: string) => fitName(`${prefix}-${suffix}`, NAME_MAX);
 
   // provider and backend

@@ -8,9 +8,9 @@ import { formatIp, parseCidr } from "../src/spec/ipv4";
 import type { PlannedNode } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { LibvirtDomain, LibvirtIgnition, LibvirtNetwork, LibvirtProvider, LibvirtVolume } from "./bindings/libvirt";
-import { libvirtImage } from "../src/plan/images";
+import { libvirtImage } from "../src/platforms/libvirt";
 import { literal } from "./literal";
-import { namePrefix, nodeName } from "./naming";
+import { qualifiedName, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
 import type { StackBuilder } from "./registry";
 
@@ -33,7 +33,7 @@ export function nodeMac(node: PlannedNode): string {
 
 export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
   const { plan, env, nodes } = input;
-  const prefix = namePrefix(plan);
+  const prefix = qualifiedName(plan);
 
   // provider and backend: the environment's `uri` (qemu:///system unless set). State is local, with the
   // environment's secrets: it holds every node's Ignition config.

@@ -4,6 +4,3 @@
 // "Escape Sequences"). CDKTF writes strings as they are, so the escaping is ours. (Replacements are
 // functions: in a replacement string, `$$` would mean one `$`.)
 export const literal = (text: string): string => text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
-
-/** What Terraform makes of a string `literal` produced: the text itself. */
-export const unliteral = (template: string): string => template.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");

@@ -2,10 +2,10 @@
 // every cloud-wide name, and four labels say which cluster, environment, role and node a resource
 // belongs to. Each cloud has its own rules for both; the adapters below keep to them.
 import { createHash } from "node:crypto";
-import { namePrefix } from "../src/plan/images";
+import { qualifiedName } from "../src/spec/cluster";
 import type { ClusterPlan, PlannedNode } from "../src/plan/plan";
 
-export const LABELS = {
+const LABELS = {
   cluster: "coreform:cluster",
   environment: "coreform:environment",
   role: "coreform:role",
@@ -14,10 +14,10 @@ export const LABELS = {
 
 export type Labels = Readonly<Record<string, string>>;
 
-export { namePrefix };
+export { qualifiedName };
 
 /** A node's cloud-wide name (its hostname stays the node's own name). */
-export const nodeName = (plan: ClusterPlan, node: PlannedNode): string => `${namePrefix(plan)}-${node.name}`;
+export const nodeName = (plan: ClusterPlan, node: PlannedNode): string => `${qualifiedName(plan)}-${node.name}`;
 
 export const environmentLabels = (plan: ClusterPlan): Labels => ({ [LABELS.cluster]: plan.cluster, [LABELS.environment]: plan.environment });
 

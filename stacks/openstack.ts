@@ -27,9 +27,9 @@ import {
   OpenstackProvider,
 } from "./bindings/openstack";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
-import { openstackImage } from "../src/plan/images";
+import { openstackImage } from "../src/platforms/openstack";
 import { literal } from "./literal";
-import { environmentLabels, namePrefix, nodeLabels, nodeName } from "./naming";
+import { environmentLabels, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
 import type { StackBuilder } from "./registry";
 
@@ -49,7 +49,7 @@ export function dhcpPool(cidr: string): { start: string; end: string } {
 
 export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
   const { plan, env, nodes } = input;
-  const prefix = namePrefix(plan);
+  const prefix = qualifiedName(plan);
 
   // provider and backend: credentials from clouds.yaml (`cloud`) or the OS_* environment, never the stack
   new OpenstackProvider(stack, "openstack", { cloud: env.cloud, region: env.region });
@@ -70,7 +70,7 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
 
   // network: the given network and subnet, or a network of its own with one subnet holding the planned
   // addresses and a router to the external network (first boot pulls images and extensions)
-  /** rules.ts requires externalNetwork wherever the stack uses it. */
+  /** src/platforms/openstack.ts requires externalNetwork wherever the stack uses it. */
   const external = () => {
     if (!env.externalNetwork) throw new Error(`environments.${plan.environment}.externalNetwork: required`);
     return env.externalNetwork;

@@ -7,7 +7,7 @@ import type { TerraformStack } from "cdktf";
 import { renderNodes, UserDataBudgetError, type RenderedNode } from "../cloud-config/user-data";
 import { planCluster, type ClusterPlan } from "../src/plan/plan";
 import { MissingSecretsError, readSecrets, renderedBefore, secretsDir } from "../src/secrets/store";
-import type { Environment, Platform, Spec } from "../src/spec/schema";
+import type { EnvOf, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
 import { azureStack } from "./azure";
 import { gceStack } from "./gce";
@@ -16,7 +16,7 @@ import { openstackStack } from "./openstack";
 
 export interface StackInput<P extends Platform = Platform> {
   readonly plan: ClusterPlan;
-  readonly env: Extract<Environment, { platform: P }>;
+  readonly env: EnvOf<P>;
   /** Every planned node with its first-boot configs, byte for byte what `coreform render` writes. */
   readonly nodes: readonly RenderedNode[];
   /** The spec's directory: local state paths are relative to it. */
@@ -38,6 +38,9 @@ export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRAN
   gce: gceStack,
   azure: azureStack,
 };
+
+/** The stack builder of a platform, typed for that platform's environments. */
+const stackOf = <P extends Platform>(platform: P): StackBuilder<P> | typeof VAGRANT => STACKS[platform];
 
 /** What the app should build: each environment that has a stack builder, with its rendered nodes. */
 export interface PreparedStack {
@@ -62,15 +65,14 @@ export function prepareStacks(spec: Spec, projectDir: string, warn: (line: strin
   /** Per environment without a stack, in the spec's order: a problem (unrendered: a warning while others have stacks). */
   const notes: { problem: string; unrendered?: string }[] = [];
   for (const [name, env] of Object.entries(spec.environments)) {
-    const builder = STACKS[env.platform];
+    const builder = stackOf(env.platform);
     if (builder === VAGRANT) continue;
     const plan = planCluster(spec, name);
     try {
       // out/<env>/plan.json next to the spec says the environment was rendered: its secrets were made.
       const rendered = renderedBefore(join(projectDir, "out"), name);
       const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan, rendered ? { rendered } : {}));
-      // The registry is keyed by platform, so this builder is the one for env's platform.
-      stacks.push({ name, build: builder as StackBuilder<Platform>, input: { plan, env, nodes, projectDir } });
+      stacks.push({ name, build: builder, input: { plan, env, nodes, projectDir } });
     } catch (e) {
       if (e instanceof MissingSecretsError) notes.push({ problem: e.message, unrendered: name });
       else if (e instanceof UserDataBudgetError) notes.push({ problem: e.message });

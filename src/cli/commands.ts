@@ -1,50 +1,88 @@
-// The commands. Each module is loaded only when its command runs, so `coreform --help` stays fast.
-import { COMMAND_TIMEOUT_TEXT, REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
+// The commands. Each declares its options once, with their help lines, and its `run` gets their values
+// typed from that declaration (`--file` a string, `--json` a boolean). A command's module is loaded
+// only when it runs, so `coreform --help` stays fast. A new command is one more entry in COMMANDS.
+import { parseArgs } from "node:util";
+import { EXIT_OK } from "../errors";
 import type { Io } from "../io";
+import { COMMAND_TIMEOUT_TEXT, REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
+
+interface Option {
+  readonly type: "string" | "boolean";
+  readonly short?: string;
+  /** What a string option's value is called in the help (FILE, URL). */
+  readonly value?: string;
+  /** Its line in the help; further lines after a line break. */
+  readonly help: string;
+}
+type Options = Readonly<Record<string, Option>>;
+
+/** Every command takes -h, --help (not listed in its options). */
+const HELP = { help: { type: "boolean", short: "h", help: "" } } as const;
+
+type ParseConfig<O extends Options> = { readonly args: string[]; readonly options: O & typeof HELP; readonly allowPositionals: true; readonly strict: true };
+/** What a command's `run` gets: the positionals, and the values of its options as parseArgs types them. */
+export type Args<O extends Options> = ReturnType<typeof parseArgs<ParseConfig<O>>>;
 
 export interface Command {
   readonly summary: string;
-  readonly usage: string;
-  readonly options: Readonly<Record<string, { type: "string" | "boolean"; short?: string }>>;
-  readonly run: (io: Io, args: { positionals: string[]; values: Record<string, string | boolean | undefined> }) => Promise<number>;
+  /** The usage lines and what the command does, then its options. */
+  readonly help: string;
+  readonly run: (io: Io, argv: readonly string[]) => Promise<number>;
 }
 
-/** ENV, --env, --file and --out of `up` and `down`: their options, and how they are passed on. */
-const VAGRANT_OPTIONS: Command["options"] = { env: { type: "string", short: "e" }, file: { type: "string", short: "f" }, out: { type: "string", short: "o" } };
-const vagrantHelp = (out: string) => `Options:
-  -e, --env ENV       the vagrant environment (same as the ENV argument)
-  -f, --file FILE     the spec (default: cluster.yaml)
-  -o, --out OUTDIR    where the environment ${out} (default: out/ next to the spec)`;
-const vagrantArgs = (a: Parameters<Command["run"]>[1]) => ({
-  positionals: a.positionals,
-  env: a.values.env as string | undefined,
-  file: a.values.file as string | undefined,
-  out: a.values.out as string | undefined,
-});
+function optionLines(options: Options): string {
+  const flag = ([name, o]: [string, Option]) => `${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` ${o.value}` : ""}`;
+  const rows = Object.entries(options).map((entry) => [flag(entry), entry[1].help] as const);
+  const width = Math.max(...rows.map(([f]) => f.length)) + 3;
+  return rows.map(([f, help]) => `  ${f.padEnd(width)}${help.replaceAll("\n", `\n  ${" ".repeat(width)}`)}`).join("\n");
+}
+
+function command<const O extends Options>(c: { summary: string; usage: string; options: O; run: (io: Io, args: Args<O>) => Promise<number> }): Command {
+  const help = `Usage: ${c.usage}${Object.keys(c.options).length ? `\n\nOptions:\n${optionLines(c.options)}` : ""}`;
+  return {
+    summary: c.summary,
+    help,
+    run: async (io, argv) => {
+      const config: ParseConfig<O> = { args: [...argv], options: { ...c.options, ...HELP }, allowPositionals: true, strict: true };
+      const args = parseArgs(config);
+      // Every command's values hold `help`; inside this generic function their type only says they are objects.
+      const values: { readonly help?: boolean } = args.values;
+      if (values.help) {
+        io.out(help);
+        return EXIT_OK;
+      }
+      return c.run(io, args);
+    },
+  };
+}
+
+// Options more than one command takes.
+const FILE = { file: { type: "string", short: "f", value: "FILE", help: "the spec (default: cluster.yaml, here or in the nearest directory above)" } } as const;
+const out = <V extends string, H extends string>(value: V, help: H) => ({ out: { type: "string", short: "o", value, help } }) as const;
+const ENDPOINTS = { endpoints: { type: "string", value: "URL,…", help: "ask these https://HOST:PORT instead of the plan's addresses (a tunnel, a bastion)" } } as const;
+const VAGRANT_ENV = { env: { type: "string", short: "e", value: "ENV", help: "the vagrant environment (same as the ENV argument)" } } as const;
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
-  init: {
+  init: command({
     summary: "write a commented starter cluster.yaml",
-    usage: `coreform init [DIR]
+    usage: `coreform init [DIR] [--schema]
 
-Writes DIR/cluster.yaml (DIR defaults to the current directory), a commented starter spec.
-Refuses to overwrite an existing file.`,
-    options: {},
-    run: async (io, a) => (await import("./init")).init(io, a.positionals),
-  },
-  validate: {
+Writes DIR/cluster.yaml (DIR defaults to the current directory), a commented starter spec, and next to
+it cluster.schema.json, the spec's JSON Schema: the spec's first line names it, so that editors with
+the YAML language server complete and check the spec. Never overwrites cluster.yaml.`,
+    options: { schema: { type: "boolean", help: "write only cluster.schema.json, replacing an older one (after upgrading coreform)" } },
+    run: async (io, { positionals, values }) => (await import("./init")).init(io, positionals, values),
+  }),
+  validate: command({
     summary: "check the spec and print every problem",
     usage: `coreform validate [-f FILE]
 
 Checks the spec and prints every problem at once on stderr, one per line, as PATH: message;
-warnings start with "warning:". Exit 0 when valid, 2 when not.
-
-Options:
-  -f, --file FILE   the spec (default: cluster.yaml)`,
-    options: { file: { type: "string", short: "f" } },
-    run: async (io, a) => (await import("./validate")).validate(io, a.positionals, a.values.file as string | undefined),
-  },
-  pin: {
+warnings start with "warning:". Exit 0 when valid, 2 when not.`,
+    options: FILE,
+    run: async (io, { positionals, values }) => (await import("./validate")).validate(io, positionals, values),
+  }),
+  pin: command({
     summary: "report what still floats; pin the Flatcar release",
     usage: `coreform pin [ENV…] [-f FILE] [--write --version X.Y.Z | --write --release FILE]
 
@@ -58,24 +96,20 @@ cluster later, one per line on stdout as PATH: floating (what moves, what pins i
 Exit 0 when nothing floats, 1 when something does, 2 on bad input.
 
 With --write, first sets os.version in FILE to the release given, changing only that value (comments,
-key order and layout stay), then reports as above.
-
-Options:
-  -f, --file FILE      the spec (default: cluster.yaml)
-  --write              pin os.version in FILE
-  --version X.Y.Z      the Flatcar release to pin (e.g. 4593.2.5)
-  --release FILE       read it from a Flatcar version.txt (FLATCAR_VERSION_ID=…), e.g. saved from
-                       https://stable.release.flatcar-linux.net/amd64-usr/current/version.txt`,
-    options: { file: { type: "string", short: "f" }, write: { type: "boolean" }, version: { type: "string" }, release: { type: "string" } },
-    run: async (io, a) =>
-      (await import("./pin")).pin(io, a.positionals, {
-        file: a.values.file as string | undefined,
-        write: a.values.write === true,
-        version: a.values.version as string | undefined,
-        release: a.values.release as string | undefined,
-      }),
-  },
-  render: {
+key order and layout stay), then reports as above.`,
+    options: {
+      ...FILE,
+      write: { type: "boolean", help: "pin os.version in FILE" },
+      version: { type: "string", value: "X.Y.Z", help: "the Flatcar release to pin (e.g. 4593.2.5)" },
+      release: {
+        type: "string",
+        value: "FILE",
+        help: "read it from a Flatcar version.txt (FLATCAR_VERSION_ID=…), e.g. saved from\nhttps://stable.release.flatcar-linux.net/amd64-usr/current/version.txt",
+      },
+    },
+    run: async (io, { positionals, values }) => (await import("./pin")).pin(io, positionals, values),
+  }),
+  render: command({
     summary: "write first-boot configs for environments, or check them (--check)",
     usage: `coreform render [ENV…] [-f FILE] [-o OUTDIR]
 coreform render ENV… --new-secrets [-f FILE] [-o OUTDIR]
@@ -102,26 +136,20 @@ line on stdout, PATH: missing | differs | mode 0644, expected 0600 | not rendere
 OUTDIR/<env>/ of an environment the spec no longer has), or ENV: no secrets … when render
 would first create or renew secrets; paths are relative to the current directory when below it.
 Contents are never printed. Other files in OUTDIR/<env>/ (.vagrant/, config.rb) are ignored.
-Exit 0 when everything matches, 1 when anything differs (a summary line last), 2 on invalid input.
-
-Options:
-  --check             compare instead of writing (see above)
-  --new-secrets       make the missing CAs, k3s token and keys of the ENVs named afresh, when
-                      no backup is left: nodes running with the old ones will not trust them
-  -f, --file FILE     the spec (default: cluster.yaml, here or in a directory above)
-  -o, --out OUTDIR    where to write, or what to check (default: out/ next to the spec)`,
-    options: { check: { type: "boolean" }, "new-secrets": { type: "boolean" }, file: { type: "string", short: "f" }, out: { type: "string", short: "o" } },
-    run: async (io, a) =>
-      (await import("./render")).render(
-        io,
-        a.positionals,
-        a.values.file as string | undefined,
-        a.values.out as string | undefined,
-        a.values.check === true,
-        a.values["new-secrets"] === true,
-      ),
-  },
-  up: {
+Exit 0 when everything matches, 1 when anything differs (a summary line last), 2 on invalid input.`,
+    options: {
+      check: { type: "boolean", help: "compare instead of writing (see above)" },
+      "new-secrets": {
+        type: "boolean",
+        help: "make the missing CAs, k3s token and keys of the ENVs named afresh, when no backup\nis left: nodes running with the old ones will not trust them",
+      },
+      ...FILE,
+      ...out("OUTDIR", "where to write, or what to check (default: out/ next to the spec)"),
+    },
+    run: async (io, { positionals, values }) =>
+      values.check ? (await import("./render-check")).renderCheck(io, positionals, values) : (await import("./render")).render(io, positionals, values),
+  }),
+  up: command({
     summary: "bring up a vagrant environment (VirtualBox)",
     usage: `coreform up [ENV] [--env ENV] [-f FILE] [-o OUTDIR]
 
@@ -129,48 +157,38 @@ Checks the host (Vagrant ≥ 2.2.5 and VirtualBox), renders the environment like
 (OUTDIR/<env>/Vagrantfile included), then runs \`vagrant up --provider=virtualbox\` in OUTDIR/<env>/,
 streaming Vagrant's output with a line per machine. Running it again on a running cluster changes
 nothing. ENV defaults to the spec's only vagrant environment. Local Vagrant settings (forwarded
-ports, shared folders) go in OUTDIR/<env>/config.rb: see the Vagrantfile's header.
-
-${vagrantHelp("is rendered")}`,
-    options: VAGRANT_OPTIONS,
-    run: async (io, a) => (await import("./up")).up(io, vagrantArgs(a)),
-  },
-  down: {
+ports, shared folders) go in OUTDIR/<env>/config.rb: see the Vagrantfile's header.`,
+    options: { ...VAGRANT_ENV, ...FILE, ...out("OUTDIR", "where the environment is rendered (default: out/ next to the spec)") },
+    run: async (io, { positionals, values }) => (await import("./up")).up(io, { positionals, ...values }),
+  }),
+  down: command({
     summary: "destroy a vagrant environment's machines",
     usage: `coreform down [ENV] [--env ENV] [-f FILE] [-o OUTDIR]
 
 Runs \`vagrant destroy --force\` in OUTDIR/<env>/. Rendered files and secrets stay, so \`coreform up\`
-brings the same cluster back. ENV defaults to the spec's only vagrant environment.
-
-${vagrantHelp("was rendered")}`,
-    options: VAGRANT_OPTIONS,
-    run: async (io, a) => (await import("./down")).down(io, vagrantArgs(a)),
-  },
-  kubeconfig: {
+brings the same cluster back. ENV defaults to the spec's only vagrant environment.`,
+    options: { ...VAGRANT_ENV, ...FILE, ...out("OUTDIR", "where the environment was rendered (default: out/ next to the spec)") },
+    run: async (io, { positionals, values }) => (await import("./down")).down(io, { positionals, ...values }),
+  }),
+  kubeconfig: command({
     summary: "write the operator's kubeconfig for a kubernetes environment",
     usage: `coreform kubeconfig ENV [-f FILE] [-o PATH] [--server URL]
 
 Writes a kubeconfig for ENV's Kubernetes API (the first control node, port 6443) with an admin
 certificate (O=system:masters) from the environment's secrets, mode 0600. It holds a private key, so it
-is written to a file, never printed. Needs \`coreform render ENV\` first (which creates the secrets).
-
-Options:
-  -f, --file FILE   the spec (default: cluster.yaml)
-  -o, --out PATH    where to write (default: .coreform/ENV/kubeconfig next to the spec); an existing
-                    different file is never overwritten
-  --server URL      reach the API at another address (a tunnel, a public IP), e.g. https://203.0.113.7:6443;
-                    TLS still checks the first control node's name`,
-    options: { file: { type: "string", short: "f" }, out: { type: "string", short: "o" }, server: { type: "string" } },
-    run: async (io, a) =>
-      (await import("./kubeconfig")).kubeconfig(
-        io,
-        a.positionals,
-        a.values.file as string | undefined,
-        a.values.out as string | undefined,
-        a.values.server as string | undefined,
-      ),
-  },
-  status: {
+is written to a file, never printed. Needs \`coreform render ENV\` first (which creates the secrets).`,
+    options: {
+      ...FILE,
+      ...out("PATH", "where to write (default: .coreform/ENV/kubeconfig next to the spec); an existing\ndifferent file is never overwritten"),
+      server: {
+        type: "string",
+        value: "URL",
+        help: "reach the API at another address (a tunnel, a public IP), e.g. https://203.0.113.7:6443;\nTLS still checks the first control node's name",
+      },
+    },
+    run: async (io, { positionals, values }) => (await import("./kubeconfig")).kubeconfig(io, positionals, values),
+  }),
+  status: command({
     summary: "health of an environment's etcd, its reboot lock",
     usage: `coreform status <ENV> [--endpoints URL,…] [--json] [-f FILE]
 
@@ -181,21 +199,11 @@ lock (free slots of max, holders) and, with the kubernetes scheduler, whether /r
 Every request times out after ${REQUEST_TIMEOUT_TEXT} and all members are asked at once; the command ends within
 ${COMMAND_TIMEOUT_TEXT} whatever the endpoints do (silent, stopped, never accepting, answering a byte at a time).
 Exit 0 when every member is healthy, 1 when the cluster is degraded or unreachable or the secrets are
-missing, 2 on bad input.
-
-Options:
-  --endpoints URL,…   ask these https://HOST:PORT instead (e.g. through a tunnel or a bastion)
-  --json              print the same as one JSON document
-  -f, --file FILE     the spec (default: cluster.yaml)`,
-    options: { file: { type: "string", short: "f" }, endpoints: { type: "string" }, json: { type: "boolean" } },
-    run: async (io, a) =>
-      (await import("./status")).status(io, a.positionals, {
-        file: a.values.file as string | undefined,
-        endpoints: a.values.endpoints as string | undefined,
-        json: a.values.json === true,
-      }),
-  },
-  "reboot-lock": {
+missing, 2 on bad input.`,
+    options: { ...ENDPOINTS, json: { type: "boolean", help: "print the same as one JSON document" }, ...FILE },
+    run: async (io, { positionals, values }) => (await import("./status")).status(io, positionals, values),
+  }),
+  "reboot-lock": command({
     summary: "show or change locksmith's reboot lock",
     usage: `coreform reboot-lock <ENV> status|unlock <MACHINE-ID>|set-max <N> [--group G] [--endpoints URL,…] [-f FILE]
 
@@ -207,18 +215,8 @@ state (1 of 1 free) and set-max then writes it to both.
   unlock ID         frees the slot machine ID (its /etc/machine-id) holds; refused if it holds none
   set-max N         lets N machines reboot at once; refused below the number of current holders
 Every request times out after ${REQUEST_TIMEOUT_TEXT}, and the command ends within ${COMMAND_TIMEOUT_TEXT} whatever the endpoints do.
-Exit 0 done, 1 etcd unreachable or secrets missing, 2 bad input or a refused change.
-
-Options:
-  --group G           locksmith's group (LOCKSMITHD_GROUP) instead of the default semaphore
-  --endpoints URL,…   ask these https://HOST:PORT instead of the plan's addresses
-  -f, --file FILE     the spec (default: cluster.yaml)`,
-    options: { file: { type: "string", short: "f" }, endpoints: { type: "string" }, group: { type: "string" } },
-    run: async (io, a) =>
-      (await import("./reboot-lock")).rebootLock(io, a.positionals, {
-        file: a.values.file as string | undefined,
-        endpoints: a.values.endpoints as string | undefined,
-        group: a.values.group as string | undefined,
-      }),
-  },
+Exit 0 done, 1 etcd unreachable or secrets missing, 2 bad input or a refused change.`,
+    options: { group: { type: "string", value: "G", help: "locksmith's group (LOCKSMITHD_GROUP) instead of the default semaphore" }, ...ENDPOINTS, ...FILE },
+    run: async (io, { positionals, values }) => (await import("./reboot-lock")).rebootLock(io, positionals, values),
+  }),
 };

@@ -1,7 +1,7 @@
-// `coreform init [DIR]`: a project of its own, anywhere: the commented default spec, a .gitignore that
-// keeps secrets and rendered keys out of git, and a cdktf.json that runs this coreform's CDKTF app on
-// it (`cdktf deploy ENV` from DIR). Nothing that exists is overwritten; a .gitignore only gains the
-// lines it lacks.
+// `coreform init [DIR]`: a project of its own, anywhere: the commented default spec and its schema, a
+// .gitignore that keeps secrets and rendered keys out of git, and a cdktf.json that runs this
+// coreform's CDKTF app on it (`cdktf deploy ENV` from DIR). Nothing that exists is overwritten; a
+// .gitignore only gains the lines it lacks.
 import { copyFileSync, constants, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { makeDir, writeAtomic } from "../files";
@@ -10,6 +10,7 @@ import { projectFile } from "../project";
 import { EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { DEFAULT_SPEC } from "../spec/file";
+import { SCHEMA_FILE } from "../spec/json-schema";
 
 /** What coreform writes next to the spec that git must never see: secrets, node configs (they hold keys), stacks (they do too). */
 export const IGNORED = [".coreform/", "out/", "cdktf.out/"];
@@ -53,19 +54,28 @@ function cdktfJson(dir: string): string | undefined {
   return `wrote ${path} (\`npx --prefix ${projectFile(".")} cdktf deploy ENV\` here deploys an environment)`;
 }
 
-/** Copies the embedded, commented default spec; never overwrites. */
-export function init(io: Io, positionals: string[]): number {
+/**
+ * Copies the embedded, commented default spec, which names its JSON Schema in its first line, and the
+ * schema next to it, so that editors check the spec without network; then the .gitignore and the
+ * cdktf.json. Never overwrites the spec; the schema is coreform's own file, replaced by the one of
+ * this version (alone with `schema`).
+ */
+export function init(io: Io, positionals: string[], options: { readonly schema?: boolean }): number {
   if (positionals.length > 1) throw new InputError("takes at most one directory");
   const dir = resolve(io.cwd, positionals[0] ?? ".");
-  const target = join(dir, DEFAULT_SPEC);
+  const spec = join(dir, DEFAULT_SPEC);
+  const schema = join(dir, SCHEMA_FILE);
   makeDir(dir, 0o777);
-  try {
-    copyFileSync(projectFile(DEFAULT_SPEC), target, constants.COPYFILE_EXCL);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new InputError(`${target} exists already: not overwriting it`);
-    throw e;
+  if (!options.schema) {
+    try {
+      copyFileSync(projectFile(DEFAULT_SPEC), spec, constants.COPYFILE_EXCL);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new InputError(`${spec} exists already: not overwriting it (--schema writes only ${SCHEMA_FILE})`);
+      throw e;
+    }
   }
-  io.out(`wrote ${target}: edit it, then run \`coreform validate\` and \`coreform render\``);
-  for (const line of [gitignore(dir), cdktfJson(dir)]) if (line) io.out(line);
+  copyFileSync(projectFile(SCHEMA_FILE), schema);
+  io.out(options.schema ? `wrote ${schema}` : `wrote ${spec} and ${SCHEMA_FILE}: edit it, then run \`coreform validate\` and \`coreform render\``);
+  if (!options.schema) for (const line of [gitignore(dir), cdktfJson(dir)]) if (line) io.out(line);
   return EXIT_OK;
 }

@@ -9,6 +9,7 @@ import { kubeconfig as buildKubeconfig } from "../secrets/kubeconfig";
 import { readSecrets, secretsDir } from "../secrets/store";
 import { EXIT_OK, InputError } from "../errors";
 import { shellQuote, type Io } from "../io";
+import { qualifiedName } from "../spec/cluster";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import { lockProject } from "./lock";
 import { stateDir } from "./repairs";
@@ -21,7 +22,13 @@ const readOrUndefined = (path: string) => {
   }
 };
 
-export async function kubeconfig(io: Io, positionals: string[], file: string | undefined, out: string | undefined, server: string | undefined): Promise<number> {
+export interface KubeconfigOptions {
+  readonly file?: string;
+  readonly out?: string;
+  readonly server?: string;
+}
+
+export async function kubeconfig(io: Io, positionals: string[], { file, out, server }: KubeconfigOptions): Promise<number> {
   const { spec, file: specFile } = loadSpecOrFail(io, file);
   const known = Object.keys(spec.environments);
   if (positionals.length !== 1) throw new InputError(`takes one environment (the spec has: ${known.join(", ")})`);
@@ -43,7 +50,7 @@ export async function kubeconfig(io: Io, positionals: string[], file: string | u
   } finally {
     release();
   }
-  io.out(`wrote ${target} (0600): cluster ${plan.cluster}-${env}, API ${server ?? plan.scheduler.apiServer}, user coreform-admin`);
+  io.out(`wrote ${target} (0600): cluster ${qualifiedName(plan)}, API ${server ?? plan.scheduler.apiServer}, user coreform-admin`);
   io.out(`use it: export KUBECONFIG=${shellQuote(target)}`);
   return EXIT_OK;
 }

@@ -1,8 +1,9 @@
-// `coreform`: parses the command line, runs one command, maps failures to exit codes.
-import { parseArgs } from "node:util";
+// `coreform`: picks the command, runs it, maps failures to exit codes.
+import { readFileSync } from "node:fs";
 import { COMMANDS } from "./commands";
 import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, InputError } from "../errors";
 import { processIo, type Io } from "../io";
+import { projectFile } from "../project";
 
 const USAGE = `coreform: one cluster spec, identical Flatcar clusters everywhere
 
@@ -13,32 +14,31 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`)
   .join("\n")}
 
-Run \`coreform <command> --help\` for a command's options.
-Exit codes: 0 ok, 1 runtime failure, 2 invalid input.`;
+Run \`coreform <command> --help\` for a command's options, \`coreform --version\` for coreform's version.
+Exit codes: 0 ok, 1 runtime failure, 2 invalid input (a command line without a command is one).`;
 
 export async function run(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.out(USAGE);
-    return name === undefined ? EXIT_INVALID : EXIT_OK;
+  if (name === undefined) {
+    io.err(USAGE);
+    return EXIT_INVALID;
   }
-  const command = COMMANDS[name];
+  if (name === "--help" || name === "-h" || name === "help") {
+    io.out(USAGE);
+    return EXIT_OK;
+  }
+  if (name === "--version") {
+    const pkg: { readonly version: string } = JSON.parse(readFileSync(projectFile("package.json"), "utf8"));
+    io.out(`coreform ${pkg.version}`);
+    return EXIT_OK;
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
     io.err(`coreform: unknown command "${name}"\n\n${USAGE}`);
     return EXIT_INVALID;
   }
   try {
-    const { positionals, values } = parseArgs({
-      args: [...rest],
-      options: { ...command.options, help: { type: "boolean", short: "h" } },
-      allowPositionals: true,
-      strict: true,
-    });
-    if (values.help) {
-      io.out(`Usage: ${command.usage}`);
-      return EXIT_OK;
-    }
-    return await command.run(io, { positionals, values });
+    return await command.run(io, rest);
   } catch (e) {
     const invalid = e instanceof InputError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
     io.err(`coreform ${name}: ${(e as Error).message}`);

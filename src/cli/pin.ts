@@ -22,7 +22,7 @@ const RELEASE = /^\d+\.\d+\.\d+$/;
  * `FLATCAR_VERSION_ID=…`, as Flatcar's Terraform examples read it, else `FLATCAR_VERSION=…`), or in a
  * file holding just the release.
  */
-export function releaseOf(text: string, file: string): string {
+function releaseOf(text: string, file: string): string {
   const keys = new Map([...text.matchAll(/^\s*(FLATCAR_VERSION(?:_ID)?)=["']?([^"'\s]*)["']?\s*$/gm)].map((m) => [m[1]!, m[2]!]));
   const version = keys.get("FLATCAR_VERSION_ID") ?? keys.get("FLATCAR_VERSION") ?? text.trim();
   if (!RELEASE.test(version)) throw new InputError(`${file}: no Flatcar release in it (expected FLATCAR_VERSION_ID=X.Y.Z as in version.txt, or just X.Y.Z)`);
@@ -39,7 +39,7 @@ function readRelease(io: Io, file: string): string {
 
 interface PinOptions {
   readonly file?: string;
-  readonly write: boolean;
+  readonly write?: boolean;
   readonly version?: string;
   readonly release?: string;
 }

@@ -1,24 +1,22 @@
 // `coreform render`: spec → plan → secrets → node configs → files, for each chosen environment.
 // Every environment is rendered in memory, new secrets included, before anything is written: a
-// refused render leaves neither output nor secrets behind. `render --check` renders the same list of
-// files in memory, with the existing secrets only, and compares it with what is in OUTDIR.
-import { existsSync, lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+// refused render leaves neither output nor secrets behind. `render --check` (render-check.ts) renders
+// the same list of files in memory, with the existing secrets only, and compares it with OUTDIR.
+import { dirname, resolve } from "node:path";
 import { FORMATS, renderNodes, UserDataBudgetError } from "../../cloud-config/user-data";
-import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
+import { EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { PUBLIC, SECRET } from "../modes";
 import { planCluster, type ClusterPlan } from "../plan/plan";
 import { environmentTopology } from "../plan/topology";
-import { MissingSecretsError, prepareSecrets, readSecrets, renderedBefore, secretsDir, type PreparedSecrets } from "../secrets/store";
 import { SecretsChanged } from "../secrets/disk";
+import { MissingSecretsError, prepareSecrets, readSecrets, renderedBefore, secretsDir, type PreparedSecrets } from "../secrets/store";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { membershipWarning } from "./earlier";
 import { emit, type OutputFile } from "./emit";
-import { lockHolder } from "./lock";
-import { beginRender, pendingRepairs, stateDir } from "./repairs";
+import { beginRender } from "./repairs";
 
 /** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
 function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnType<typeof renderNodes> | string {
@@ -84,6 +82,7 @@ export async function renderInMemory(
     const plan = plans[i]!;
     if (io.progress && total >= PROGRESS_NODES) io.progress(`coreform: rendering ${env} (${i + 1} of ${envs.length}): ${plan.nodes.length} nodes…`);
     const dir = secretsDir(dirname(specFile), env);
+    // out/<env>/plan.json of an earlier render: evidence of secrets nodes trust, and the membership they booted with.
     const earlier = renderedBefore(options.outDir, env);
     let prepared: PreparedSecrets;
     if (options.secrets === "create") {
@@ -144,122 +143,20 @@ export async function renderEnvironments(
   }
 }
 
-/** A path as printed by check: relative to the current directory when below it, else absolute. */
-function shown(io: Io, path: string): string {
-  const rel = relative(io.cwd, path);
-  if (rel === "") return ".";
-  return rel === ".." || rel.startsWith("../") || isAbsolute(rel) ? path : rel;
+/** What render and render --check take besides the environments. */
+export interface RenderOptions {
+  readonly file?: string;
+  readonly out?: string;
+  /** `--new-secrets` (render only). */
+  readonly "new-secrets"?: boolean;
 }
 
-/** The file at `path`, or undefined when there is none (or a file sits where a directory should). */
-function statOrNone(path: string): Stats | undefined {
-  try {
-    return lstatSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw e;
-  }
-}
-
-/** The directories coreform owns in OUTDIR/<env>/: those of the first-boot formats, and any render writes. */
-function ownedDirs(files: readonly OutputFile[]): string[] {
-  const dirs = new Set(Object.values(FORMATS).map((f) => f.file("node").split("/")[0]!));
-  for (const f of files) if (f.path.includes("/")) dirs.add(f.path.split("/")[0]!);
-  return [...dirs].sort();
-}
-
-/** The lines saying how OUTDIR/<env>/ differs from `files`; paths and modes only, never contents. */
-function differences(io: Io, envDir: string, files: readonly OutputFile[]): string[] {
-  const lines: string[] = [];
-  for (const file of files) {
-    const path = join(envDir, file.path);
-    const st = statOrNone(path);
-    if (!st) {
-      lines.push(`${shown(io, path)}: missing`);
-      continue;
-    }
-    if (!st.isFile() || !readFileSync(path).equals(Buffer.from(file.contents))) lines.push(`${shown(io, path)}: differs`);
-    if ((st.mode & 0o777) !== file.mode) lines.push(`${shown(io, path)}: mode ${octal(st.mode)}, expected ${octal(file.mode)}`);
-  }
-  // A file in a directory coreform owns that render would not write now: a removed node, an old format.
-  const expected = new Set(files.map((f) => f.path));
-  for (const dir of ownedDirs(files)) {
-    const top = join(envDir, dir);
-    const st = statOrNone(top);
-    if (!st) continue;
-    const found = st.isDirectory()
-      ? readdirSync(top, { withFileTypes: true, recursive: true })
-          .filter((e) => !e.isDirectory())
-          .map((e) => join(e.parentPath, e.name))
-      : [top];
-    for (const path of found) if (!expected.has(relative(envDir, path))) lines.push(`${shown(io, path)}: not rendered by this spec (stale)`);
-  }
-  return lines;
-}
-
-const octal = (m: number) => `0${(m & 0o777).toString(8).padStart(3, "0")}`;
-
-/**
- * `render --check`: renders the environments in memory with their existing secrets and compares every
- * file render would write with OUTDIR/<env>/. Writes nothing. Prints one line per difference, sorted,
- * then a summary; exit 0 when all match, 1 when anything differs.
- */
-export async function checkEnvironments(io: Io, spec: Spec, specFile: string, chosen: readonly string[] | "all", outDir: string): Promise<number> {
-  const whole = chosen === "all";
-  const envs = whole ? Object.keys(spec.environments) : chosen;
-  const busy = lockHolder(stateDir(specFile));
-  if (busy) throw new Error(`${busy} is writing this project: check again when it is done`);
-  const { rendered, withoutSecrets } = await renderInMemory(io, spec, specFile, envs, { secrets: "existing", outDir });
-  const repairs = pendingRepairs(specFile, outDir, envs);
-  const lines: string[] = repairs.map((r) => `${shown(io, r.path)}: ${r.what}`);
-  const differing = new Set<string>(repairs.flatMap((r) => (r.env ? [r.env] : [])));
-  for (const { env, dir, refused } of withoutSecrets) {
-    lines.push(
-      refused
-        ? `${env}: render would refuse: ${refused}`
-        : existsSync(dir)
-          ? `${env}: secrets in ${shown(io, dir)}/ are incomplete or out of date (render would create or renew some): run coreform render ${env}`
-          : `${env}: no secrets in ${shown(io, dir)}/: run coreform render ${env}`,
-    );
-    differing.add(env);
-  }
-  // Checking the whole spec: an environment rendered once (its plan.json is there) and gone from the spec since.
-  const gone =
-    whole && existsSync(outDir)
-      ? readdirSync(outDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !Object.hasOwn(spec.environments, e.name) && existsSync(join(outDir, e.name, "plan.json")))
-      : [];
-  for (const e of gone) lines.push(`${shown(io, join(outDir, e.name))}/: not an environment of this spec (stale)`);
-  let checked = 0;
-  for (const { env, files } of rendered) {
-    const found = differences(io, join(outDir, env), files);
-    checked += files.length;
-    if (found.length) differing.add(env);
-    lines.push(...found);
-  }
-  // Code-unit order, not the locale's: the same tree gives the same lines everywhere.
-  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const line of lines) io.out(line);
-  const out = `${shown(io, outDir)}/`;
-  const envCount = (n: number) => `${n} ${n === 1 ? "environment" : "environments"}`;
-  if (!lines.length) {
-    io.out(`${out} matches ${shown(io, specFile)}: ${checked} ${checked === 1 ? "file" : "files"} in ${envCount(envs.length)}`);
-    return EXIT_OK;
-  }
-  io.out(
-    `${out} does not match ${shown(io, specFile)}: ${lines.length} ${lines.length === 1 ? "difference" : "differences"} in ${differing.size} of ${envCount(envs.length)}` +
-      (gone.length ? `, and ${envCount(gone.length)} it no longer has` : ""),
-  );
-  return EXIT_FAILURE;
-}
-
-export async function render(io: Io, names: string[], file: string | undefined, out: string | undefined, check = false, newSecrets = false): Promise<number> {
-  if (newSecrets && check) throw new InputError("--new-secrets makes secrets; --check writes nothing: use one of them");
+export async function render(io: Io, names: string[], options: RenderOptions): Promise<number> {
+  const newSecrets = options["new-secrets"] === true;
   // Never for every environment at once: a new CA is a new cluster for the nodes of each one named.
   if (newSecrets && !names.length) throw new InputError("--new-secrets needs the environments named: coreform render ENV… --new-secrets");
-  const { spec, file: specFile } = loadSpecOrFail(io, file);
+  const { spec, file: specFile } = loadSpecOrFail(io, options.file);
   const chosen = chooseEnvironments(spec, specFile, names);
-  if (check) return checkEnvironments(io, spec, specFile, names.length ? chosen : "all", outDirOf(io, specFile, out));
-  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, out), newSecrets)) io.out(summary);
+  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out), newSecrets)) io.out(summary);
   return EXIT_OK;
 }

@@ -13,7 +13,7 @@ export interface StatusOptions {
 }
 
 /** Healthy means: every member in a working quorum, and the reboot lock (and datastore) readable. */
-export const isHealthy = (s: ClusterStatus) => s.quorum.state === "healthy" && !("error" in s.rebootLock) && !(s.datastore && "error" in s.datastore);
+const isHealthy = (s: ClusterStatus) => s.quorum.state === "healthy" && !("error" in s.rebootLock) && !(s.datastore && "error" in s.datastore);
 
 const dash = (v: string | number | undefined) => (v === undefined ? "-" : String(v));
 
@@ -35,7 +35,7 @@ function quorumText(q: ClusterStatus["quorum"]): string {
   return q.state === "healthy" ? `healthy (${counts})` : `${q.state}: ${counts}`;
 }
 
-export function formatStatus(s: ClusterStatus): string[] {
+function formatStatus(s: ClusterStatus): string[] {
   const lines = [`etcd of ${s.cluster}/${s.environment}: ${s.quorum.members} members (every request times out after ${s.timeoutMs / 1000} s)`, ""];
   lines.push(
     ...table([

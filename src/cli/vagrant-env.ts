@@ -1,4 +1,6 @@
 // ENV, --env, --file and --out of `coreform up` and `coreform down`: which vagrant environment they drive.
+import { environmentsOf } from "../platforms/table";
+import { chooseEnvironments } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { InputError } from "../errors";
 
@@ -16,17 +18,15 @@ export function chooseVagrantEnv(spec: Spec, specFile: string, args: VagrantArgs
   if (positional !== undefined && args.env !== undefined && positional !== args.env)
     throw new InputError(`two environments given (${positional} and --env ${args.env}): give one`);
   const named = positional ?? args.env;
-  const vagrantEnvs = Object.entries(spec.environments)
-    .filter(([, e]) => e.platform === "vagrant")
-    .map(([name]) => name);
+  const vagrantEnvs = environmentsOf(spec, "vagrant").map(([name]) => name);
   if (named === undefined) {
     if (vagrantEnvs.length === 1) return vagrantEnvs[0]!;
     if (vagrantEnvs.length === 0) throw new InputError(`${specFile} has no vagrant environment: add one with platform: vagrant`);
     throw new InputError(`${specFile} has several vagrant environments (${vagrantEnvs.join(", ")}): pick one with --env`);
   }
-  const env = Object.hasOwn(spec.environments, named) ? spec.environments[named] : undefined;
-  if (!env) throw new InputError(`no environment ${named} in ${specFile} (it has: ${Object.keys(spec.environments).join(", ")})`);
-  if (env.platform !== "vagrant")
-    throw new InputError(`${named} is a ${env.platform} environment: coreform up and down drive vagrant environments only (${vagrantEnvs.join(", ") || "none here"})`);
+  chooseEnvironments(spec, specFile, [named]);
+  const { platform } = spec.environments[named]!;
+  if (platform !== "vagrant")
+    throw new InputError(`${named} is a ${platform} environment: coreform up and down drive vagrant environments only (${vagrantEnvs.join(", ") || "none here"})`);
   return named;
 }

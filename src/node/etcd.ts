@@ -10,8 +10,8 @@ import type { NodeFile, NodePart } from "./model";
 import { renderTemplate } from "./templates";
 import type { Spec } from "../spec/schema";
 
-export const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
-export const ETCD_TLS_DIR = "/etc/etcd/tls";
+const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
+const ETCD_TLS_DIR = "/etc/etcd/tls";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
 /** The environment's etcd CA, on every node: etcd, locksmith and the scheduler all trust it from here. */
 export const ETCD_CA_FILE = `${ETCD_TLS_DIR}/ca.crt`;
@@ -26,14 +26,14 @@ export const etcdEndpointsFor = ({ plan, node }: Pick<NodeContext, "plan" | "nod
     .map((m) => m.clientUrl)
     .join(",");
 
+/** `image:tag`, or `image:tag@digest`: Docker then pulls by the digest and checks it (the tag stays for readers). */
+const etcdImage = (etcd: Spec["etcd"]): string => `${etcd.image}:${etcd.version}${etcd.digest ? `@${etcd.digest}` : ""}`;
+
 /**
  * The certificate an etcd client on this node presents: on a control node its member's (made for
  * client use too), else the client's own, placed in `dir`. etcd here has no roles, so a certificate
  * per client would narrow no access, and cost ~1.1 KB of user data each on the nodes with the least.
  */
-/** `image:tag`, or `image:tag@digest`: Docker then pulls by the digest and checks it (the tag stays for readers). */
-export const etcdImage = (etcd: Spec["etcd"]): string => `${etcd.image}:${etcd.version}${etcd.digest ? `@${etcd.digest}` : ""}`;
-
 export function etcdClientCert({ plan, node }: NodeContext, own: CertKey, dir: string): { certFile: string; keyFile: string; files: NodeFile[] } {
   if (plan.etcd.members.some((m) => m.name === node.name)) return { certFile: MEMBER_CERT, keyFile: MEMBER_KEY, files: [] };
   const [certFile, keyFile] = [`${dir}/client.crt`, `${dir}/client.key`];

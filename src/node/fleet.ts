@@ -8,7 +8,7 @@ import { ETCD_CA_FILE, etcdClientCert, etcdEndpointsFor } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
-export const FLEET_DIR = "/etc/fleet";
+const FLEET_DIR = "/etc/fleet";
 const TLS_DIR = `${FLEET_DIR}/tls`;
 const ENV_FILE = `${FLEET_DIR}/fleet.env`;
 /** fleet's own default prefix for its v2 keys. */

@@ -13,13 +13,13 @@ import type { NodeFile, NodeLink, NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
 const BAKERY = "https://extensions.flatcar.org/extensions";
-export const K3S_CONFIG_DIR = "/etc/rancher/k3s";
+const K3S_CONFIG_DIR = "/etc/rancher/k3s";
 const TOKEN_FILE = `${K3S_CONFIG_DIR}/token`;
 /** k3s merges every *.yaml here over config.yaml (pkg/configfilearg/parser.go, dotDFiles). */
 const CONFIG_DROPIN_DIR = `${K3S_CONFIG_DIR}/config.yaml.d`;
 const K3S_SERVER_DIR = "/var/lib/rancher/k3s/server";
 /** k3s uses the CA and key files it finds here at its first start instead of generating its own. */
-export const K3S_SERVER_TLS_DIR = `${K3S_SERVER_DIR}/tls`;
+const K3S_SERVER_TLS_DIR = `${K3S_SERVER_DIR}/tls`;
 /**
  * The agent's load balancer for the supervisor and API: the default server (`server`) and the servers
  * it learned, read at start (pkg/agent/loadbalancer/config.go, updateConfig; pkg/agent/proxy/apiproxy.go).
@@ -31,7 +31,7 @@ const SHIPPED_UNITS = "/usr/local/lib/systemd/system";
 type Kubernetes = Extract<NodeContext["spec"]["scheduler"], { kind: "kubernetes" }>;
 
 /** The bakery's names for one k3s release: image file, its URL, and the sysupdate component (one minor). */
-export function k3sRelease(version: string, arch: NodeContext["plan"]["arch"]) {
+function k3sRelease(version: string, arch: NodeContext["plan"]["arch"]) {
   const minor = /^v(\d+\.\d+)\./.exec(version)![1];
   const image = `k3s-${version}-${arch === "x86_64" ? "x86-64" : "arm64"}.raw`;
   return { image, url: `${BAKERY}/${image}`, component: `k3s-v${minor}` };

@@ -7,8 +7,8 @@ import { ETCD_CA_FILE, etcdClientCert, etcdEndpointsFor } from "./etcd";
 import type { NodePart } from "./model";
 import { renderTemplate } from "./templates";
 
-export const UPDATE_CONF = "/etc/flatcar/update.conf";
-export const LOCKSMITH_TLS_DIR = "/etc/flatcar/locksmith";
+const UPDATE_CONF = "/etc/flatcar/update.conf";
+const LOCKSMITH_TLS_DIR = "/etc/flatcar/locksmith";
 
 export function updatesPart(ctx: NodeContext): NodePart {
   const { spec, secrets } = ctx;

@@ -1,9 +1,10 @@
 // Spec + environment → ClusterPlan: the concrete nodes, their planned addresses and the endpoints
 // every component uses. A pure function: no I/O, no randomness.
+import type { Arch, ResolvedImage } from "../platforms/platform";
+import { environmentArch, platformOf } from "../platforms/table";
+import { networkOf } from "../spec/cluster";
 import { nodeCapacity, nthNodeIp, parseCidr } from "../spec/ipv4";
-import { environmentArch, type Arch } from "../spec/platforms";
 import type { Environment, Platform, Role, Spec } from "../spec/schema";
-import { resolveImage, type ResolvedImage } from "./images";
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -90,7 +91,7 @@ const pad = (n: number, width: number) => String(n).padStart(width, "0");
 export function planCluster(spec: Spec, environment: string): ClusterPlan {
   const env: Environment | undefined = Object.hasOwn(spec.environments, environment) ? spec.environments[environment] : undefined;
   if (!env) throw new Error(`no environment "${environment}" in the spec`);
-  const cidr = env.network?.cidr ?? spec.network.cidr;
+  const cidr = networkOf(spec, env);
   const block = parseCidr(cidr);
   const total = spec.nodes.reduce((sum, g) => sum + g.count, 0);
   if (total > nodeCapacity(block)) throw new Error(`${cidr} cannot hold ${total} nodes`);
@@ -123,7 +124,7 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
     platform: env.platform,
     arch: system.arch,
     os: system.os,
-    image: resolveImage(system, env),
+    image: platformOf(env.platform).image(system, env),
     cidr,
     nodes,
     etcd: {

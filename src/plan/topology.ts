@@ -3,6 +3,7 @@
 // Pure and deterministic: the same plan gives the same bytes. Nothing secret goes in (the plan has none).
 import type { ClusterPlan, ClusterPort, PlannedNode } from "./plan";
 import type { Role, Spec } from "../spec/schema";
+import { qualifiedName } from "../spec/cluster";
 
 /** Fill and border per role; the browser test looks for these fills in the rendered pixels. */
 export const ROLE_COLOURS: Record<Role, { fill: string; stroke: string }> = {
@@ -85,7 +86,7 @@ function rowBoxes(plan: ClusterPlan, role: Role): { lines: TextLine[]; summary: 
 
 export function topologySvg(plan: ClusterPlan, adminCidrs: readonly string[]): string {
   const out: string[] = [];
-  const title = `${plan.cluster}-${plan.environment}`;
+  const title = qualifiedName(plan);
   const subtitle = `${plan.platform} · ${plan.arch} · Flatcar ${plan.os.channel} ${plan.os.version} · network ${plan.cidr} · scheduler ${plan.scheduler.kind}`;
   const top = MARGIN + 50;
 

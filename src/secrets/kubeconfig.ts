@@ -3,6 +3,7 @@
 // YAML out.
 import yaml from "js-yaml";
 import type { ClusterPlan } from "../plan/plan";
+import { qualifiedName } from "../spec/cluster";
 import type { KubernetesSecrets } from "./store";
 
 const b64 = (pem: string) => Buffer.from(pem, "utf8").toString("base64");
@@ -15,7 +16,7 @@ export interface KubeconfigOptions {
 export function kubeconfig(plan: ClusterPlan, k8s: KubernetesSecrets, options: KubeconfigOptions = {}): string {
   const apiServer = plan.scheduler.apiServer;
   if (!apiServer) throw new Error(`${plan.environment} runs no Kubernetes API server`);
-  const name = `${plan.cluster}-${plan.environment}`;
+  const name = qualifiedName(plan);
   const firstControl = plan.etcd.members[0]!.name;
   const cluster = {
     server: options.server ?? apiServer,

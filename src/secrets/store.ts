@@ -4,6 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { basename, dirname, join, relative } from "node:path";
 import type { ClusterPlan } from "../plan/plan";
+import { qualifiedName } from "../spec/cluster";
 import { holdsFiles, PendingSecrets, readPair, readText, repairModes, SecretsChanged, type RenderedBefore } from "./disk";
 
 export { renderedBefore, type RenderedBefore } from "./disk";
@@ -74,7 +75,7 @@ const isKubernetes = (plan: ClusterPlan) => plan.scheduler.kind === "kubernetes"
 
 /** Every CA the plan needs: id (path below the environment's directory) and common name. */
 function wantedCas(plan: ClusterPlan): { id: string; commonName: string }[] {
-  const name = `${plan.cluster}-${plan.environment}`;
+  const name = qualifiedName(plan);
   return [
     { id: ETCD_CA, commonName: `${name} etcd CA` },
     ...(isKubernetes(plan)

@@ -43,7 +43,7 @@ export const overlaps = (a: Cidr, b: Cidr): boolean => contains(a, b) || contain
  */
 export const FIRST_HOST_OFFSET = 10;
 /** The last two addresses are taken too (broadcast everywhere, GCE reserves the second-to-last). */
-export const RESERVED_AT_END = 2;
+const RESERVED_AT_END = 2;
 
 /** How many nodes a block holds. */
 export function nodeCapacity(c: Cidr): number {
@@ -69,7 +69,7 @@ export function union(blocks: readonly Cidr[]): Ranges {
 }
 
 /** `ranges` without the addresses of `blocks`. */
-export function subtract(ranges: Ranges, blocks: readonly Cidr[]): Ranges {
+function subtract(ranges: Ranges, blocks: readonly Cidr[]): Ranges {
   let out = ranges;
   for (const [cutStart, cutEnd] of union(blocks)) {
     out = out.flatMap(([start, end]) =>
@@ -82,14 +82,14 @@ export function subtract(ranges: Ranges, blocks: readonly Cidr[]): Ranges {
   return out;
 }
 
-export const addressCount = (ranges: Ranges) => ranges.reduce((n, [start, end]) => n + end - start, 0);
+const addressCount = (ranges: Ranges) => ranges.reduce((n, [start, end]) => n + end - start, 0);
 
 /**
  * The IANA IPv4 Special-Purpose Address Registry (RFC 6890 and its updates,
  * https://www.iana.org/assignments/iana-ipv4-special-registry/): private, shared, loopback,
  * link-local, documentation, benchmarking, multicast and reserved blocks. Everything else is public.
  */
-export const SPECIAL = [
+const SPECIAL = [
   "0.0.0.0/8",
   "10.0.0.0/8",
   "100.64.0.0/10",

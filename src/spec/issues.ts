@@ -169,7 +169,7 @@ export function fromZodIssues(issues: readonly z.core.$ZodIssue[]): SpecIssue[] 
 }
 
 /** The same message more often than this is summed up in one line. */
-export const MAX_REPEATS = 10;
+const MAX_REPEATS = 10;
 
 /** The deepest place that holds every one of `paths` (`environments.prod` for its unknown keys). */
 function commonPlace(paths: readonly string[]): string {

@@ -11,7 +11,7 @@ export type LoadResult = { spec: Spec; issues: SpecIssue[] } | { spec: undefined
 /** A spec is a few KiB (the commented default is 5); anything near this is not a spec, and is refused unread. */
 export const MAX_SPEC_BYTES = 1024 * 1024;
 /** No setting needs more: the largest OpenSSH public key (RSA, 16384 bits) is about 2.8 KB. */
-export const MAX_TEXT_CHARS = 4096;
+const MAX_TEXT_CHARS = 4096;
 
 const count = (n: number) => n.toLocaleString("en-US");
 const TOO_LARGE = "is larger than 1 MiB: a spec is a few KiB (is this the right file?)";

@@ -5,10 +5,10 @@ import { contains, formatCidr, formatIp, nodeCapacity, overlaps, parseCidr, PUBL
 import type { SpecIssue } from "./issues";
 import { BrokenInput } from "./partial";
 import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
-import { azureAcceptsKey, environmentArch, factsOf, flatcarMajorDate } from "./platforms";
-import type { Platform, Spec } from "./schema";
+import type { Push } from "../platforms/platform";
+import { environmentArch, environmentsOf, PLATFORMS, platformOf } from "../platforms/table";
+import type { Spec } from "./schema";
 
-type Push = (severity: SpecIssue["severity"], path: string, message: string) => void;
 type Rule = (spec: Spec, push: Push) => void;
 
 const LOOPBACK = parseCidr("127.0.0.0/8");
@@ -193,7 +193,7 @@ export function sshKeysGiven(spec: Spec, push: Push): void {
  * More public addresses than a /8 holds (16,777,216) count as world access: that is more than any
  * one organisation's networks, whether written as 0.0.0.0/0, two /1 halves or many large blocks.
  */
-export const WORLD_ACCESS_ADDRESSES = 2 ** 24;
+const WORLD_ACCESS_ADDRESSES = 2 ** 24;
 
 const shareOfInternet = (addresses: number) =>
   addresses === PUBLIC_ADDRESSES ? "the whole internet" : `${((100 * addresses) / PUBLIC_ADDRESSES).toFixed(1)}% of the internet's public addresses`;
@@ -230,7 +230,7 @@ export function adminCidrsAreDistinct(spec: Spec, push: Push): void {
 /** Images and system extensions are per architecture: one per environment, whatever the platform. */
 export function oneArchPerEnvironment(spec: Spec, push: Push): void {
   for (const [name, env] of Object.entries(spec.environments)) {
-    const { size, explicitArch } = factsOf(env);
+    const { size, explicitArch } = platformOf(env.platform);
     if (!size) continue;
     const arch = environmentArch(env);
     for (const role of ["control", "worker"] as const) {
@@ -241,55 +241,10 @@ export function oneArchPerEnvironment(spec: Spec, push: Push): void {
   }
 }
 
-/**
- * The settings naming an existing network and its subnet, per platform that takes them: AWS needs the
- * VPC for the security group, OpenStack the network for the ports, and both the subnet the nodes' fixed
- * addresses are in. One without the other is an error.
- */
-const EXISTING_NETWORK: Partial<Record<Platform, readonly [network: string, subnet: string]>> = {
-  aws: ["vpcId", "subnetId"],
-  openstack: ["networkId", "subnetId"],
-};
-
-export function existingNetworkAndSubnetTogether(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    const keys = EXISTING_NETWORK[env.platform];
-    if (!keys) continue;
-    const settings = env as unknown as Record<string, unknown>;
-    const [network, subnet] = keys.map((k) => settings[k] !== undefined);
-    if (network === subnet) continue;
-    const [missing, given] = network ? [keys[1], keys[0]] : [keys[0], keys[1]];
-    push("error", `environments.${name}.${missing}`, `required with ${given}: give both, or neither to let the stack create them`);
-  }
-}
-
-/** The network an AWS stack builds has an internet gateway and no NAT: its nodes need public addresses. */
-export function awsPrivateNodesNeedTheirSubnet(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "aws" || env.publicAddresses !== false || env.subnetId) continue;
-    push("error", `environments.${name}.publicAddresses`, "false needs a subnet with its own way out (a NAT gateway): give vpcId and subnetId, or leave it out");
-  }
-}
-
-// docs.aws.amazon.com/vpc/latest/userguide/vpc-cidr-blocks.html: VPC and subnet blocks are /16 to /28.
-const AWS_PREFIX = { min: 16, max: 28 };
-
-export function awsNetworkFitsVpc(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "aws") continue;
-    const cidr = env.network?.cidr ?? spec.network.cidr;
-    const { prefix } = parseCidr(cidr);
-    if (prefix >= AWS_PREFIX.min && prefix <= AWS_PREFIX.max) continue;
-    const why = `AWS subnets are /${AWS_PREFIX.min} to /${AWS_PREFIX.max}, not ${cidr}`;
-    if (env.network) push("error", `environments.${name}.network.cidr`, why);
-    else push("error", `environments.${name}`, `${why} (from network.cidr): set environments.${name}.network.cidr`);
-  }
-}
-
 /** Flatcar does not publish every architecture everywhere: on GCE only amd64 images. */
 export function flatcarHasImageForArch(spec: Spec, push: Push): void {
   for (const [name, env] of Object.entries(spec.environments)) {
-    const { size, imageArchs } = factsOf(env);
+    const { size, imageArchs } = platformOf(env.platform);
     const arch = environmentArch(env);
     if (imageArchs(env).includes(arch) || ("image" in env && env.image)) continue;
     const path = size ? `environments.${name}.control.${size.key}` : `environments.${name}`;
@@ -298,118 +253,7 @@ export function flatcarHasImageForArch(spec: Spec, push: Push): void {
   }
 }
 
-/** The router the stack builds and every floating IP need the external network; an existing network without floating IPs does not. */
-export function openstackExternalNetworkWhenNeeded(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "openstack" || env.externalNetwork !== undefined) continue;
-    const needs = [...(env.networkId && env.subnetId ? [] : ["the router of the network the stack creates"]), ...(env.publicAddresses ? ["floating IPs (publicAddresses)"] : [])];
-    if (needs.length)
-      push("error", `environments.${name}.externalNetwork`, `required for ${needs.join(" and ")}: name the cloud's external network (openstack network list --external)`);
-  }
-}
-
-/** A GCE zone is `<region>-<letter>`: the nodes run in `zone`, their subnetwork is in `region`. */
-export function gceZoneInRegion(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "gce" || env.zone.startsWith(`${env.region}-`)) continue;
-    push("error", `environments.${name}.zone`, `${env.zone} is not in region ${env.region}: use a zone like ${env.region}-b`);
-  }
-}
-
-/** Azure creates a VM only with an SSH key for its admin user (and no password, here). */
-export function azureHasSshKey(spec: Spec, push: Push): void {
-  if (spec.ssh.authorizedKeys.some(azureAcceptsKey)) return;
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "azure") continue;
-    const some = spec.ssh.authorizedKeys.length ? "has no ssh-rsa or ssh-ed25519 key" : "is empty";
-    push("error", "ssh.authorizedKeys", `${some}, and Azure creates the VMs of environments.${name} only with one: add your public key`);
-  }
-}
-
-/** Flatcar's free Azure offer has x86_64 images only; arm64 ones are in the CoreVM offer. */
-export function azureFreeOfferIsX86(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "azure" || env.offer !== "free" || env.image || environmentArch(env) !== "arm64") continue;
-    push("error", `environments.${name}.offer`, `free has no arm64 images (${env.control.vmSize} is arm64): use offer corevm`);
-  }
-}
-
-/** Azure publishes each Flatcar LTS stream as a SKU of its own (lts2024-gen2), not as `lts`. */
-export function azureLtsNeedsSku(spec: Spec, push: Push): void {
-  if (spec.os.channel !== "lts") return;
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "azure" || env.sku || env.image) continue;
-    push("error", `environments.${name}.sku`, "required with os.channel lts: Azure names each LTS stream, like lts2024-gen2 (arm64: lts2024)");
-  }
-}
-
-/** libvirt's own `default` network (192.168.122.0/24, active out of the box on Debian and Fedora). */
-const LIBVIRT_DEFAULT_NETWORK = parseCidr("192.168.122.0/24");
-
-/**
- * libvirt refuses to start a NAT network whose range a running one already routes ("Network is already
- * in use by interface virbr0"): a libvirt environment's network stays apart from libvirt's default one
- * (a warning: it may be stopped) and from every other libvirt environment's on the same host (an error).
- */
-export function libvirtNetworksApart(spec: Spec, push: Push): void {
-  const seen: { name: string; uri: string; cidr: string }[] = [];
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "libvirt") continue;
-    const cidr = env.network?.cidr ?? spec.network.cidr;
-    const path = env.network ? `environments.${name}.network.cidr` : "network.cidr";
-    const c = parseCidr(cidr);
-    if (overlaps(c, LIBVIRT_DEFAULT_NETWORK))
-      push("warning", path, `${cidr} overlaps libvirt's default network (192.168.122.0/24): stop that network, or choose a range apart from it`);
-    for (const other of seen.filter((o) => o.uri === env.uri && overlaps(parseCidr(o.cidr), c)))
-      push("error", env.network ? path : `environments.${name}`, `${cidr} overlaps the network of environments.${other.name} (${other.cidr}) on ${env.uri}: libvirt starts only one of them, give each its own network.cidr`);
-    seen.push({ name, uri: env.uri, cidr });
-  }
-}
-
-/**
- * terraform-provider-libvirt 0.9.7 writes each node's Ignition file where Terraform runs
- * (internal/provider/ignition_resource.go) and hands QEMU that path: on another host QEMU would not find it.
- */
-export function libvirtHostIsLocal(spec: Spec, push: Push): void {
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "libvirt") continue;
-    const host = URL.canParse(env.uri) ? new URL(env.uri).hostname : "";
-    if (["", "localhost", "127.0.0.1", "[::1]"].includes(host)) continue;
-    push("error", `environments.${name}.uri`, `${env.uri} is another host: the provider writes each node's Ignition file where cdktf runs, and QEMU there would not find it: run cdktf on that host, with qemu:///system`);
-  }
-}
-
-/** A downloaded image boots whatever release it holds: a pinned os.version cannot be checked against it. */
-export function libvirtImagePathIsUnversioned(spec: Spec, push: Push): void {
-  if (spec.os.version === "current") return;
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "libvirt" || !env.imagePath) continue;
-    push("warning", `environments.${name}.imagePath`, `boots the release the file holds: os.version ${spec.os.version} is not checked against it`);
-  }
-}
-
-/**
- * AWS keeps Flatcar's AMIs public for 9 months after publishing, then un-publishes them: existing
- * instances keep running, new ones cannot be created (flatcar.org/docs/latest/deploy/cloud/aws-ec2/,
- * "Release retention time"). Judged by the major's date, so a release may be younger than it says.
- */
-export function awsReleaseStillPublished(spec: Spec, push: Push, now = new Date()): void {
-  if (spec.os.version === "current") return;
-  const branched = flatcarMajorDate(spec.os.version);
-  const gone = new Date(branched);
-  gone.setUTCMonth(gone.getUTCMonth() + 9);
-  if (gone > now) return;
-  const date = branched.toISOString().slice(0, 10);
-  for (const [name, env] of Object.entries(spec.environments)) {
-    if (env.platform !== "aws" || env.ami) continue;
-    push(
-      "warning",
-      "os.version",
-      `Flatcar ${spec.os.version} is from ${date} or a little later (majors count days since 2013-07-01): Flatcar's AMIs are un-published 9 months after release, so environments.${name} may find no AMI: pin a newer release, or set environments.${name}.ami to an AMI you keep`,
-    );
-  }
-}
-
+/** The generic rules, in the order they run; each platform's own rules (its module's `rules`) run after them. */
 export const RULES: readonly Rule[] = [
   cidrIsNetworkAddress,
   adminCidrsAreNetworks,
@@ -428,25 +272,18 @@ export const RULES: readonly Rule[] = [
   worldAccessIsExplicit,
   adminCidrsAreDistinct,
   oneArchPerEnvironment,
-  existingNetworkAndSubnetTogether,
-  awsNetworkFitsVpc,
   flatcarHasImageForArch,
-  gceZoneInRegion,
-  azureHasSshKey,
-  azureFreeOfferIsX86,
-  azureLtsNeedsSku,
-  awsPrivateNodesNeedTheirSubnet,
-  openstackExternalNetworkWhenNeeded,
-  libvirtNetworksApart,
-  libvirtHostIsLocal,
-  libvirtImagePathIsUnversioned,
-  awsReleaseStillPublished,
 ];
+
+/** Every platform's rules, in the table's order, each given its own platform's environments. */
+const PLATFORM_RULES: readonly Rule[] = PLATFORMS.flatMap((platform) =>
+  Object.values(platformOf(platform).rules).map((rule): Rule => (spec, push) => rule(environmentsOf(spec, platform), spec, push)),
+);
 
 /** Every rule's issues, in rule order. A rule that reads a value that did not parse is left out whole. */
 export function checkRules(spec: Spec): SpecIssue[] {
   const issues: SpecIssue[] = [];
-  for (const rule of RULES) {
+  for (const rule of [...RULES, ...PLATFORM_RULES]) {
     const found: SpecIssue[] = [];
     try {
       rule(spec, (severity, path, message) => found.push({ severity, path, message }));

@@ -75,7 +75,7 @@ export async function checkHost(purpose: keyof typeof PURPOSE = "up"): Promise<H
  * The host-only range VirtualBox ≥ 6.1.28 allows on Linux and macOS without /etc/vbox/networks.conf
  * (VirtualBox manual, "Host-Only Networking").
  */
-export const VIRTUALBOX_HOST_ONLY = "192.168.56.0/21";
+const VIRTUALBOX_HOST_ONLY = "192.168.56.0/21";
 
 /** A warning when the environment's network is outside that range (undefined when it is inside). */
 export function hostOnlyWarning(environment: string, cidr: string): string | undefined {

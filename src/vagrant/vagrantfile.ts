@@ -4,7 +4,7 @@
 // user-data upload and config.rb).
 import { readFileSync } from "node:fs";
 import Handlebars from "handlebars";
-import { flatcarBox, type VagrantBox } from "../plan/images";
+import { flatcarBox, type VagrantBox } from "../platforms/vagrant";
 import type { ClusterPlan, PlannedNode } from "../plan/plan";
 import { formatIp, parseCidr } from "../spec/ipv4";
 import type { Environment } from "../spec/schema";

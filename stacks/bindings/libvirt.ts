@@ -8,7 +8,7 @@
 // 0.9.7's `type_arch`/`type_machine`).
 import { BoundProvider, BoundResource, type ProviderInfo } from "./base";
 
-export const LIBVIRT: ProviderInfo = { name: "libvirt", source: "dmacvicar/libvirt", version: "0.9.7" };
+const LIBVIRT: ProviderInfo = { name: "libvirt", source: "dmacvicar/libvirt", version: "0.9.7" };
 
 export interface LibvirtProviderProps {
   /** A libvirt connection URI, like qemu:///system. */
@@ -23,6 +23,10 @@ export class LibvirtProvider extends BoundProvider<LibvirtProviderProps> {
 /** The provider's resource types: each states its type (and maps of the user's keys); the base builds it (BoundType). */
 abstract class LibvirtResource<P extends object> extends BoundResource<P> {
   static readonly providerInfo = LIBVIRT;
+  /** Every libvirt object has its name (a volume's, a network's, a domain's): what others refer to it by. */
+  get name(): string {
+    return this.getStringAttribute("name");
+  }
 }
 
 /** `<format type='qcow2'/>` of a volume or its backing store (libvirt.org/formatstorage.html). */
@@ -49,9 +53,6 @@ export class LibvirtVolume extends LibvirtResource<LibvirtVolumeProps> {
   get path(): string {
     return this.getStringAttribute("path");
   }
-  get name(): string {
-    return this.getStringAttribute("name");
-  }
   get pool(): string {
     return this.getStringAttribute("pool");
   }
@@ -76,9 +77,6 @@ export interface LibvirtNetworkProps {
 
 export class LibvirtNetwork extends LibvirtResource<LibvirtNetworkProps> {
   static readonly tfResourceType = "libvirt_network";
-  get name(): string {
-    return this.getStringAttribute("name");
-  }
 }
 
 export interface LibvirtIgnitionProps {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import yaml from "js-yaml";
 import { fromIgnition } from "../../cloud-config/ignition";
 import { cli, project, smallSpec, tempDir } from "../helpers/cli";
-import { findTool } from "../helpers/tools";
+import { testWithTools } from "../helpers/tools";
 
 interface Kubeconfig {
   apiVersion: string;
@@ -74,7 +74,7 @@ describe("coreform kubeconfig", () => {
     expect(worker).not.toContain("coreform-admin");
   });
 
-  (findTool("openssl") ? test : test.skip)("openssl accepts the admin certificate as a TLS client of the client CA", async () => {
+  testWithTools(["openssl"])("openssl accepts the admin certificate as a TLS client of the client CA", async () => {
     await cli(dir, "kubeconfig", "test");
     const doc = yaml.load(readFileSync(join(dir, ".coreform/test/kubeconfig"), "utf8")) as Kubeconfig;
     const tmp = tempDir();

@@ -217,7 +217,7 @@ describe("a project made by coreform init, outside this repository", () => {
     const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: fresh, encoding: "utf8" });
     git("init", "-q");
     git("add", "-A");
-    expect(git("diff", "--cached", "--name-only").split("\n").filter(Boolean).sort()).toEqual([".gitignore", "cdktf.json", "cluster.yaml"]);
+    expect(git("diff", "--cached", "--name-only").split("\n").filter(Boolean).sort()).toEqual([".gitignore", "cdktf.json", "cluster.schema.json", "cluster.yaml"]);
   });
 
   test("gets a cdktf.json whose app, run as cdktf runs it in the project, synthesizes the project's stacks", async () => {

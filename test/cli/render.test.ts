@@ -199,6 +199,21 @@ describe("coreform init", () => {
     expect(again.stderr).toContain("exists already");
     expect(readFileSync(written, "utf8")).toBe("# mine\n");
   });
+
+  test("writes the JSON Schema the spec's first line names next to it; --schema replaces only the schema", async () => {
+    const dir = tempDir();
+    const schema = readFileSync(join(DEFAULT_SPEC, "../cluster.schema.json"), "utf8");
+    expect((await cli(dir, "init")).code).toBe(0);
+    expect(readFileSync(join(dir, "cluster.yaml"), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=cluster.schema.json");
+    expect(readFileSync(join(dir, "cluster.schema.json"), "utf8")).toBe(schema);
+
+    writeFileSync(join(dir, "cluster.yaml"), "# mine\n");
+    writeFileSync(join(dir, "cluster.schema.json"), "{}\n");
+    const r = await cli(dir, "init", "--schema");
+    expect(r).toMatchObject({ code: 0, stdout: `wrote ${join(dir, "cluster.schema.json")}` });
+    expect(readFileSync(join(dir, "cluster.schema.json"), "utf8")).toBe(schema);
+    expect(readFileSync(join(dir, "cluster.yaml"), "utf8")).toBe("# mine\n");
+  });
 });
 
 describe("the command line", () => {
@@ -208,9 +223,25 @@ describe("the command line", () => {
     expect(r.stdout).toMatch(/[Uu]sage: coreform/);
   });
 
-  test.each([[[]], [["frobnicate"]], [["render", "--bogus"]], [["validate", "extra"]], [["init", "a", "b"]]])("%j is invalid input, exit 2", async (argv) => {
+  test.each([[[]], [["frobnicate"]], [["constructor"]], [["render", "--bogus"]], [["render", "--file"]], [["validate", "extra"]], [["init", "a", "b"]]])("%j is invalid input, exit 2", async (argv) => {
     const r = await cli(tempDir(), ...argv);
     expect(r.code).toBe(2);
+  });
+
+  test("no command prints the usage on stderr, nothing on stdout, exit 2", async () => {
+    const r = await cli(tempDir());
+    expect(r).toEqual({ code: 2, stdout: "", stderr: expect.stringMatching(/^coreform: .*\n\nUsage: coreform <command>/) });
+  });
+
+  test("--version prints package.json's version, exit 0", async () => {
+    const { version } = JSON.parse(readFileSync(join(__dirname, "../../package.json"), "utf8")) as { version: string };
+    expect(await cli(tempDir(), "--version")).toEqual({ code: 0, stdout: `coreform ${version}`, stderr: "" });
+  });
+
+  test("a command's --help lists its options, the shared ones with the same line", async () => {
+    const helps = await Promise.all(["validate", "render", "pin", "kubeconfig", "status"].map(async (c) => (await cli(tempDir(), c, "--help")).stdout));
+    for (const help of helps) expect(help).toMatch(/\nOptions:\n(.*\n)*  -f, --file FILE +the spec \(default: cluster.yaml, here or in the nearest directory above\)/);
+    expect(helps[1]).toMatch(/\n  --check +compare instead of writing/);
   });
 
   test("a runtime failure exits 1 and says what failed", async () => {

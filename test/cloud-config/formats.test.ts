@@ -2,6 +2,7 @@
 // platform given the same secrets.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { PROVISION_UNIT, fromCloudConfig, serializeCloudConfig, toCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { fromCloudConfigContent, fromDataUrl, toCloudConfigContent, toDataUrl } from "../../cloud-config/encoding";
 import { fromIgnition, toIgnition } from "../../cloud-config/ignition";
@@ -23,14 +24,21 @@ describe("file contents as data URLs", () => {
     expect(fromDataUrl(c)).toBe(text);
   });
 
-  test("always the smallest of plain, base64 and gzip", () => {
-    const samples = ["", "x", "a b%c\n", "ü", defaultSpec.ssh.authorizedKeys.join("\n"), "[Unit]\nDescription=x\n".repeat(30)];
+  test("always the smallest of plain, base64 and gzip, and each wins somewhere", () => {
+    // The three forms, written out here: percent-encoding all but what stands for itself in a data URL.
+    const plain = (text: string) => `data:,${[...text].map((ch) => (/[A-Za-z0-9\-._~/:=@]/.test(ch) ? ch : encodeURIComponent(ch).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))).join("")}`;
+    const base64 = (text: string) => `data:;base64,${Buffer.from(text).toString("base64")}`;
+    const gzip = (text: string) => `data:;base64,${gzipSync(Buffer.from(text), { level: 9 }).toString("base64")}`;
+    const samples = ["", "x", "a b%c\n", "ü", "ü€😀ü€😀", defaultSpec.ssh.authorizedKeys.join("\n"), "[Unit]\nDescription=x\n".repeat(30)];
+    const winners = new Set<string>();
     for (const text of samples) {
       const chosen = toDataUrl(text);
       expect(fromDataUrl(chosen)).toBe(text);
-      const base64 = `data:;base64,${Buffer.from(text).toString("base64")}`;
-      expect(chosen.source.length).toBeLessThanOrEqual(base64.length);
+      const forms = { plain: plain(text), base64: base64(text), gzip: gzip(text) };
+      expect(chosen.source.length).toBe(Math.min(...Object.values(forms).map((f) => f.length)));
+      winners.add(chosen.compression ? "gzip" : chosen.source.startsWith("data:;base64,") ? "base64" : "plain");
     }
+    expect([...winners].sort()).toEqual(["base64", "gzip", "plain"]);
   });
 
   test("cloud-config content is plain unless gzip + base64 is smaller", () => {

@@ -80,6 +80,9 @@ export function synthesize(dir: string, env: string) {
 /** A stack's resources of one type, as [name, attributes] (synthesized resources come sorted by name). */
 export const resources = (tf: Tf, type: string) => Object.entries(tf.resource[type] ?? {});
 
+/** What Terraform makes of a string stacks/literal.ts escaped (`$${` and `%%{`): the text itself. */
+export const unliteral = (template: string): string => template.replace(/\$\$\{/g, () => "${").replace(/%%\{/g, () => "%{");
+
 /** A node's Ignition config as `coreform render` wrote it. */
 export const renderedIgnition = (dir: string, env: string, node: string) => readFileSync(join(dir, "out", env, "ignition", `${node}.json`), "utf8");
 

@@ -18,12 +18,18 @@ export function findTool(nameOrPath: string): string | undefined {
   return undefined;
 }
 
-/** `describe` when every tool is there, `describe.skip` with a notice when not (an error under CI). */
-export function describeWithTools(tools: readonly string[]): jest.Describe {
+/** True when every tool is there; false with a loud notice when not, and an error under CI. */
+export function haveTools(tools: readonly string[]): boolean {
   const missing = tools.filter((t) => !findTool(t));
-  if (missing.length === 0) return describe;
+  if (missing.length === 0) return true;
   const message = `missing ${missing.join(", ")}: install them with scripts/install-test-tools.sh`;
-  if (process.env.CI) throw new Error(`integration tests need real tools in CI: ${message}`);
-  process.stderr.write(`\n*** SKIPPING integration tests: ${message} ***\n\n`);
-  return describe.skip;
+  if (process.env.CI) throw new Error(`tests need real tools in CI: ${message}`);
+  process.stderr.write(`\n*** SKIPPING tests: ${message} ***\n\n`);
+  return false;
 }
+
+/** `describe` when every tool is there, `describe.skip` with a notice when not (an error under CI). */
+export const describeWithTools = (tools: readonly string[]): jest.Describe => (haveTools(tools) ? describe : describe.skip);
+
+/** `test` when every tool is there, `test.skip` with a notice when not (an error under CI). */
+export const testWithTools = (tools: readonly string[]): jest.It => (haveTools(tools) ? test : test.skip);

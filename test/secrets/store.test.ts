@@ -7,7 +7,7 @@ import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, MissingSecretsError, prepareSecrets, readSecrets } from "../../src/secrets/store";
 import { smallSpec, tempDir } from "../helpers/cli";
 import { specFrom } from "../helpers/nodes";
-import { findTool } from "../helpers/tools";
+import { haveTools, testWithTools } from "../helpers/tools";
 
 const plan = planCluster(specFrom(smallSpec({ control: 3, worker: 1 })), "test");
 
@@ -32,7 +32,7 @@ describe("secrets", () => {
     expect(new X509Certificate(secrets.ca.cert).publicKey.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
   });
 
-  (findTool("openssl") ? test : test.skip)("openssl verifies each certificate against the CA for its purpose", async () => {
+  testWithTools(["openssl"])("openssl verifies each certificate against the CA for its purpose", async () => {
     const dir = join(tempDir(), "s");
     await ensureSecrets(dir, plan);
     const verify = (purpose: string, cert: string) =>
@@ -105,7 +105,7 @@ describe("secrets", () => {
     throw new Error("readSecrets found nothing wrong");
   };
 
-  test.each(MISFITS.filter((m) => !m.openssl || findTool("openssl")))("$name: reading says why it no longer fits, rendering reissues it and says why", async ({ tamper, id, reason }) => {
+  test.each(MISFITS.filter((m) => !m.openssl || haveTools(["openssl"])))("$name: reading says why it no longer fits, rendering reissues it and says why", async ({ tamper, id, reason }) => {
     const [a, b] = await twoEnvironments();
     tamper(a, b);
     const why = new RegExp(`^certificate ${id} of test is out of date \\((.+)\\): run`).exec(readError(a))?.[1];
@@ -156,7 +156,7 @@ describe("scheduler secrets", () => {
     expect(readSecrets(dir, planFor("kubernetes"))).toEqual(secrets);
   });
 
-  (findTool("openssl") ? test : test.skip)("openssl verifies the admin certificate against the client CA, for client use only", async () => {
+  testWithTools(["openssl"])("openssl verifies the admin certificate against the client CA, for client use only", async () => {
     const dir = join(tempDir(), "s");
     await ensureSecrets(dir, planFor("kubernetes"));
     const verify = (purpose: string, ca: string, cert: string) =>

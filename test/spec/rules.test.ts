@@ -6,8 +6,9 @@ import yaml from "js-yaml";
 import type { Severity, SpecIssue } from "../../src/spec/issues";
 import * as rules from "../../src/spec/rules";
 import { checkRules, RULES } from "../../src/spec/rules";
-import { flatcarMajorDate } from "../../src/spec/platforms";
-import { specSchema, type Spec, type SpecInput } from "../../src/spec/schema";
+import { flatcarMajorDate } from "../../src/platforms/flatcar";
+import { environmentsOf, platformOf } from "../../src/platforms/table";
+import { specSchema, type Platform, type Spec, type SpecInput } from "../../src/spec/schema";
 import { editSpec, smallSpec, type Doc } from "../helpers/cli";
 
 type Rule = (spec: Spec, push: (severity: Severity, path: string, message: string) => void) => void;
@@ -18,6 +19,15 @@ type Row = readonly [name: string, edit: Edit, expected: readonly Expected[]];
 
 /** smallSpec() (3 control, 1 worker, 10.42.0.0/24, one libvirt environment `test`), changed by `edit`, through the schema only. */
 const spec = (edit: Edit = () => {}, base = smallSpec()): Spec => specSchema.parse(yaml.load(editSpec(edit as (d: Doc) => void, base)));
+
+/** Rule `name` of `platform`'s module, as checkRules runs it: given that platform's environments. */
+const platformRule =
+  (platform: Platform, name: string): Rule =>
+  (s, push) => {
+    const rule = platformOf(platform).rules[name];
+    if (!rule) throw new Error(`${platform} has no rule ${name}`);
+    rule(environmentsOf(s, platform), s, push);
+  };
 
 function issuesOf(rule: Rule, s: Spec): SpecIssue[] {
   const out: SpecIssue[] = [];
@@ -360,7 +370,7 @@ describe("adminCidrsAreDistinct", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.adminCidrsAreDistinct, edit, expected));
 });
 
-describe("existingNetworkAndSubnetTogether: aws", () => {
+describe("aws: existingNetworkAndSubnetTogether", () => {
   const aws = (extra: object): Edit => (d) => (d.environments.prod = { ...awsEnv(ADMIN), ...extra });
   it.each<Row>([
     ["neither: the stack creates both", aws({}), []],
@@ -368,10 +378,10 @@ describe("existingNetworkAndSubnetTogether: aws", () => {
     ["a platform without them", () => {}, []],
     ["a VPC alone", aws({ vpcId: "vpc-0abc" }), [["error", "environments.prod.subnetId", "required with vpcId: give both, or neither to let the stack create them"]]],
     ["a subnet alone", aws({ subnetId: "subnet-0def" }), [["error", "environments.prod.vpcId", "required with subnetId"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.existingNetworkAndSubnetTogether, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("aws", "existingNetworkAndSubnetTogether"), edit, expected));
 });
 
-describe("awsNetworkFitsVpc", () => {
+describe("aws: networkFitsVpc", () => {
   const aws = (network?: string): Edit => (d) => (d.environments.prod = { ...awsEnv(ADMIN), ...(network ? { network: { cidr: network } } : {}) });
   it.each<Row>([
     ["the spec's /24", aws(), []],
@@ -382,7 +392,7 @@ describe("awsNetworkFitsVpc", () => {
     ["the spec's /8", (d) => (cidr("10.0.0.0/8")(d), aws()(d)), [["error", "environments.prod", "not 10.0.0.0/8 (from network.cidr): set environments.prod.network.cidr"]]],
     ["the spec's /8 overridden", (d) => (cidr("10.0.0.0/8")(d), aws("10.50.0.0/24")(d)), []],
     ["the spec's /8 on another platform", cidr("10.0.0.0/8"), []],
-  ])("%s", (_n, edit, expected) => expectRule(rules.awsNetworkFitsVpc, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("aws", "networkFitsVpc"), edit, expected));
 });
 
 describe("checkRules", () => {
@@ -459,17 +469,17 @@ describe("flatcarHasImageForArch", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.flatcarHasImageForArch, edit, expected));
 });
 
-describe("gceZoneInRegion", () => {
+describe("gce: zoneInRegion", () => {
   it.each<Row>([
     ["a zone of the region", (d) => (d.environments.gce = gceEnv()), []],
     ["a zone of another region", (d) => (d.environments.gce = gceEnv({ zone: "europe-west4-a" })), [["error", "environments.gce.zone", "europe-west4-a is not in region europe-west1: use a zone like europe-west1-b"]]],
     ["a zone of a region with the same start", (d) => (d.environments.gce = gceEnv({ region: "us-east1", zone: "us-east11-a" })), [["error", "environments.gce.zone", "us-east11-a is not in region us-east1"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.gceZoneInRegion, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("gce", "zoneInRegion"), edit, expected));
 });
 
 const azureEnv = (extra: object = {}) => ({ platform: "azure" as const, location: "westeurope", adminCidrs: ADMIN, ...extra });
 
-describe("azureHasSshKey", () => {
+describe("azure: hasSshKey", () => {
   const keys = (...k: string[]): Edit => (d) => ((d.ssh = { authorizedKeys: k }), (d.environments.az = azureEnv()));
   it.each<Row>([
     ["an ed25519 key", keys("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey a@b"), []],
@@ -477,10 +487,10 @@ describe("azureHasSshKey", () => {
     ["no keys and no azure environment", (d) => (d.ssh = { authorizedKeys: [] }), []],
     ["no keys", keys(), [["error", "ssh.authorizedKeys", "is empty, and Azure creates the VMs of environments.az only with one: add your public key"]]],
     ["ECDSA keys only", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b"), [["error", "ssh.authorizedKeys", "has no ssh-rsa or ssh-ed25519 key, and Azure creates the VMs of environments.az only with one"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.azureHasSshKey, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("azure", "hasSshKey"), edit, expected));
 });
 
-describe("azureFreeOfferIsX86", () => {
+describe("azure: freeOfferIsX86", () => {
   const az = (extra: object): Edit => (d) => (d.environments.az = azureEnv(extra));
   const arm = { control: { vmSize: "Standard_D2ps_v5" }, worker: { vmSize: "Standard_D2ps_v5" } };
   it.each<Row>([
@@ -488,27 +498,27 @@ describe("azureFreeOfferIsX86", () => {
     ["free on x86_64", az({ offer: "free" }), []],
     ["free on arm64", az({ offer: "free", ...arm }), [["error", "environments.az.offer", "free has no arm64 images (Standard_D2ps_v5 is arm64): use offer corevm"]]],
     ["free on arm64 with an image of one's own", az({ offer: "free", image: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/images/flatcar", ...arm }), []],
-  ])("%s", (_n, edit, expected) => expectRule(rules.azureFreeOfferIsX86, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("azure", "freeOfferIsX86"), edit, expected));
 });
 
-describe("azureLtsNeedsSku", () => {
+describe("azure: ltsNeedsSku", () => {
   const lts = (extra: object = {}): Edit => (d) => ((d.os = { channel: "lts" }), (d.environments.az = azureEnv(extra)));
   it.each<Row>([
     ["stable", (d) => (d.environments.az = azureEnv()), []],
     ["lts with its SKU", lts({ sku: "lts2024-gen2" }), []],
     ["lts on another platform", (d) => (d.os = { channel: "lts" }), []],
     ["lts without a SKU", lts(), [["error", "environments.az.sku", "required with os.channel lts: Azure names each LTS stream, like lts2024-gen2"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.azureLtsNeedsSku, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("azure", "ltsNeedsSku"), edit, expected));
 });
 
-describe("awsPrivateNodesNeedTheirSubnet", () => {
+describe("aws: privateNodesNeedTheirSubnet", () => {
   const aws = (extra: object): Edit => (d) => (d.environments.prod = { ...awsEnv(ADMIN), ...extra });
   it.each<Row>([
     ["the default", aws({}), []],
     ["public addresses in the stack's network", aws({ publicAddresses: true }), []],
     ["private nodes in a subnet of one's own", aws({ vpcId: "vpc-0abc", subnetId: "subnet-0def", publicAddresses: false }), []],
     ["private nodes in the stack's network", aws({ publicAddresses: false }), [["error", "environments.prod.publicAddresses", "false needs a subnet with its own way out (a NAT gateway): give vpcId and subnetId"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.awsPrivateNodesNeedTheirSubnet, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("aws", "privateNodesNeedTheirSubnet"), edit, expected));
 });
 
 const NETWORK_ID = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d";
@@ -521,17 +531,17 @@ const os = (extra: object = {}): Edit => (d) => {
   d.environments.os = env as never;
 };
 
-describe("existingNetworkAndSubnetTogether: openstack", () => {
+describe("openstack: existingNetworkAndSubnetTogether", () => {
   it.each<Row>([
     ["neither: the stack creates both", os(), []],
     ["both", os({ networkId: NETWORK_ID, subnetId: SUBNET_ID }), []],
     ["a platform without them", () => {}, []],
     ["a network alone", os({ networkId: NETWORK_ID }), [["error", "environments.os.subnetId", "required with networkId: give both, or neither to let the stack create them"]]],
     ["a subnet alone", os({ subnetId: SUBNET_ID }), [["error", "environments.os.networkId", "required with subnetId"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.existingNetworkAndSubnetTogether, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("openstack", "existingNetworkAndSubnetTogether"), edit, expected));
 });
 
-describe("openstackExternalNetworkWhenNeeded", () => {
+describe("openstack: externalNetworkWhenNeeded", () => {
   const existing = { networkId: NETWORK_ID, subnetId: SUBNET_ID };
   it.each<Row>([
     ["given", os(), []],
@@ -541,12 +551,12 @@ describe("openstackExternalNetworkWhenNeeded", () => {
     ["left out without floating IPs: the router needs it", os({ externalNetwork: undefined, publicAddresses: false }), [["error", "environments.os.externalNetwork", "required for the router of the network the stack creates: name"]]],
     ["left out with an existing network: the floating IPs need it", os({ ...existing, externalNetwork: undefined }), [["error", "environments.os.externalNetwork", "required for floating IPs (publicAddresses): name"]]],
     ["left out with only a network id: the stack creates the network, so the router needs it", os({ networkId: NETWORK_ID, externalNetwork: undefined, publicAddresses: false }), [["error", "environments.os.externalNetwork", "required for the router"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.openstackExternalNetworkWhenNeeded, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("openstack", "externalNetworkWhenNeeded"), edit, expected));
 });
 
 const libvirtEnv = (extra: object = {}) => ({ platform: "libvirt" as const, ...extra });
 
-describe("libvirtNetworksApart", () => {
+describe("libvirt: networksApart", () => {
   it.each<Row>([
     ["one environment", () => {}, []],
     ["two on one host, each with its own network", (d) => (d.environments = { a: libvirtEnv({ network: { cidr: "10.43.0.0/24" } }), b: libvirtEnv({ network: { cidr: "10.44.0.0/24" } }) }), []],
@@ -569,10 +579,10 @@ describe("libvirtNetworksApart", () => {
     ["libvirt's default network", envNetwork("192.168.122.0/24"), [["warning", "environments.test.network.cidr", "overlaps libvirt's default network (192.168.122.0/24)"]]],
     ["the spec's network holding libvirt's default one", cidr("192.168.0.0/16"), [["warning", "network.cidr", "192.168.0.0/16 overlaps libvirt's default network"]]],
     ["next to libvirt's default network", envNetwork("192.168.123.0/24"), []],
-  ])("%s", (_n, edit, expected) => expectRule(rules.libvirtNetworksApart, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("libvirt", "networksApart"), edit, expected));
 });
 
-describe("libvirtHostIsLocal", () => {
+describe("libvirt: hostIsLocal", () => {
   const uri = (u: string): Edit => (d) => (d.environments.test = libvirtEnv({ uri: u }));
   it.each<Row>([
     ["the system daemon", uri("qemu:///system"), []],
@@ -582,19 +592,19 @@ describe("libvirtHostIsLocal", () => {
     ["tcp to this host's IPv6 loopback", uri("qemu+tcp://[::1]/system"), []],
     ["ssh to another host", uri("qemu+ssh://root@kvm1.example.com/system"), [["error", "environments.test.uri", "qemu+ssh://root@kvm1.example.com/system is another host"]]],
     ["tls to another host", uri("qemu+tls://10.0.0.5/system"), [["error", "environments.test.uri", "is another host"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.libvirtHostIsLocal, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("libvirt", "hostIsLocal"), edit, expected));
 });
 
-describe("libvirtImagePathIsUnversioned", () => {
+describe("libvirt: imagePathIsUnversioned", () => {
   const image = (d: SpecInput) => (d.environments.test = libvirtEnv({ imagePath: "/srv/flatcar_production_qemu_image.img" }));
   it.each<Row>([
     ["the release server", (d) => (d.os = { version: "4593.2.5" }), []],
     ["a downloaded image of the current release", image, []],
     ["a downloaded image with a pinned release", (d) => (image(d), (d.os = { version: "4593.2.5" })), [["warning", "environments.test.imagePath", "os.version 4593.2.5 is not checked against it"]]],
-  ])("%s", (_n, edit, expected) => expectRule(rules.libvirtImagePathIsUnversioned, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("libvirt", "imagePathIsUnversioned"), edit, expected));
 });
 
-describe("awsReleaseStillPublished", () => {
+describe("aws: releaseStillPublished", () => {
   /** The major branched `daysAgo` days before today (majors count days since 2013-07-01). */
   const majorOf = (daysAgo: number) => Math.floor((Date.now() - Date.UTC(2013, 6, 1)) / 86_400_000) - daysAgo;
   const aws = (d: SpecInput, extra = {}) => (d.environments.prod = { ...awsEnv(ADMIN), ...extra });
@@ -615,11 +625,11 @@ describe("awsReleaseStillPublished", () => {
     ],
     ["an old release on a platform that keeps its images", pinned(400), []],
     ["an old release with an AMI of one's own", (d) => (aws(d, { ami: "ami-0123456789abcdef0" }), pinned(400)(d)), []],
-  ])("%s", (_n, edit, expected) => expectRule(rules.awsReleaseStillPublished, edit, expected));
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("aws", "releaseStillPublished"), edit, expected));
 
   it("names the major's date", () => {
     const s = spec((d) => (aws(d), pinned(400)(d)));
-    const [issue] = issuesOf(rules.awsReleaseStillPublished, s);
+    const [issue] = issuesOf(platformRule("aws", "releaseStillPublished"), s);
     expect(issue!.message).toContain(`is from ${flatcarMajorDate(s.os.version).toISOString().slice(0, 10)} or a little later`);
   });
 });

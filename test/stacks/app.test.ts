@@ -2,9 +2,9 @@
 // real CLI rendered: which stacks exist, the files Terraform reads, and how it fails.
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { unliteral } from "../../stacks/literal";
 import { synthesize } from "../../stacks/main";
 import { cli, project, smallSpec, tempDir } from "../helpers/cli";
+import { unliteral } from "../helpers/stacks";
 
 const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
 const AWS_ONLY = smallSpec().replace(/environments:\n[\s\S]*$/, "environments:\n  prod: { platform: aws, region: eu-central-1, adminCidrs: [203.0.113.0/24] }\n");

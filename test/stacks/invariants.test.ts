@@ -1,12 +1,11 @@
 // What every stack promises, checked the same way on every platform that has one: one row per
 // platform reads its synthesized resources into the same terms (machines, inbound rules), and every
 // assertion below runs on every row. A new platform's stack adds a row, nothing else.
-import { unliteral } from "../../stacks/literal";
 import { STACKS } from "../../stacks/registry";
 import type { ClusterPort } from "../../src/plan/plan";
 import { readSecrets, secretsDir } from "../../src/secrets/store";
 import type { Platform } from "../../src/spec/schema";
-import { ADMIN_CIDRS, CLOUD_ENVIRONMENTS, cloudSpec, renderedIgnition, renderedProject, resources, synthesize, type Doc, type Tf } from "../helpers/stacks";
+import { ADMIN_CIDRS, CLOUD_ENVIRONMENTS, cloudSpec, type Doc, renderedIgnition, renderedProject, resources, synthesize, type Tf, unliteral } from "../helpers/stacks";
 
 /** A planned node's machine as the stack places it. */
 interface Machine {
@@ -186,7 +185,8 @@ describe("every platform's stack", () => {
     dir = await renderedProject(cloudSpec());
     const firewalled = Object.entries(CLOUD_ENVIRONMENTS).filter(([, env]) => "adminCidrs" in env);
     const open = Object.fromEntries(firewalled.map(([env]) => [env, { adminCidrs: [...ADMIN_CIDRS, "0.0.0.0/0"], allowWorldAccess: true }]));
-    world = await renderedProject(cloudSpec(open), { secretsFrom: dir });
+    // Another scheduler than the fixture's kubernetes too, so that the ports below are the plan's whatever it lists.
+    world = await renderedProject(cloudSpec(open, (d) => (d.scheduler = { kind: "none" })), { secretsFrom: dir });
   });
 
   it("has a row here: every platform with a stack, and every fixture environment", () => {
@@ -218,11 +218,14 @@ describe("every platform's stack", () => {
         expect(inbound.boundary(tf)).toBe(true);
       });
     } else {
-      it("opens between the nodes the plan's ports and nothing else", () => {
-        const { tf, input } = stack();
-        const { allows, deniesTheRest } = inbound(tf, input.plan.cidr);
-        expect(allows.filter((r) => r.source === "nodes").map(key).sort()).toEqual(input.plan.ports.map((p) => key(asInbound(p, "nodes"))).sort());
-        expect(deniesTheRest).toBe(true);
+      it("opens between the nodes the plan's ports and nothing else, with kubernetes and without a scheduler", () => {
+        const [withKubernetes, without] = [stack(), synthesize(world, row.platform)];
+        expect(without.input.plan.ports.length).toBeLessThan(withKubernetes.input.plan.ports.length);
+        for (const { tf, input } of [withKubernetes, without]) {
+          const { allows, deniesTheRest } = inbound(tf, input.plan.cidr);
+          expect(allows.filter((r) => r.source === "nodes").map(key).sort()).toEqual(input.plan.ports.map((p) => key(asInbound(p, "nodes"))).sort());
+          expect(deniesTheRest).toBe(true);
+        }
       });
 
       it("opens the admin ports from adminCidrs only, and nothing to the world", () => {
@@ -233,7 +236,7 @@ describe("every platform's stack", () => {
         expect(fromCidrs.filter((r) => r.source === "0.0.0.0/0")).toEqual([]);
       });
 
-      it("opens the admin ports, and only them, to 0.0.0.0/0 when allowWorldAccess says so", () => {
+      it("opens the admin ports, and only them, to 0.0.0.0/0 when allowWorldAccess says so (without a scheduler: SSH alone)", () => {
         const { tf, input } = synthesize(world, row.platform);
         const toWorld = inbound(tf, input.plan.cidr).allows.filter((r) => r.source === "0.0.0.0/0");
         expect(toWorld.map(key).sort()).toEqual(input.plan.adminPorts.map((p) => key(asInbound(p, "0.0.0.0/0"))).sort());

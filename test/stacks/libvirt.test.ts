@@ -7,11 +7,10 @@ import "cdktf/lib/testing/adapters/jest";
 import { planCluster, type PlannedNode } from "../../src/plan/plan";
 import { nthNodeIp, parseCidr } from "../../src/spec/ipv4";
 import { LibvirtNetwork, LibvirtProvider } from "../../stacks/bindings/libvirt";
-import { libvirtImage } from "../../src/plan/images";
+import { libvirtImage } from "../../src/platforms/libvirt";
 import { FW_CFG_IGNITION, nodeMac } from "../../stacks/libvirt";
-import { unliteral } from "../../stacks/literal";
 import { checkSchema, itWithSchemas } from "../helpers/tf-schema";
-import { defaultStack, loaded, renderedIgnition, resources, settingsOf, type Doc, type Tf } from "../helpers/stacks";
+import { defaultStack, type Doc, loaded, renderedIgnition, resources, settingsOf, type Tf, unliteral } from "../helpers/stacks";
 
 const domains = (tf: Tf) => resources(tf, "libvirt_domain");
 /** The libvirt_ignition a domain's fw_cfg entry points at. */

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
-import { flatcarBox } from "../../src/plan/images";
+import { flatcarBox } from "../../src/platforms/vagrant";
 import { planCluster } from "../../src/plan/plan";
 import { hostOnlyWarning, versionAtLeast } from "../../src/vagrant/host";
 import { MachineProgress, parseStatus } from "../../src/vagrant/progress";

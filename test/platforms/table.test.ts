@@ -1,10 +1,16 @@
-// The per-platform facts table: architecture from a machine size on every cloud, the environment's one
-// architecture, and the user-data limits render enforces (through the real CLI).
-import { existsSync, statSync } from "node:fs";
+// The table of platform modules: every platform has its module and its stack, each module's facts
+// (architecture from a machine size on every cloud, the environment's one architecture, the user-data
+// limits render enforces, through the real CLI).
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import yaml from "js-yaml";
-import { awsInstanceArch, azureVmSizeArch, environmentArch, gceMachineArch, PLATFORM_FACTS, USER_DATA } from "../../src/spec/platforms";
+import { awsInstanceArch } from "../../src/platforms/aws";
+import { azureVmSizeArch } from "../../src/platforms/azure";
+import { gceMachineArch } from "../../src/platforms/gce";
+import { environmentArch, PLATFORM_MODULES } from "../../src/platforms/table";
+import { projectFile } from "../../src/project";
 import { PLATFORMS, specSchema, type SpecInput } from "../../src/spec/schema";
+import { STACKS } from "../../stacks/registry";
 import { cli, project, smallSpec } from "../helpers/cli";
 
 const envOf = (env: Record<string, unknown>) => {
@@ -13,6 +19,15 @@ const envOf = (env: Record<string, unknown>) => {
   return specSchema.parse(doc).environments.e!;
 };
 const ADMIN = { adminCidrs: ["203.0.113.0/24"] };
+/** The settings each platform cannot do without. */
+const REQUIRED: Record<string, object> = {
+  vagrant: {},
+  libvirt: {},
+  openstack: { ...ADMIN, control: { flavor: "m1.medium" }, worker: { flavor: "m1.large" } },
+  aws: { ...ADMIN, region: "eu-central-1" },
+  gce: { ...ADMIN, project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b" },
+  azure: { ...ADMIN, location: "westeurope" },
+};
 const gce = (control: string, worker = control) => envOf({ platform: "gce", project: "coreform-demo", region: "europe-west1", zone: "europe-west1-b", ...ADMIN, control: { machineType: control }, worker: { machineType: worker } });
 const azure = (control: string, worker = control) => envOf({ platform: "azure", location: "westeurope", ...ADMIN, control: { vmSize: control }, worker: { vmSize: worker } });
 
@@ -68,10 +83,30 @@ describe("an environment's one architecture", () => {
   });
 });
 
-describe("the facts table", () => {
-  it("has every platform, and render's user-data limits are its own", () => {
-    expect(Object.keys(PLATFORM_FACTS).sort()).toEqual([...PLATFORMS].sort());
-    for (const platform of PLATFORMS) expect(USER_DATA[platform]).toBe(PLATFORM_FACTS[platform].userData);
+/** The files of src/platforms/ that are not a platform's module. */
+const SHARED = ["flatcar.ts", "platform.ts", "table.ts"];
+
+describe("every platform is one module and one stack (ARCHITECTURE.md, Adding a platform)", () => {
+  it("lists each module file of src/platforms/ in the table, under its file's name, in the order of the environments' union", () => {
+    const files = readdirSync(projectFile("src/platforms")).filter((f) => !SHARED.includes(f));
+    expect(files.map((f) => f.replace(/\.ts$/, "")).sort()).toEqual([...PLATFORMS].sort());
+    expect(Object.keys(PLATFORM_MODULES)).toEqual(PLATFORMS);
+  });
+
+  it.each(PLATFORMS)("%s: its file in src/platforms/ exports the table's module, whose schema is the platform's branch", async (platform) => {
+    const module = (await import(`../../src/platforms/${platform}`)) as Record<string, unknown>;
+    expect(module[platform]).toBe(PLATFORM_MODULES[platform]);
+    expect(PLATFORM_MODULES[platform].schema.parse({ platform, ...REQUIRED[platform] })).toMatchObject({ platform });
+  });
+
+  it.each(PLATFORMS)("%s has its other half: its file in stacks/, in the stacks' registry (vagrant: the Vagrantfile)", async (platform) => {
+    if (platform === "vagrant") {
+      expect(STACKS.vagrant).toBe("vagrant");
+      expect(existsSync(projectFile("src/vagrant/vagrantfile.ts"))).toBe(true);
+      return;
+    }
+    const stack = (await import(`../../stacks/${platform}`)) as Record<string, unknown>;
+    expect(stack[`${platform}Stack`]).toBe(STACKS[platform]);
   });
 
   it.each([
@@ -79,7 +114,7 @@ describe("the facts table", () => {
     ["gce", 262144],
     ["azure", 65535],
     ["openstack", 49149],
-  ] as const)("%s accepts user data up to %d bytes", (platform, bytes) => expect(USER_DATA[platform].maxBytes).toBe(bytes));
+  ] as const)("%s accepts user data up to %d bytes", (platform, bytes) => expect(PLATFORM_MODULES[platform].userData.maxBytes).toBe(bytes));
 });
 
 describe("user-data budgets at render", () => {
