@@ -203,6 +203,40 @@ missing, 2 on bad input.`,
     options: { ...ENDPOINTS, json: { type: "boolean", help: "print the same as one JSON document" }, ...FILE },
     run: async (io, { positionals, values }) => (await import("./status")).status(io, positionals, values),
   }),
+  etcd: command({
+    summary: "etcd members (list, add, remove), snapshots and restores",
+    usage: `coreform etcd members <ENV> [--json]
+coreform etcd add <ENV> <NODE>
+coreform etcd remove <ENV> <NODE>
+coreform etcd snapshot <ENV> [-o FILE]
+coreform etcd restore <ENV> <FILE>
+(each with [--endpoints URL,…] [-f FILE]; restore asks no member)
+
+Talks to ENV's etcd members (the plan's addresses, or --endpoints) over TLS with the operator
+certificate from .coreform/<ENV>/. Every request times out after ${REQUEST_TIMEOUT_TEXT}; nothing prints key material.
+  members    each member as etcd lists it (ID, peer URL, voting, learner, or added and never
+             started) with its health, and the plan's control nodes that are no member
+  add        adds NODE, a control node of the plan that is no member, as a learner (it counts for
+             no quorum until its node has started, caught up and promoted itself); refused while
+             another member has not joined yet or a member is unhealthy. Then deploy NODE.
+             (A planned node that starts with an empty disk does the same by itself.)
+  remove     removes NODE, a member the plan no longer has (shrink the spec and render first);
+             refused when the members left would have no healthy quorum. Then deploy the smaller spec.
+  snapshot   saves a snapshot of a healthy member's data to FILE (default: .coreform/<ENV>/
+             snapshots/etcd-<ENV>-<time>.db), mode 0600: it holds every key. Prints the revision
+             and the file's sha256; etcd's own checksum at its end is verified.
+  restore    checks FILE (a whole snapshot) and prints the steps that restore every member from it
+             on the control nodes (/opt/coreform/etcd-member restore), with its sha256
+Exit 0 done (members: every member voting and healthy), 1 etcd unreachable or unhealthy, or a
+change refused by the cluster's state, 2 bad input.`,
+    options: {
+      ...out("FILE", "snapshot: where to write it (must not exist)"),
+      json: { type: "boolean", help: "members: print the same as one JSON document" },
+      ...ENDPOINTS,
+      ...FILE,
+    },
+    run: async (io, { positionals, values }) => (await import("./etcd")).etcd(io, positionals, values),
+  }),
   "reboot-lock": command({
     summary: "show or change locksmith's reboot lock",
     usage: `coreform reboot-lock <ENV> status|unlock <MACHINE-ID>|set-max <N> [--group G] [--endpoints URL,…] [-f FILE]

@@ -17,6 +17,7 @@ import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { membershipWarning } from "./earlier";
 import { emit, type OutputFile } from "./emit";
 import { beginRender } from "./repairs";
+import { warnExpiringCertificates } from "./validate";
 
 /** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
 function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnType<typeof renderNodes> | string {
@@ -157,6 +158,8 @@ export async function render(io: Io, names: string[], options: RenderOptions): P
   if (newSecrets && !names.length) throw new InputError("--new-secrets needs the environments named: coreform render ENV… --new-secrets");
   const { spec, file: specFile } = loadSpecOrFail(io, options.file);
   const chosen = chooseEnvironments(spec, specFile, names);
+  // The certificates as they are before render renews any: those the running nodes have.
+  warnExpiringCertificates(io, spec, specFile, chosen);
   for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out), newSecrets)) io.out(summary);
   return EXIT_OK;
 }

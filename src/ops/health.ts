@@ -86,9 +86,12 @@ async function probe(target: EtcdTarget, endpoint: string): Promise<Probe> {
 
 const num = (s: string) => Number(s);
 
+/** The member list as the healthiest member that answered sees it. */
+const listedBy = (probes: readonly Probe[]) => (probes.find((p) => p.healthy && p.members) ?? probes.find((p) => p.members))?.members;
+
 /** One row per member: the plan's members in order, then members only etcd knows, then unknown endpoints. */
 function memberRows(target: EtcdTarget, probes: readonly Probe[]): MemberStatus[] {
-  const listed = probes.find((p) => p.members)?.members ?? [];
+  const listed = listedBy(probes) ?? [];
   const nameOf = (p: Probe): string | undefined => {
     if (p.status) return listed.find((m) => m.ID === p.status?.header.member_id)?.name ?? `id ${p.status.header.member_id}`;
     return target.plan.etcd.members.find((m) => m.clientUrl === p.endpoint)?.name;
@@ -129,10 +132,15 @@ function row(name: string | undefined, plannedIp: string | undefined, p: Probe):
 /**
  * Healthy when every member is; degraded when some are not but one served a linearizable read (it
  * can only with a working quorum, even if the others are out of this machine's reach); else lost.
+ * With etcd's member list, only its voting members count: not a learner, nor a planned node that is
+ * no member yet (a cluster being grown).
  */
-function quorumOf(rows: readonly MemberStatus[]): ClusterStatus["quorum"] {
-  const members = rows.filter((r) => r.name !== undefined).length;
-  const healthy = rows.filter((r) => r.name !== undefined && r.healthy).length;
+function quorumOf(target: EtcdTarget, rows: readonly MemberStatus[], listed?: readonly IMember[]): ClusterStatus["quorum"] {
+  const planned = (m: IMember) => target.plan.etcd.members.find((p) => m.peerURLs.includes(p.peerUrl))?.name;
+  const voters = listed && new Set(listed.filter((m) => !m.isLearner).map((m) => m.name || planned(m)));
+  const counted = rows.filter((r) => r.name !== undefined && (!voters || voters.has(r.name)));
+  const members = counted.length;
+  const healthy = counted.filter((r) => r.healthy).length;
   const state: QuorumState = healthy === members ? "healthy" : healthy > 0 ? "degraded" : "lost";
   return { state, healthy, members, needed: Math.floor(members / 2) + 1 };
 }
@@ -158,9 +166,26 @@ async function datastoreOf(target: EtcdTarget, probes: readonly Probe[]): Promis
   }
 }
 
-export async function probeCluster(target: EtcdTarget): Promise<ClusterStatus> {
+/** Probes every endpoint at once, hands the probes to `use`, then closes every client. */
+async function withProbes<T>(target: EtcdTarget, use: (probes: readonly Probe[]) => Promise<T>): Promise<T> {
   const probes = await Promise.all(target.endpoints.map((e) => probe(target, e)));
   try {
+    return await use(probes);
+  } finally {
+    for (const p of probes) p.client.close();
+  }
+}
+
+/** Each member's health, and the member list as the healthiest member that answered sees it. */
+export function probeMembers(target: EtcdTarget): Promise<{ rows: MemberStatus[]; listed?: readonly IMember[] }> {
+  return withProbes(target, async (probes) => {
+    const listed = listedBy(probes);
+    return { rows: memberRows(target, probes), ...(listed ? { listed } : {}) };
+  });
+}
+
+export function probeCluster(target: EtcdTarget): Promise<ClusterStatus> {
+  return withProbes(target, async (probes) => {
     // The reboot lock is read from the members that answered, healthy ones first: one that did not
     // answer its status would only cost another timeout.
     const answered = probes.filter((p) => p.status).sort((a, b) => Number(b.healthy) - Number(a.healthy));
@@ -171,16 +196,15 @@ export async function probeCluster(target: EtcdTarget): Promise<ClusterStatus> {
       target.plan.scheduler.kind === "kubernetes" ? datastoreOf(target, probes) : Promise.resolve(undefined),
     ]);
     const members = memberRows(target, probes);
+    const listed = listedBy(probes);
     return {
       cluster: target.plan.cluster,
       environment: target.plan.environment,
       timeoutMs: target.timeoutMs,
       members,
-      quorum: quorumOf(members),
+      quorum: quorumOf(target, members, listed),
       rebootLock,
       ...(datastore ? { datastore } : {}),
     };
-  } finally {
-    for (const p of probes) p.client.close();
-  }
+  });
 }

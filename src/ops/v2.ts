@@ -47,3 +47,11 @@ export async function v2CompareAndSwap(target: EtcdTarget, key: string, value: s
   if (res.status === 412) return false;
   throw unexpected(`writing ${key}`, res);
 }
+
+/** The keys and directories at the top of the v2 keyspace (empty when it holds nothing). */
+export async function v2TopKeys(target: EtcdTarget): Promise<string[]> {
+  const res = await ask(target, (e) => `${e}/v2/keys/`, {});
+  if (res.status !== 200) throw unexpected("listing the v2 keyspace", res);
+  const nodes = (JSON.parse(res.body) as { node?: { nodes?: { key?: unknown }[] } }).node?.nodes ?? [];
+  return nodes.map((n) => String(n.key)).sort();
+}

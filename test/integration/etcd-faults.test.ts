@@ -210,7 +210,7 @@ describeEtcd("a real etcd stopped with SIGSTOP (127.0.92.0/24)", () => {
   let procs: EtcdProcess[] = [];
   beforeAll(async () => {
     cluster = await renderCluster("127.0.92", 3);
-    procs = startCluster(cluster.members);
+    procs = await startCluster(cluster);
     await waitHealthy(procs, cluster.members.map((m) => m.clientUrl), cluster.operator);
   }, 40_000);
   afterAll(async () => {
