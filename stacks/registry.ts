@@ -2,10 +2,11 @@
 // The pipeline before this point knows nothing of CDKTF: a stack gets the plan, the environment's
 // settings and each node's user data exactly as `coreform render` writes it, and only places machines
 // around them.
+import { join } from "node:path";
 import type { TerraformStack } from "cdktf";
 import { renderNodes, UserDataBudgetError, type RenderedNode } from "../cloud-config/user-data";
 import { planCluster, type ClusterPlan } from "../src/plan/plan";
-import { MissingSecretsError, readSecrets, secretsDir } from "../src/secrets/store";
+import { MissingSecretsError, readSecrets, renderedBefore, secretsDir } from "../src/secrets/store";
 import type { EnvOf, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
 import { azureStack } from "./azure";
@@ -68,7 +69,9 @@ export function prepareStacks(spec: Spec, projectDir: string, warn: (line: strin
     if (builder === VAGRANT) continue;
     const plan = planCluster(spec, name);
     try {
-      const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan));
+      // out/<env>/plan.json next to the spec says the environment was rendered: its secrets were made.
+      const rendered = renderedBefore(join(projectDir, "out"), name);
+      const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan, rendered ? { rendered } : {}));
       stacks.push({ name, build: builder, input: { plan, env, nodes, projectDir } });
     } catch (e) {
       if (e instanceof MissingSecretsError) notes.push({ problem: e.message, unrendered: name });

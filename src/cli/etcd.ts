@@ -6,7 +6,7 @@ import { dirname, relative, resolve } from "node:path";
 import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { addLearner, checkAdd, checkRemove, readMembership, Refused, removeMember, type Membership, type MemberView } from "../ops/members";
-import { fileSha256, hasIntactTrailer, saveSnapshot } from "../ops/snapshot";
+import { fileSha256, hasIntactTrailer, saveSnapshot, SNAPSHOT_BUDGET_MS } from "../ops/snapshot";
 import { operatorTarget } from "../ops/target";
 import { v2TopKeys } from "../ops/v2";
 import { secretsDir } from "../secrets/store";
@@ -66,7 +66,7 @@ export async function etcd(io: Io, positionals: string[], opts: EtcdOptions): Pr
   const { spec, file } = loadSpecOrFail(io, opts.file);
   if (action === "restore") return restore(io, operatorTarget(spec, file, env).plan, resolve(io.cwd, arg as string));
   const snapshotFile = action === "snapshot" ? snapshotPath(io, file, env, opts.out) : undefined;
-  const target = operatorTarget(spec, file, env, opts.endpoints);
+  const target = operatorTarget(spec, file, env, opts.endpoints, action === "snapshot" ? SNAPSHOT_BUDGET_MS : undefined);
   const vagrant = target.plan.platform === "vagrant";
 
   if (action === "snapshot") {

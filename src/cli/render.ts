@@ -9,11 +9,14 @@ import type { Io } from "../io";
 import { PUBLIC, SECRET } from "../modes";
 import { planCluster, type ClusterPlan } from "../plan/plan";
 import { environmentTopology } from "../plan/topology";
-import { MissingSecretsError, prepareSecrets, readSecrets, secretsDir, type PreparedSecrets } from "../secrets/store";
+import { SecretsChanged } from "../secrets/disk";
+import { MissingSecretsError, prepareSecrets, readSecrets, renderedBefore, secretsDir, type PreparedSecrets } from "../secrets/store";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
+import { membershipWarning } from "./earlier";
 import { emit, type OutputFile } from "./emit";
+import { beginRender } from "./repairs";
 import { warnExpiringCertificates } from "./validate";
 
 /** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
@@ -25,6 +28,9 @@ function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnTyp
     throw e;
   }
 }
+
+/** A render of this many nodes or more shows, on a terminal, a line as it starts each environment. */
+const PROGRESS_NODES = 500;
 
 /** Where output goes: OUTDIR from the command line, else out/ next to the spec. */
 export const outDirOf = (io: Io, specFile: string, out: string | undefined) => (out ? resolve(io.cwd, out) : resolve(dirname(specFile), "out"));
@@ -39,10 +45,20 @@ export interface RenderedEnvironment {
   readonly persist: () => void;
 }
 
-/** An environment whose secrets render would first create or renew: it cannot be compared. */
+/** An environment whose secrets render would first create or renew, or refuses: it cannot be compared. */
 interface WithoutSecrets {
   readonly env: string;
   readonly dir: string;
+  /** Why render would refuse it (a lost or damaged kept secret), when it would. */
+  readonly refused?: string;
+}
+
+/** How renderInMemory treats secrets (see there) and where earlier output is. */
+export interface InMemoryOptions {
+  readonly secrets: "create" | "existing";
+  readonly outDir: string;
+  /** `render --new-secrets`: make lost CAs, token and keys afresh. */
+  readonly newSecrets?: boolean;
 }
 
 /**
@@ -56,22 +72,31 @@ export async function renderInMemory(
   spec: Spec,
   specFile: string,
   envs: readonly string[],
-  secrets: "create" | "existing",
+  options: InMemoryOptions,
 ): Promise<{ readonly rendered: RenderedEnvironment[]; readonly withoutSecrets: WithoutSecrets[] }> {
   const rendered: RenderedEnvironment[] = [];
   const withoutSecrets: WithoutSecrets[] = [];
   const refused: string[] = [];
-  for (const env of envs) {
-    const plan = planCluster(spec, env);
+  const plans = envs.map((env) => planCluster(spec, env));
+  const total = plans.reduce((n, plan) => n + plan.nodes.length, 0);
+  for (const [i, env] of envs.entries()) {
+    const plan = plans[i]!;
+    if (io.progress && total >= PROGRESS_NODES) io.progress(`coreform: rendering ${env} (${i + 1} of ${envs.length}): ${plan.nodes.length} nodes…`);
     const dir = secretsDir(dirname(specFile), env);
+    // out/<env>/plan.json of an earlier render: evidence of secrets nodes trust, and the membership they booted with.
+    const earlier = renderedBefore(options.outDir, env);
     let prepared: PreparedSecrets;
-    if (secrets === "create") prepared = await prepareSecrets(dir, plan, (line) => io.err(line));
-    else {
+    if (options.secrets === "create") {
+      const warning = membershipWarning(io.cwd, earlier, plan);
+      if (warning) io.err(warning);
+      prepared = await prepareSecrets(dir, plan, (line) => io.err(line), { ...(earlier ? { rendered: earlier } : {}), newSecrets: options.newSecrets === true });
+    } else {
       try {
-        prepared = { secrets: readSecrets(dir, plan), persist: () => {} };
+        prepared = { secrets: readSecrets(dir, plan, earlier ? { rendered: earlier } : {}), persist: () => {} };
       } catch (e) {
-        if (!(e instanceof MissingSecretsError)) throw e;
-        withoutSecrets.push({ env, dir });
+        if (e instanceof SecretsChanged) withoutSecrets.push({ env, dir, refused: e.message });
+        else if (e instanceof MissingSecretsError) withoutSecrets.push({ env, dir });
+        else throw e;
         continue;
       }
     }
@@ -104,25 +129,37 @@ export async function renderEnvironments(
   specFile: string,
   envs: readonly string[],
   outDir: string,
+  newSecrets = false,
 ): Promise<{ readonly plan: ClusterPlan; readonly summary: string }[]> {
-  const { rendered } = await renderInMemory(io, spec, specFile, envs, "create");
-  // Secrets first: output whose keys were not kept would be worse than no output.
-  for (const r of rendered) r.persist();
-  emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
-  return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
+  // One render at a time per project, from reading the secrets to the last file written.
+  const release = beginRender(io, specFile, outDir, envs);
+  try {
+    const { rendered } = await renderInMemory(io, spec, specFile, envs, { secrets: "create", outDir, newSecrets });
+    // Secrets first: output whose keys were not kept would be worse than no output.
+    for (const r of rendered) r.persist();
+    emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
+    return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
+  } finally {
+    release();
+  }
 }
 
 /** What render and render --check take besides the environments. */
 export interface RenderOptions {
   readonly file?: string;
   readonly out?: string;
+  /** `--new-secrets` (render only). */
+  readonly "new-secrets"?: boolean;
 }
 
 export async function render(io: Io, names: string[], options: RenderOptions): Promise<number> {
+  const newSecrets = options["new-secrets"] === true;
+  // Never for every environment at once: a new CA is a new cluster for the nodes of each one named.
+  if (newSecrets && !names.length) throw new InputError("--new-secrets needs the environments named: coreform render ENV… --new-secrets");
   const { spec, file: specFile } = loadSpecOrFail(io, options.file);
   const chosen = chooseEnvironments(spec, specFile, names);
   // The certificates as they are before render renews any: those the running nodes have.
   warnExpiringCertificates(io, spec, specFile, chosen);
-  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out))) io.out(summary);
+  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out), newSecrets)) io.out(summary);
   return EXIT_OK;
 }

@@ -9,12 +9,18 @@ import { dirname } from "node:path";
 import type { ISnapshotResponse } from "etcd3";
 import { SECRET, SECRET_DIR } from "../modes";
 import { serverName, type EtcdTarget } from "./target";
+import { COMMAND_TIMEOUT_MS } from "./timeout";
 import { v3Client, within } from "./v3";
 
 /** etcd's trailer: the SHA-256 of the database bytes before it. */
 const TRAILER = 32;
 /** A whole snapshot may take this long; each chunk must come within the target's timeout. */
 const SNAPSHOT_DEADLINE_MS = 15 * 60_000;
+/**
+ * The snapshot command's time (target.ts, operatorTarget's budget): the stream, and the member's status
+ * asked before and after it, which must not find the command's usual 10 s used up by a long stream.
+ */
+export const SNAPSHOT_BUDGET_MS = SNAPSHOT_DEADLINE_MS + COMMAND_TIMEOUT_MS;
 
 interface SavedSnapshot {
   readonly file: string;

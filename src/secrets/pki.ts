@@ -161,13 +161,3 @@ export function leafMisfit(ca: CertKey, leaf: CertKey, req: LeafRequest): string
     return `unreadable (${(e as Error).message})`;
   }
 }
-
-/** Whether a CA pair is usable: the key belongs to the certificate and it is a CA. */
-export function caIsUsable(ca: CertKey): boolean {
-  try {
-    const cert = new X509Certificate(ca.cert);
-    return cert.ca && cert.checkPrivateKey(createPrivateKey(ca.key)) && new Date(cert.validTo).getTime() > Date.now();
-  } catch {
-    return false;
-  }
-}

@@ -74,11 +74,14 @@ describe("bad input: exit 2, nothing asked", () => {
     expect(result.stderr).toContain(message);
   });
 
-  test("without secrets, status says to render first and creates nothing", async () => {
+  test("without secrets, status and reboot-lock say to render first, exit 1 as kubeconfig does, and create nothing", async () => {
     const bare = project(smallSpec({ cidr: "127.0.81.0/24" }));
-    const result = await cli(bare, "status", "test");
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain("run `coreform render test` first");
+    // One rule (README, Commands): missing secrets are the project's state, not bad input.
+    for (const argv of [["status", "test"], ["reboot-lock", "test", "status"], ["kubeconfig", "test"]]) {
+      const result = await cli(bare, ...argv);
+      expect([argv, result.code]).toEqual([argv, 1]);
+      expect(result.stderr).toContain("run `coreform render test` first");
+    }
     expect(() => readFileSync(join(bare, ".coreform", "test", "ca.crt"))).toThrow(/ENOENT/);
   });
 });

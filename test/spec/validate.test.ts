@@ -389,7 +389,7 @@ const BAD: readonly Bad[] = [
   { name: "comments only", text: "# nothing yet\n", path: "(root)", message: "the spec is empty" },
   { name: "a list, not a mapping", text: "- apiVersion: coreform/v1\n- name: t\n", path: "(root)", message: "the spec must be a mapping" },
   { name: "a scalar, not a mapping", text: "coreform/v1\n", path: "(root)", message: "the spec must be a mapping" },
-  { name: "missing file", text: null, path: "{file}", message: "file not found: create one with `coreform init`" },
+  { name: "missing file", text: null, path: "{file}", message: "not found, nor in any directory above: create one with `coreform init`, or name one with -f" },
 ];
 
 describe("a bad spec", () => {
