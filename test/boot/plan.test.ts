@@ -41,6 +41,27 @@ describe("the boot test's plan, from the synthesized kvm stack", () => {
     expect(plan.network.hosts.map((h) => h.name)).toEqual(["control-01", "control-02", "control-03", "worker-01"]);
   });
 
+  it("fails naming the resource and the attribute when the stack's shape changes, instead of booting something else", () => {
+    const synthesized = synthesize(dir, "kvm").tf;
+    const changed = (edit: (tf: Record<string, any>) => void) => {
+      const tf = structuredClone(synthesized) as Record<string, any>;
+      edit(tf);
+      return () => bootPlan(tf);
+    };
+    const domain = (tf: Record<string, any>) => tf.resource.libvirt_domain["control-01"];
+    const hint = /\(test\/boot\/stack\.ts reads the kvm stack/;
+    expect(changed((tf) => (domain(tf).sys_info[0].fw_cfg.entry[0].file = "${libvirt_volume.control-01-config.path}"))).toThrow(
+      /libvirt_domain\.control-01: sys_info\.0\.fw_cfg\.entry\.0\.file is "\$\{libvirt_volume\.control-01-config\.path\}", expected a reference to a libvirt_ignition's path/,
+    );
+    expect(changed((tf) => (domain(tf).autostart = true))).toThrow(/libvirt_domain\.control-01: autostart: an attribute the boot test neither reads nor sets aside/);
+    expect(changed((tf) => domain(tf).devices.disks.push(domain(tf).devices.disks[0]))).toThrow(/devices\.disks has 2 items, the boot test reads exactly 1/);
+    expect(changed((tf) => (domain(tf).devices.interfaces[0].model.type = "e1000"))).toThrow(/model\.type is e1000, the boot test's QEMU gives virtio/);
+    expect(changed((tf) => delete tf.resource.libvirt_network.network.ips[0].dhcp.hosts[1].name)).toThrow(/libvirt_network\.network: ips\.0\.dhcp\.hosts\.1\.name is missing, expected a string/);
+    expect(changed((tf) => (tf.resource.libvirt_volume["control-01-disk"].capacity_unit = "G"))).toThrow(/libvirt_volume\.control-01-disk: capacity_unit G/);
+    expect(changed((tf) => (tf.resource.libvirt_pool = { images: {} }))).toThrow(/libvirt_pool: a resource type the boot test does not read/);
+    expect(changed((tf) => (domain(tf).memory_unit = "TiB"))).toThrow(hint);
+  });
+
   it("starts QEMU with the stack's MAC, memory and fw_cfg entries, and only DIFFERENCES besides", () => {
     const d = plan.domains[0]!;
     const args = qemuArgs(d, { dir: "/img" }, { accel: "tcg", firstBoot: true, needNet: false, disk: "/w/d.qcow2", tap: "tap0", console: "/w/c.log", fwCfgFiles: ["/w/0", "/w/1"], standin: "/w/etcd.tar" });

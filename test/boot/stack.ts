@@ -1,9 +1,14 @@
 // What the kvm stack describes, read off its synthesized Terraform JSON: the network (the host's address
 // and the DHCP hosts) and each domain's MAC, memory, vCPUs, disk size and fw_cfg entries with the file
 // each names (the libvirt_ignition's content). The boot test starts QEMU from exactly this.
+//
+// The reading is strict: every attribute of a resource is either read here or set aside below with the
+// reason it does not change what boots, and anything else (a new attribute, a second disk, the config
+// from another resource) fails with the resource and attribute named, in plan.test.ts already (npm test),
+// rather than booting something the stack no longer describes.
 import { unliteral } from "../helpers/literal";
 
-// Terraform JSON is read loosely: its shape is the provider's, not a TypeScript type.
+// Terraform JSON is read loosely, then checked here: its shape is the provider's, not a TypeScript type.
 type Doc = Record<string, any>;
 
 export interface DhcpHost {
@@ -38,53 +43,157 @@ export interface BootPlan {
   readonly domains: readonly BootDomain[];
 }
 
+/** Attributes the boot test does not read, per resource type, and why that is right. */
+const ASIDE: Record<string, Record<string, string>> = {
+  libvirt_network: {
+    autostart: "libvirt's own start of the network with the host",
+    forward: "NAT out of the host: the test's bridge has none on purpose (differences.ts)",
+  },
+  libvirt_domain: {
+    type: "kvm: the test probes KVM and else uses TCG (differences.ts)",
+    os: "hvm, x86_64, q35: the test's QEMU machine is q35 too; the kernel boots directly (differences.ts)",
+    features: "ACPI, which q35 has",
+    running: "the test powers every domain on itself",
+  },
+  libvirt_volume: {
+    name: "a pool's file name; the test's overlay is in its work directory",
+    pool: "the libvirt pool",
+    target: "qcow2, as the test's overlay",
+    backing_store: "the base image: the stand-in's here (differences.ts)",
+    create: "the base image's download: the stand-in's here",
+  },
+  libvirt_ignition: { name: "the file's name where Terraform runs" },
+};
+/** Terraform's own, on every resource. */
+const META = new Set(["//", "lifecycle", "depends_on", "provider", "count", "for_each"]);
+
+const HINT = "test/boot/stack.ts reads the kvm stack for the boot test: teach it the new shape, or say there why it does not matter";
+
+class ShapeError extends Error {
+  constructor(where: string, what: string) {
+    super(`the kvm stack's ${where}: ${what} (${HINT})`);
+  }
+}
+
+/** One resource's attributes, read by path; `done()` fails on any attribute neither read nor set aside. */
+class Resource {
+  private readonly read = new Set<string>();
+  constructor(
+    readonly where: string,
+    private readonly doc: Doc,
+    private readonly type: string,
+  ) {}
+
+  /** The value at `path` (dots; numbers index lists), which must be of `kind`. */
+  get(path: string, kind: "string" | "number" | "boolean" | "object" | "list"): any {
+    this.read.add(path.split(".")[0]!);
+    let value: any = this.doc;
+    for (const part of path.split(".")) value = value === null || typeof value !== "object" ? undefined : value[part];
+    const is = Array.isArray(value) ? "list" : value === null ? "null" : typeof value;
+    if (is !== kind) throw new ShapeError(this.where, `${path} is ${value === undefined ? "missing" : `a ${is}`}, expected a ${kind}`);
+    return value;
+  }
+
+  /** The list at `path`, which must hold exactly `count` items. */
+  list(path: string, count?: number): any[] {
+    const l = this.get(path, "list") as any[];
+    if (count !== undefined && l.length !== count) throw new ShapeError(this.where, `${path} has ${l.length} items, the boot test reads exactly ${count}`);
+    return l;
+  }
+
+  /** The object at `path` may have only `keys`. */
+  only(path: string, keys: readonly string[]): void {
+    const extra = Object.keys(this.get(path, "object")).filter((k) => !keys.includes(k));
+    if (extra.length) throw new ShapeError(this.where, `${path} has ${extra.join(", ")}, which the boot test does not read`);
+  }
+
+  done(): void {
+    const aside = ASIDE[this.type] ?? {};
+    const unknown = Object.keys(this.doc).filter((k) => !this.read.has(k) && !META.has(k) && !(k in aside));
+    if (unknown.length) throw new ShapeError(this.where, `${unknown.join(", ")}: an attribute the boot test neither reads nor sets aside`);
+  }
+}
+
 const REF = /^\$\{(libvirt_\w+)\.([^.}]+)\.(\w+)\}$/;
 
-/** The resource a `${type.id.attribute}` reference names. */
-function referenced(tf: Doc, expression: string, type: string): Doc {
+/** The resource a `${type.id.attribute}` reference at `path` names, checked to be that type and attribute. */
+function referenced(tf: Doc, from: Resource, path: string, type: string, attribute: string): Resource {
+  const expression = from.get(path, "string") as string;
   const m = REF.exec(expression);
-  if (!m || m[1] !== type) throw new Error(`expected a reference to a ${type}, found ${JSON.stringify(expression)}`);
+  if (!m || m[1] !== type || m[3] !== attribute)
+    throw new ShapeError(from.where, `${path} is ${JSON.stringify(expression)}, expected a reference to a ${type}'s ${attribute}`);
   const found = tf.resource?.[type]?.[m[2]!];
-  if (!found) throw new Error(`${expression} names no resource`);
-  return found;
+  if (!found) throw new ShapeError(from.where, `${path}: ${expression} names no resource`);
+  return new Resource(`${type}.${m[2]}`, found, type);
 }
 
 /** Memory as libvirt reads `memory` with `memory_unit` (KiB by default). */
-function mebibytes(value: number, unit: string | undefined): number {
+function mebibytes(r: Resource): number {
+  const value = r.get("memory", "number") as number;
+  const unit = r.get("memory_unit", "string") as string;
   const factor: Record<string, number> = { KiB: 1 / 1024, MiB: 1, GiB: 1024 };
-  const f = factor[unit ?? "KiB"];
-  if (f === undefined) throw new Error(`memory unit ${unit} not read by the boot test`);
+  const f = factor[unit];
+  if (f === undefined) throw new ShapeError(r.where, `memory_unit ${unit} is not one the boot test reads`);
   return value * f;
 }
 
-export function bootPlan(tf: Doc): BootPlan {
-  const networks = Object.values(tf.resource?.libvirt_network ?? {}) as Doc[];
-  if (networks.length !== 1) throw new Error(`expected one libvirt_network, found ${networks.length}`);
-  const [net] = networks as [Doc];
-  const [ip] = net.ips as [Doc];
-  const network: BootNetwork = { name: net.name, address: ip.address, prefix: ip.prefix, hosts: ip.dhcp.hosts.map((h: Doc) => ({ mac: h.mac, ip: h.ip, name: h.name })) };
+const READ_TYPES = ["libvirt_domain", "libvirt_ignition", "libvirt_network", "libvirt_volume"];
 
-  const domains = Object.entries((tf.resource?.libvirt_domain ?? {}) as Record<string, Doc>).map(([node, d]: [string, Doc]): BootDomain => {
-    const [iface] = d.devices.interfaces as [Doc];
-    if (referenced(tf, iface.source.network.network, "libvirt_network") !== net) throw new Error(`${node}: its interface is on another network`);
-    const disk = referenced(tf, d.devices.disks[0].source.volume.volume, "libvirt_volume");
-    if (disk.capacity_unit !== "bytes") throw new Error(`${node}: disk capacity unit ${disk.capacity_unit} not read by the boot test`);
-    return {
-      name: d.name,
-      node,
-      mac: iface.mac.address,
-      memoryMiB: mebibytes(d.memory, d.memory_unit),
-      vcpu: d.vcpu,
-      diskBytes: disk.capacity,
-      fwCfg: d.sys_info.flatMap((s: Doc) => s.fw_cfg.entry).map((e: Doc) => ({ name: e.name, content: unliteral(referenced(tf, e.file, "libvirt_ignition").content) })),
-    };
+export function bootPlan(tf: Doc): BootPlan {
+  const other = Object.keys(tf.resource ?? {}).filter((t) => !READ_TYPES.includes(t));
+  if (other.length) throw new ShapeError("resources", `${other.join(", ")}: a resource type the boot test does not read`);
+  const networks = Object.entries((tf.resource?.libvirt_network ?? {}) as Record<string, Doc>);
+  if (networks.length !== 1) throw new ShapeError("resources", `${networks.length} libvirt_network resources, the boot test reads exactly one`);
+  const [[netId, netDoc]] = networks as [[string, Doc]];
+  const net = new Resource(`libvirt_network.${netId}`, netDoc, "libvirt_network");
+  net.list("ips", 1);
+  net.only("ips.0", ["address", "prefix", "dhcp"]);
+  net.only("ips.0.dhcp", ["hosts"]);
+  const hosts = net.list("ips.0.dhcp.hosts").map((_, i): DhcpHost => {
+    net.only(`ips.0.dhcp.hosts.${i}`, ["mac", "ip", "name"]);
+    return { mac: net.get(`ips.0.dhcp.hosts.${i}.mac`, "string"), ip: net.get(`ips.0.dhcp.hosts.${i}.ip`, "string"), name: net.get(`ips.0.dhcp.hosts.${i}.name`, "string") };
   });
+  const network: BootNetwork = { name: net.get("name", "string"), address: net.get("ips.0.address", "string"), prefix: net.get("ips.0.prefix", "number"), hosts };
+  net.done();
+
+  const domains = Object.entries((tf.resource?.libvirt_domain ?? {}) as Record<string, Doc>).map(([node, doc]): BootDomain => {
+    const d = new Resource(`libvirt_domain.${node}`, doc, "libvirt_domain");
+    // The serial port is a file of the test's (differences.ts); a disk and a NIC, both virtio.
+    d.only("devices", ["disks", "interfaces", "serials"]);
+    d.list("devices.disks", 1);
+    d.list("devices.interfaces", 1);
+    d.only("devices.disks.0", ["source", "target", "driver"]);
+    d.only("devices.interfaces.0", ["source", "mac", "model"]);
+    for (const [path, want] of [["devices.disks.0.target.bus", "virtio"], ["devices.disks.0.driver.type", "qcow2"], ["devices.interfaces.0.model.type", "virtio"]] as const) {
+      const got = d.get(path, "string");
+      if (got !== want) throw new ShapeError(d.where, `${path} is ${got}, the boot test's QEMU gives ${want}`);
+    }
+    if (referenced(tf, d, "devices.interfaces.0.source.network.network", "libvirt_network", "name").where !== net.where) throw new ShapeError(d.where, "its interface is on another network");
+    const disk = referenced(tf, d, "devices.disks.0.source.volume.volume", "libvirt_volume", "name");
+    if (disk.get("capacity_unit", "string") !== "bytes") throw new ShapeError(disk.where, `capacity_unit ${disk.get("capacity_unit", "string")} is not one the boot test reads`);
+    const diskBytes = disk.get("capacity", "number") as number;
+    disk.done();
+    d.list("sys_info", 1);
+    d.only("sys_info.0", ["fw_cfg"]);
+    const entries = d.list("sys_info.0.fw_cfg.entry");
+    const fwCfg = entries.map((_, i) => {
+      d.only(`sys_info.0.fw_cfg.entry.${i}`, ["name", "file", "value"]);
+      const ignition = referenced(tf, d, `sys_info.0.fw_cfg.entry.${i}.file`, "libvirt_ignition", "path");
+      const content = unliteral(ignition.get("content", "string"));
+      ignition.done();
+      return { name: d.get(`sys_info.0.fw_cfg.entry.${i}.name`, "string") as string, content };
+    });
+    const domain: BootDomain = { name: d.get("name", "string"), node, mac: d.get("devices.interfaces.0.mac.address", "string"), memoryMiB: mebibytes(d), vcpu: d.get("vcpu", "number"), diskBytes, fwCfg };
+    d.done();
+    return domain;
+  });
+  if (!domains.length) throw new ShapeError("resources", "no libvirt_domain");
   return { network, domains };
 }
 
 /** The planned address of a domain: the DHCP host entry of its MAC. */
 export function addressOf(plan: BootPlan, domain: BootDomain): string {
   const host = plan.network.hosts.find((h) => h.mac === domain.mac);
-  if (!host) throw new Error(`${domain.node}: no DHCP host for ${domain.mac}`);
+  if (!host) throw new ShapeError(`libvirt_domain.${domain.node}`, `no DHCP host of the network has its MAC ${domain.mac}`);
   return host.ip;
 }
