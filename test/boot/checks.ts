@@ -160,3 +160,85 @@ export async function waitForConsole(node: Node, pattern: RegExp, timeoutMs: num
     await sleep(2000);
   }
 }
+
+/** One member as `coreform etcd members ENV --json` lists it. */
+interface Member {
+  readonly name: string;
+  readonly id?: string;
+  readonly state: string;
+  readonly healthy: boolean;
+  readonly planned: boolean;
+}
+
+/** `coreform etcd members ENV --json`: etcd's member list beside the plan, with health. */
+export async function members(env: Environment): Promise<{ code: number; members?: Member[]; text: string }> {
+  const r = await coreform(env.dir, "etcd", "members", ENV, "--json");
+  try {
+    return { code: r.code, members: JSON.parse(r.stdout).members, text: r.stdout + r.stderr };
+  } catch {
+    return { code: r.code, text: r.stdout + r.stderr };
+  }
+}
+
+const describeMembers = (ms: readonly Member[]) => ms.map((m) => `${m.name} ${m.id ?? "-"} ${m.state}${m.healthy ? " healthy" : ""}${m.planned ? "" : " (not planned)"}`).join(", ");
+
+/**
+ * Polls `coreform etcd members` until exactly `names` are members, each voting (started) and healthy
+ * and planned, and `replaced`'s member has another ID than `id` (its old member was removed, a new one
+ * added). Returns the member list.
+ */
+export async function waitForMembers(env: Environment, names: readonly string[], replaced: { name: string; id: string }, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    const r = await members(env);
+    if (r.members) {
+      const ms = r.members;
+      const same = ms.length === names.length && names.every((n) => ms.some((m) => m.name === n));
+      const now = ms.find((m) => m.name === replaced.name)?.id;
+      if (r.code === 0 && same && ms.every((m) => m.state === "voting" && m.healthy && m.planned) && now && now !== replaced.id) return describeMembers(ms);
+      last = describeMembers(ms);
+    } else last = r.text.trim().split("\n").slice(-2).join(" ");
+    if (Date.now() > deadline)
+      throw new Error(`coreform etcd members ${ENV}: not ${names.join(", ")} all voting and healthy with a new ID for ${replaced.name} (was ${replaced.id}) within ${timeoutMs / 1000} s; last: ${last}`);
+    await sleep(5000);
+  }
+}
+
+/** The lines of `unit`'s journal of this boot that match each of `patterns`, in order; throws naming the first missing. */
+export async function journalSays(node: Node, unit: string, patterns: readonly RegExp[]): Promise<string[]> {
+  const r = await node.ssh(`sudo journalctl -b --no-pager -o cat -u ${unit}`, 60_000);
+  if (r.code !== 0) throw new Error(`${node.name}: journalctl -u ${unit}: ${r.stderr.trim()}`);
+  const lines = r.stdout.split("\n");
+  return patterns.map((p) => {
+    const line = lines.find((l) => p.test(l));
+    if (!line) throw new Error(`${node.name}: ${unit}'s journal has no line matching ${p}; it says:\n${lines.filter((l) => l.startsWith("etcd-member:")).join("\n")}`);
+    return line;
+  });
+}
+
+/** Every key with its value and revision, from `node`'s own data (serializable) or through the cluster. */
+async function everything(env: Environment, endpoints: Node[], serializable: boolean): Promise<string> {
+  const r = await etcdctl(env, endpoints.map(clientUrl), "get", "", "--prefix", "-w", "json", ...(serializable ? ["--consistency=s"] : []));
+  if (r.code !== 0) throw new Error(`etcdctl get --prefix "" from ${endpoints.map((n) => n.name).join(", ")}: ${r.stderr.trim()}`);
+  const kvs: { key: string; value: string; mod_revision: number }[] = JSON.parse(r.stdout).kvs ?? [];
+  return kvs.map((kv) => `${Buffer.from(kv.key, "base64")}=${Buffer.from(kv.value ?? "", "base64")}@${kv.mod_revision}`).join("\n");
+}
+
+/**
+ * Waits until `node`'s own data holds every key the cluster holds (read through `others`), each with the
+ * same value and revision; the number of keys.
+ */
+export async function sameData(env: Environment, node: Node, others: Node[], timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const want = await everything(env, others, false);
+    const got = await everything(env, [node], true).catch((e: Error) => e.message);
+    if (got === want) return want ? want.split("\n").length : 0;
+    if (Date.now() > deadline) {
+      const missing = want.split("\n").filter((l) => !got.split("\n").includes(l));
+      throw new Error(`${node.name}'s own data differs from the cluster's after ${timeoutMs / 1000} s: lacks or differs in ${missing.slice(0, 5).join(", ") || "(nothing: it has more)"}`);
+    }
+    await sleep(3000);
+  }
+}

@@ -2,7 +2,7 @@
 // by the CDKTF app in-process, and one VM per domain of that stack. Commands reach the nodes over SSH as
 // `core`, with the key the spec gives that user, and the cluster through the real CLI.
 import { execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
@@ -59,6 +59,11 @@ export class Node {
     return this.domain.node;
   }
 
+  /** QEMU runs. */
+  get running(): boolean {
+    return !!this.process && this.process.exitCode === null && this.process.signalCode === null;
+  }
+
   /** The serial console of the latest boot. */
   get console(): string {
     return join(this.env.work, `${this.name}.boot${this.boots}.log`);
@@ -89,10 +94,37 @@ export class Node {
   /** Pulls the plug: QEMU is killed, the guest gets no shutdown. */
   async powerOff(): Promise<void> {
     const p = this.process;
-    if (!p || p.exitCode !== null) return;
+    if (!p || !this.running) return;
     const exited = new Promise((done) => p.once("exit", done));
     p.kill("SIGKILL");
-    await exited;
+    if ((await Promise.race([exited.then(() => true), sleep(30_000).then(() => false)])) === false)
+      throw new Error(`${this.name}: QEMU (pid ${p.pid}) still runs 30 s after SIGKILL`);
+  }
+
+  /**
+   * The machine made again with the same config, as Terraform does for a lost one: powered off, its disk
+   * gone; the next powerOn makes a fresh overlay of the image and boots it as a first boot, with the same
+   * MAC and fw_cfg entries.
+   */
+  async recreate(): Promise<void> {
+    await this.powerOff();
+    for (const f of [this.disk, ...this.fwCfgFiles]) rmSync(f, { force: true });
+  }
+
+  /**
+   * What to read when a check of this node fails: the tail of its serial console, and, when it answers
+   * within seconds, its journal for etcd and Docker (the work directory goes with the run).
+   */
+  async diagnose(): Promise<string> {
+    const text = existsSync(this.console) ? readFileSync(this.console, "utf8") : "";
+    const lines = text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\r/g, "").split("\n").filter((l) => l.trim());
+    const running = this.running;
+    const journal = running ? await this.ssh("sudo journalctl -b --no-pager -o short-monotonic -n 40 -u etcd-member -u coreform-etcd-standin -u docker", 20_000) : undefined;
+    return [
+      `${this.name} (${this.ip}): ${running ? "running" : "powered off"}, boot ${this.boots}; the last ${Math.min(40, lines.length)} lines of its serial console (${this.console}):`,
+      ...lines.slice(-40).map((l) => `  | ${l}`),
+      ...(journal?.code === 0 ? [`${this.name}'s journal (etcd-member, the etcd stand-in, docker):`, ...journal.stdout.trimEnd().split("\n").map((l) => `  | ${l}`)] : journal ? [`${this.name}'s journal: no SSH (${journal.stderr.trim().split("\n").pop()})`] : []),
+    ].join("\n");
   }
 
   /** QEMU's resident memory now, MiB. */
@@ -120,8 +152,8 @@ export class Node {
     for (;;) {
       const r = await this.ssh("true", 20_000);
       if (r.code === 0) return;
-      if (this.process?.exitCode !== null) throw new Error(`${this.name}: QEMU exited (${this.console})`);
-      if (Date.now() > deadline) throw new Error(`${this.name}: no login as core at ${this.ip} within ${timeoutMs / 1000} s: ${r.stderr.trim()} (console: ${this.console})`);
+      if (!this.running) throw new Error(`${this.name}: QEMU ended (${this.process?.exitCode ?? this.process?.signalCode}) before core could log in`);
+      if (Date.now() > deadline) throw new Error(`${this.name}: no login as core at ${this.ip} within ${timeoutMs / 1000} s (ssh: ${r.stderr.trim().split("\n").pop()})`);
       await sleep(5000);
     }
   }

@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromIgnition } from "../../cloud-config/ignition";
 import { DIFFERENCES, type Accel, type Image } from "./differences";
-import { command, Environment, renderProject, REPO, type Node } from "./cluster";
+import { command, ENV, Environment, renderProject, REPO, type Node } from "./cluster";
 import { etcdImageOf, writeEtcdArchive } from "./standin";
 import { Lab } from "./lab";
 import * as check from "./checks";
@@ -54,7 +54,12 @@ class Report {
     process.stdout.write(`[${((Date.now() - this.start) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   }
 
-  async step<T>(name: string, fn: () => Promise<T>, detail: (t: T) => string = (t) => (typeof t === "string" ? t : "")): Promise<T> {
+  /**
+   * Runs a step and prints its result; on failure, what each node it concerns shows (its console's tail
+   * and its journal: the work directory goes with the run, in CI too).
+   */
+  async step<T>(name: string, fn: () => Promise<T>, options: { detail?: (t: T) => string; nodes?: () => readonly Node[] } = {}): Promise<T> {
+    const { detail = (t: T) => (typeof t === "string" ? t : ""), nodes = () => [] } = options;
     this.print(`… ${name}`);
     const t0 = Date.now();
     try {
@@ -65,7 +70,8 @@ class Report {
       return result;
     } catch (e) {
       this.failed++;
-      this.print(`✗ ${name}: ${(e as Error).message}`);
+      this.print(`✗ ${name} (after ${((Date.now() - t0) / 1000).toFixed(0)} s): ${(e as Error).message}`);
+      for (const n of nodes()) this.print(await n.diagnose().catch((d: Error) => `${n.name}: no diagnosis (${d.message})`));
       throw e;
     }
   }
@@ -109,8 +115,8 @@ async function main(): Promise<number> {
     report.print(`work directory ${work}${keep ? " (kept)" : ""}; where the VMs differ from the kvm stack, on purpose:`);
     for (const d of DIFFERENCES) report.print(`  - ${d.what}: ${d.why}`);
 
-    const image = await report.step("the stand-in image (scripts/boot-image.sh, cached by its content)", () => buildImage(report), (i) => i.dir);
-    const accel = await report.step("KVM probe (30 s), else TCG", () => lab.probeKvm(image), (a: Accel) => a);
+    const image = await report.step("the stand-in image (scripts/boot-image.sh, cached by its content)", () => buildImage(report), { detail: (i) => i.dir });
+    const accel = await report.step("KVM probe (30 s), else TCG", () => lab.probeKvm(image), { detail: (a: Accel) => a });
     report.figures.accel = accel;
 
     const keyFile = join(work, "id_ed25519");
@@ -118,16 +124,22 @@ async function main(): Promise<number> {
     const key = readFileSync(`${keyFile}.pub`, "utf8").trim();
 
     const project = join(work, "project");
-    const env = await report.step("render the kvm environment (3 control nodes, 1 worker) and synthesize its stack", async () => {
-      await renderProject(project, bootSpec(key));
-      const control = fromIgnition(readFileSync(join(project, "out/kvm/ignition/control-01.json"), "utf8"));
-      const script = control.files.find((f) => /^IMAGE='/m.test(f.contents));
-      if (!script) throw new Error("control-01 has no etcd-member script naming its IMAGE");
-      const archive = join(work, "etcd-image.tar");
-      const standin = writeEtcdArchive(etcdImageOf(script.contents), archive);
-      report.figures.etcdImage = standin.reference;
-      return new Environment(project, join(work, "vms"), lab, image, accel, keyFile, archive);
-    }, (e) => e.plan.domains.map((d) => `${d.node}: ${d.mac} → ${e.nodes.find((n) => n.domain === d)!.ip}, ${d.memoryMiB} MiB, fw_cfg ${d.fwCfg.map((f) => f.name).join(" + ")}`).join("\n"));
+    const env = await report.step(
+      "render the kvm environment (3 control nodes, 1 worker) and synthesize its stack",
+      async () => {
+        await renderProject(project, bootSpec(key));
+        const control = fromIgnition(readFileSync(join(project, "out/kvm/ignition/control-01.json"), "utf8"));
+        const script = control.files.find((f) => /^IMAGE='/m.test(f.contents));
+        if (!script) throw new Error("control-01 has no etcd-member script naming its IMAGE");
+        const archive = join(work, "etcd-image.tar");
+        const standin = writeEtcdArchive(etcdImageOf(script.contents), archive);
+        report.figures.etcdImage = standin.reference;
+        return new Environment(project, join(work, "vms"), lab, image, accel, keyFile, archive);
+      },
+      { detail: (e) => e.plan.domains.map((d) => `${d.node}: ${d.mac} → ${e.nodes.find((n) => n.domain === d)!.ip}, ${d.memoryMiB} MiB, fw_cfg ${d.fwCfg.map((f) => f.name).join(" + ")}`).join("\n") },
+    );
+    const controls = env.nodes.filter((n) => n.config.hostname.startsWith("control-"));
+    const [c1, c2, c3] = controls as [Node, Node, Node];
 
     await report.step("the stack's network in the namespace: bridge, taps, dnsmasq with its DHCP hosts", async () => {
       env.wire();
@@ -135,89 +147,155 @@ async function main(): Promise<number> {
     });
 
     const bootStart = Date.now();
-    await report.step("boot every node (first boot: Ignition)", async () => {
-      for (const n of env.nodes) await n.powerOn();
-      const times: string[] = [];
-      await Promise.all(env.nodes.map(async (n) => {
-        await n.waitForLogin(BOOT_TIMEOUT_MS);
-        times.push(`${n.name} ${((Date.now() - bootStart) / 1000).toFixed(0)} s`);
-      }));
-      report.figures.loginSeconds = Object.fromEntries(times.map((t) => t.split(" ")).map(([n, s]) => [n, Number(s)]));
-      return `login as core: ${times.join(", ")}`;
-    });
+    await report.step(
+      "boot every node (first boot: Ignition)",
+      async () => {
+        for (const n of env.nodes) await n.powerOn();
+        const times: string[] = [];
+        await Promise.all(
+          env.nodes.map(async (n) => {
+            await n.waitForLogin(BOOT_TIMEOUT_MS);
+            times.push(`${n.name} ${((Date.now() - bootStart) / 1000).toFixed(0)} s`);
+          }),
+        );
+        report.figures.loginSeconds = Object.fromEntries(times.map((t) => t.split(" ")).map(([n, s]) => [n, Number(s)]));
+        return `login as core: ${times.join(", ")}`;
+      },
+      { nodes: () => env.nodes },
+    );
 
-    for (const n of env.nodes) await report.step(`Ignition applied on ${n.name}`, () => check.ignitionApplied(n));
+    for (const n of env.nodes) await report.step(`Ignition applied on ${n.name}`, () => check.ignitionApplied(n), { nodes: () => [n] });
 
-    await report.step("coreform status: 3 healthy members and quorum", async () => {
-      const detail = await check.waitForStatus(env, { healthy: 3, state: "healthy" }, BOOT_TIMEOUT_MS);
-      report.figures.healthySeconds = (Date.now() - bootStart) / 1000;
-      return `${detail}; ${report.figures.healthySeconds} s after power-on`;
-    });
+    await report.step(
+      "coreform status: 3 healthy members and quorum",
+      async () => {
+        const detail = await check.waitForStatus(env, { healthy: 3, state: "healthy" }, BOOT_TIMEOUT_MS);
+        report.figures.healthySeconds = (Date.now() - bootStart) / 1000;
+        return `${detail}; ${report.figures.healthySeconds} s after power-on`;
+      },
+      { nodes: () => controls },
+    );
+
+    // The offline kubernetes node boots while the cluster's checks run; its failure is awaited last.
+    const offline = await report.step(
+      "power on a kubernetes control node without a way out (checked last)",
+      async () => {
+        const dir = join(work, "kubernetes");
+        await renderProject(dir, bootSpec(key, KUBERNETES_OFFLINE));
+        const k8s = new Environment(dir, join(work, "vms-kubernetes"), lab, image, accel, keyFile, undefined);
+        k8s.wire();
+        const node = k8s.nodes[0]!;
+        const total: number | undefined = JSON.parse(readFileSync(join(dir, "out/kvm/ignition", `${node.name}.json`), "utf8")).ignition.timeouts?.httpTotal;
+        if (!total) throw new Error("its config sets no ignition.timeouts.httpTotal");
+        await node.powerOn({ journalOnConsole: true });
+        const start = Date.now();
+        // Watched from now on, so that the time is the failure's, not the moment the step looks.
+        const failed = (async () => {
+          const message = await check.waitForConsole(node, /^.*unable to fetch resource in time.*$/m, BOOT_TIMEOUT_MS + total * 1000);
+          await check.waitForConsole(node, /Failed to start .*ignition-files\.service|ignition-files\.service: Failed/, 120_000);
+          const seconds = (Date.now() - start) / 1000;
+          await node.powerOff();
+          return { message, seconds };
+        })();
+        failed.catch(() => {}); // awaited by the last step
+        return { node, total, failed };
+      },
+      { detail: (o) => `${o.node.name} on ${o.node.env.bridge}, ${o.node.ip}; its config downloads ${o.node.config.downloads.length} files, httpTotal ${o.total} s` },
+    );
 
     await report.step("memory per VM", async () => {
       const memory: Record<string, { memoryMiB: number; qemuRssMiB?: number; guestUsedMiB: number }> = {};
       for (const n of env.nodes) memory[n.name] = { memoryMiB: n.domain.memoryMiB, qemuRssMiB: n.qemuRssMiB(), guestUsedMiB: await check.guestUsedMiB(n) };
       report.figures.memory = memory;
-      return Object.entries(memory).map(([n, m]) => `${n}: QEMU ${m.qemuRssMiB} MiB resident, guest uses ${m.guestUsedMiB} of ${m.memoryMiB} MiB`).join("\n");
+      return Object.entries(memory)
+        .map(([n, m]) => `${n}: QEMU ${m.qemuRssMiB} MiB resident, guest uses ${m.guestUsedMiB} of ${m.memoryMiB} MiB`)
+        .join("\n");
     });
 
-    // The offline kubernetes node boots while the cluster's checks run; its failure is awaited last.
-    const offline = await report.step("power on a kubernetes control node without a way out (checked last)", async () => {
-      const dir = join(work, "kubernetes");
-      await renderProject(dir, bootSpec(key, KUBERNETES_OFFLINE));
-      const k8s = new Environment(dir, join(work, "vms-kubernetes"), lab, image, accel, keyFile, undefined);
-      k8s.wire();
-      const node = k8s.nodes[0]!;
-      const total: number | undefined = JSON.parse(readFileSync(join(dir, "out/kvm/ignition", `${node.name}.json`), "utf8")).ignition.timeouts?.httpTotal;
-      if (!total) throw new Error("its config sets no ignition.timeouts.httpTotal");
-      await node.powerOn({ journalOnConsole: true });
-      return { node, total, start: Date.now() };
-    }, (o) => `${o.node.name} on ${o.node.env.bridge}, ${o.node.ip}; its config downloads ${o.node.config.downloads.length} files, httpTotal ${o.total} s`);
+    await report.step(
+      "coreform reboot-lock: worker-01 takes the lock as locksmithd does, the CLI shows it and releases it",
+      async () => {
+        const id = await check.takeRebootLock(env.node("worker-01"));
+        const held = await check.lockStatus(env, new RegExp(`0 of 1 free, holders: ${id}`));
+        const released = await check.unlock(env, id);
+        const free = await check.lockStatus(env, /1 of 1 free, holders: none/);
+        return `${held}\n${released}\n${free}`;
+      },
+      { nodes: () => [env.node("worker-01")] },
+    );
 
-    const [c1, , c3] = env.nodes as [Node, Node, Node];
-    await check.put(env, [c1], "coreform-boot/before", "written with every member up");
+    await report.step(
+      `power cut on ${c3.name}: the other two keep quorum and take writes`,
+      async () => {
+        await check.put(env, [c1], "coreform-boot/before", "written with every member up");
+        await c3.powerOff();
+        const detail = await check.waitForStatus(env, { healthy: 2, state: "degraded" }, 2 * 60_000);
+        await check.put(env, [c1], "coreform-boot/while-down", `written while ${c3.name} was off`);
+        return detail;
+      },
+      { nodes: () => [c1, c2] },
+    );
 
-    await report.step("coreform reboot-lock: worker-01 takes the lock as locksmithd does, the CLI shows it and releases it", async () => {
-      const worker = env.node("worker-01");
-      const id = await check.takeRebootLock(worker);
-      const held = await check.lockStatus(env, new RegExp(`0 of 1 free, holders: ${id}`));
-      const released = await check.unlock(env, id);
-      const free = await check.lockStatus(env, /1 of 1 free, holders: none/);
-      return `${held}\n${released}\n${free}`;
-    });
+    await report.step(
+      `${c3.name} powered on again rejoins with its data`,
+      async () => {
+        const t0 = Date.now();
+        await c3.powerOn();
+        await c3.waitForLogin(BOOT_TIMEOUT_MS);
+        const detail = await check.waitForStatus(env, { healthy: 3, state: "healthy" }, BOOT_TIMEOUT_MS);
+        report.figures.rejoinSeconds = (Date.now() - t0) / 1000;
+        for (const [key, value] of [
+          ["coreform-boot/before", "written with every member up"],
+          ["coreform-boot/while-down", `written while ${c3.name} was off`],
+        ] as const) {
+          const local = await check.localValue(env, c3, key);
+          if (local !== value) throw new Error(`${c3.name}'s own data has ${key} = ${local}, expected ${value}`);
+        }
+        return `${detail}\n${c3.name}'s own data (serializable reads) holds the key from before and the one written while it was off; ${report.figures.rejoinSeconds} s`;
+      },
+      { nodes: () => controls },
+    );
 
-    await report.step(`power cut on ${c3.name}: the other two keep quorum and take writes`, async () => {
-      await c3.powerOff();
-      const detail = await check.waitForStatus(env, { healthy: 2, state: "degraded" }, 2 * 60_000);
-      await check.put(env, [c1], "coreform-boot/while-down", `written while ${c3.name} was off`);
-      return detail;
-    });
-
-    await report.step(`${c3.name} powered on again rejoins with its data`, async () => {
-      const t0 = Date.now();
-      await c3.powerOn();
-      await c3.waitForLogin(BOOT_TIMEOUT_MS);
-      const detail = await check.waitForStatus(env, { healthy: 3, state: "healthy" }, BOOT_TIMEOUT_MS);
-      report.figures.rejoinSeconds = (Date.now() - t0) / 1000;
-      for (const [key, value] of [["coreform-boot/before", "written with every member up"], ["coreform-boot/while-down", `written while ${c3.name} was off`]] as const) {
-        const local = await check.localValue(env, c3, key);
-        if (local !== value) throw new Error(`${c3.name}'s own data has ${key} = ${local}, expected ${value}`);
-      }
-      return `${detail}\n${c3.name}'s own data (serializable reads) holds the key from before and the one written while it was off; ${report.figures.rejoinSeconds} s`;
-    });
-    // Next, once etcd rejoins a member that comes back empty (issue 22): a control node re-created on an
-    // empty disk with the same config rejoins. One more step here: delete c3's disk, powerOn, same checks.
+    // Issue 22's rejoin: the machine made again from the same config (a fresh overlay of the image, the
+    // same MAC and fw_cfg entries, Ignition's first boot) has an empty /var/lib/etcd; its etcd-member
+    // script removes the stale member, adds it back as a learner and promotes it, with no hand on it.
+    await report.step(
+      `${c3.name} re-created on an empty disk with the same config rejoins by itself`,
+      async () => {
+        const listed = await check.members(env);
+        const old = listed.members?.find((m) => m.name === c3.name)?.id;
+        if (!old) throw new Error(`coreform etcd members ${ENV} lists no ${c3.name}: ${listed.text}`);
+        await check.put(env, [c1], "coreform-boot/before-recreate", `written before ${c3.name} was re-created`);
+        const t0 = Date.now();
+        await c3.recreate();
+        await c3.powerOn();
+        await c3.waitForLogin(BOOT_TIMEOUT_MS);
+        const membersNow = await check.waitForMembers(env, controls.map((n) => n.name), { name: c3.name, id: old }, BOOT_TIMEOUT_MS);
+        report.figures.recreateSeconds = (Date.now() - t0) / 1000;
+        const said = await check.journalSays(c3, "etcd-member", [
+          new RegExp(`${c3.name} ran here before and \\S+ is empty: replacing its member`),
+          new RegExp(`adding ${c3.name} as a learner`),
+          /starting existing with /,
+          new RegExp(`${c3.name} votes now`),
+        ]);
+        const keys = await check.sameData(env, c3, [c1, c2], 2 * 60_000);
+        const status = await check.waitForStatus(env, { healthy: 3, state: "healthy" }, 60_000);
+        return [`members: ${membersNow} (${c3.name} was ${old})`, ...said.map((l) => `${c3.name}: ${l}`), `${c3.name}'s own data holds all ${keys} keys of the cluster, with their values and revisions; ${status}; ${report.figures.recreateSeconds} s`].join("\n");
+      },
+      { nodes: () => controls },
+    );
 
     for (const n of env.nodes) await n.powerOff();
 
-    await report.step("kubernetes scheduler, offline: the first boot fails within httpTotal, with Ignition's message", async () => {
-      const { node, total, start } = offline;
-      const message = await check.waitForConsole(node, /^.*unable to fetch resource in time.*$/m, BOOT_TIMEOUT_MS + total * 1000);
-      await check.waitForConsole(node, /Failed to start .*ignition-files\.service|ignition-files\.service: Failed/, 120_000);
-      report.figures.offlineFailSeconds = (Date.now() - start) / 1000;
-      await node.powerOff();
-      return `"${message}", then ignition-files.service failed, ${report.figures.offlineFailSeconds} s after power-on (httpTotal ${total} s)`;
-    });
+    await report.step(
+      "kubernetes scheduler, offline: the first boot fails within httpTotal, with Ignition's message",
+      async () => {
+        const { message, seconds } = await offline.failed;
+        report.figures.offlineFailSeconds = seconds;
+        return `"${message}", then ignition-files.service failed, ${seconds.toFixed(0)} s after power-on (httpTotal ${offline.total} s)`;
+      },
+      { nodes: () => [offline.node] },
+    );
   } catch {
     // reported by its step
   } finally {
