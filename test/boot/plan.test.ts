@@ -70,6 +70,7 @@ describe("the boot test's plan, from the synthesized kvm stack", () => {
     expect(text).toContain(`virtio-net-pci,netdev=net0,mac=${d.mac}`);
     expect(text).toContain("-fw_cfg name=opt/com.coreos/config,file=/w/0 -fw_cfg name=opt/org.flatcar-linux/config,file=/w/1");
     expect(text).toContain("-machine q35,accel=tcg");
+    expect(text).toContain("-cpu qemu64");
     expect(text).toContain("-smp 1");
     expect(text).toContain("format=raw,readonly=on");
     expect(() => qemuArgs(d, { dir: "/img" }, { accel: "tcg", firstBoot: true, needNet: false, disk: "", tap: "", console: "", fwCfgFiles: ["/w/0"] })).toThrow(/one file per fw_cfg entry/);
