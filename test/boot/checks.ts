@@ -13,8 +13,8 @@ const FLATCAR_ONLY_UNITS = new Set(["update-engine.service", "locksmithd.service
 
 /**
  * Ignition applied the node's config: login as core with the spec's key, hostname, every file's contents
- * and mode, links, unit files and drop-ins, units enabled or masked. One SSH session: each costs seconds
- * under emulation.
+ * and mode, links, unit files and drop-ins, units enabled or masked. One SSH session and a few
+ * processes: under emulation each costs seconds.
  */
 export async function ignitionApplied(node: Node): Promise<string> {
   const { config } = node;
@@ -23,15 +23,17 @@ export async function ignitionApplied(node: Node): Promise<string> {
     ...(u.dropins ?? []).map((d) => ({ path: `/etc/systemd/system/${u.name}.d/${d.name}`, contents: d.contents })),
   ]);
   const states = config.units.filter((u) => (u.enabled || u.masked) && !(FLATCAR_ONLY_UNITS.has(u.name) && !u.masked));
+  const paths = [...config.files.map((f) => f.path), ...unitFiles.map((f) => f.path)];
   const script = [
     "echo hostname $(hostname)",
-    ...[...config.files.map((f) => f.path), ...unitFiles.map((f) => f.path)].map((p) => `echo file ${p} $(stat -c %a ${p}) $(sha256sum ${p} | cut -d' ' -f1)`),
+    ...(paths.length ? [`stat -c 'mode %n %a' ${paths.join(" ")}`, `sha256sum ${paths.join(" ")} | sed 's/^\\([0-9a-f]*\\)  \\(.*\\)/sha \\2 \\1/'`] : []),
     ...config.links.map((l) => `echo link ${l.path} $(readlink ${l.path})`),
-    ...states.map((u) => `echo unit ${u.name} $(systemctl is-enabled ${u.name})`),
+    // UnitFileState is what `systemctl is-enabled` prints; systemd lists a unit's Id first.
+    ...(states.length ? [`systemctl show -p Id -p UnitFileState ${states.map((u) => u.name).join(" ")} | awk -F= '/^Id=/ { id = $2 } /^UnitFileState=/ { print "unit", id, $2 }'`] : []),
     "sed 's/^/preset /' /etc/systemd/system-preset/20-ignition.preset",
   ].join("\n");
-  // As root (keys are 0600), in one sudo: each sudo looks the hostname up, which costs seconds here.
-  const r = await node.ssh(`echo ${Buffer.from(script).toString("base64")} | base64 -d | sudo sh`, 180_000);
+  // As root (keys are 0600), in one sudo.
+  const r = await node.ssh(`echo ${Buffer.from(script).toString("base64")} | base64 -d | sudo bash`, 180_000);
   const seen = new Map(r.stdout.split("\n").map((l) => l.split(" ")).map(([kind, key, ...rest]) => [`${kind} ${key}`, rest.join(" ")]));
   const problems: string[] = [];
   const want = (key: string, expected: string) => {
@@ -39,8 +41,10 @@ export async function ignitionApplied(node: Node): Promise<string> {
     if (got !== expected) problems.push(`${key}: ${got ?? "(nothing)"}, expected ${expected}`);
   };
   want(`hostname ${config.hostname}`, "");
-  for (const f of config.files) want(`file ${f.path}`, `${f.mode.toString(8)} ${sha256(f.contents)}`);
-  for (const f of unitFiles) want(`file ${f.path}`, `644 ${sha256(f.contents)}`);
+  for (const f of [...config.files, ...unitFiles.map((u) => ({ ...u, mode: 0o644 }))]) {
+    want(`mode ${f.path}`, f.mode.toString(8));
+    want(`sha ${f.path}`, sha256(f.contents));
+  }
   for (const l of config.links) want(`link ${l.path}`, l.target);
   for (const u of states) want(`unit ${u.name}`, u.masked ? "masked" : "enabled");
   const presets = r.stdout.split("\n").filter((l) => l.startsWith("preset "));
@@ -108,14 +112,15 @@ const LOCK_PATH = "/v2/keys/coreos.com/updateengine/rebootlock/semaphore";
  * its rendered /etc/flatcar/update.conf gives locksmithd. Returns the machine id that holds it.
  */
 export async function takeRebootLock(node: Node): Promise<string> {
+  const read = (await node.ssh("cat /etc/flatcar/update.conf; echo MACHINE_ID=$(cat /etc/machine-id)")).stdout;
   const conf = Object.fromEntries(
-    (await node.ssh("cat /etc/flatcar/update.conf")).stdout
+    read
       .split("\n")
       .map((l) => /^(\w+)=(.*)$/.exec(l))
       .filter((m): m is RegExpExecArray => !!m)
       .map((m) => [m[1]!, m[2]!]),
   );
-  const id = (await node.ssh("cat /etc/machine-id")).stdout.trim();
+  const id = String(conf.MACHINE_ID);
   const endpoint = String(conf.LOCKSMITHD_ENDPOINT).split(",")[0];
   const curl = `sudo curl -sS --cacert ${conf.LOCKSMITHD_ETCD_CAFILE} --cert ${conf.LOCKSMITHD_ETCD_CERTFILE} --key ${conf.LOCKSMITHD_ETCD_KEYFILE} ${endpoint}${LOCK_PATH}`;
   const current = JSON.parse((await node.ssh(curl)).stdout);

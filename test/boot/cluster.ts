@@ -135,15 +135,24 @@ export class Node {
     return m ? Math.round(Number(m[1]) / 1024) : undefined;
   }
 
-  ssh(script: string, timeoutMs = 60_000): Promise<CommandResult> {
-    return command(
-      "ssh",
-      [
-        ...["-i", this.env.sshKey, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"],
-        ...["-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR", `core@${this.ip}`, script],
-      ],
-      { timeoutMs },
-    );
+  /**
+   * Runs `script` as core. A connection that fails before the script starts is tried again until
+   * `timeoutMs`: under emulation a busy guest's sshd can take longer than any connect timeout to answer.
+   */
+  async ssh(script: string, timeoutMs = 60_000): Promise<CommandResult> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = await command(
+        "ssh",
+        [
+          ...["-i", this.env.sshKey, "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null"],
+          ...["-o", "ConnectTimeout=15", "-o", "LogLevel=ERROR", `core@${this.ip}`, script],
+        ],
+        { timeoutMs: Math.max(deadline - Date.now(), 5000) },
+      );
+      if (r.code !== 255 || !/during banner exchange|Connection refused|Connection timed out|No route to host/.test(r.stderr) || Date.now() > deadline - 5000) return r;
+      await sleep(3000);
+    }
   }
 
   /** Waits until core can log in with the spec's key, up to `timeoutMs`. */
