@@ -272,7 +272,7 @@ async function main(): Promise<number> {
         const start = Date.now();
         // Watched from now on, so that the time is the failure's, not the moment the step looks.
         const failed = (async () => {
-          const message = await check.waitForConsole(node, /^.*unable to fetch resource in time.*$/m, BOOT_MS + total * 1000);
+          const message = await check.waitForConsole(node, /[^\n]*unable to fetch resource in time/, BOOT_MS + total * 1000);
           await check.waitForConsole(node, /Failed to start .*ignition-files\.service|ignition-files\.service: Failed/, 120_000);
           const seconds = since(start);
           await node.powerOff();
