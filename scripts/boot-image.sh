@@ -37,6 +37,10 @@ customize() {
   # systemd's first boot applies Debian's presets ("enable *"): sshd must run as its service, not also
   # from ssh.socket, which would take port 22 per connection without the keys made above.
   chroot "$r" systemctl mask ssh.socket
+  # Flatcar resolves its own hostname locally (nss-resolve); without that, every sudo here would wait for
+  # the test's DNS, which has no upstream, before it says "unable to resolve host".
+  sed -i -E 's/^(hosts:[[:space:]]+files)( myhostname)?/\1 myhostname/' "$r/etc/nsswitch.conf"
+  grep -q '^hosts:.* myhostname' "$r/etc/nsswitch.conf"
   # Flatcar's core user may use sudo without a password; Ignition creates the user here.
   echo 'core ALL=(ALL) NOPASSWD: ALL' >"$r/etc/sudoers.d/core"
   chmod 0440 "$r/etc/sudoers.d/core"
@@ -49,18 +53,20 @@ customize() {
   chmod 0755 "$r/usr/sbin/setfiles"
   # The etcd stand-in: Flatcar's Docker pulls etcd's image from its registry; here the test hands each
   # node a read-only disk holding a `docker save` archive under the image name the spec renders, and
-  # etcd-member.service, where Ignition placed it, wants this unit, which loads it first.
+  # etcd-member.service, where Ignition placed it, wants this unit, which loads it first. Once per disk,
+  # as a pull is: a reboot finds the image in Docker's store.
   cat >"$r/etc/systemd/system/coreform-etcd-standin.service" <<'UNIT'
 [Unit]
 Description=Load the boot test's etcd image (Flatcar pulls it from its registry)
 Requires=docker.service dev-disk-by\x2did-virtio\x2dcoreform\x2dstandin.device
 After=docker.service dev-disk-by\x2did-virtio\x2dcoreform\x2dstandin.device
 Before=etcd-member.service
+ConditionPathExists=!/var/lib/coreform-etcd-standin.loaded
 
 [Service]
 Type=oneshot
 RemainAfterExit=yes
-ExecStart=/bin/sh -c 'docker load < /dev/disk/by-id/virtio-coreform-standin'
+ExecStart=/bin/sh -c 'docker load < /dev/disk/by-id/virtio-coreform-standin && touch /var/lib/coreform-etcd-standin.loaded'
 
 [Install]
 WantedBy=etcd-member.service
@@ -70,7 +76,9 @@ UNIT
   # its downloads, and the drivers of the test's QEMU machine (virtio disks and NIC, fw_cfg).
   local kver
   kver="$(basename "$r"/lib/modules/*)"
-  chroot "$r" dracut --force --no-hostonly --add "ignition" \
+  # zstd at a low level: dracut's default (gzip -9) takes minutes on a busy machine; the kernel reads
+  # either, and unpacks zstd faster under emulation.
+  chroot "$r" dracut --force --no-hostonly --add "ignition" --compress "zstd -q -3 -T0" \
     --add-drivers "qemu_fw_cfg virtio_blk virtio_net virtio_pci ext4" \
     "/boot/initrd.img-$kver" "$kver"
 }
@@ -85,6 +93,8 @@ out="$cache/$key"
 mkdir -p "$cache"
 exec 9>"$cache/.lock"
 flock 9
+# What a build killed before its end (SIGKILL, a power cut) left; no other build runs now.
+rm -rf --one-file-system "$cache"/.build-*
 if [ -f "$out/root.qcow2" ]; then
   echo "$out"
   exit 0
@@ -100,15 +110,26 @@ packages=(
   ignition dracut dracut-network curl
   # Docker (its AppArmor profile stays off: the kernel boots with apparmor=0, as Flatcar has none)
   docker.io
-  openssh-server sudo iproute2 ca-certificates
+  openssh-server sudo iproute2 ca-certificates libnss-myhostname
   # what a control node's etcd-member script runs on the host besides curl (Flatcar ships both)
   jq
+  # the initramfs's compressor (below)
+  zstd
 )
 
 work="$(mktemp -d "$cache/.build-XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+# --one-file-system: should a killed build leave something mounted in the root, rm stays out of it.
+trap 'rm -rf --one-file-system "$work"' EXIT
 root="$work/root"
-mmdebstrap --mode=root --variant=minbase --include="${packages[*]}" \
+# In a mount namespace of its own, so that the /proc, /sys and /dev mmdebstrap mounts in the root go
+# away with it, however it ends. dpkg without fsync (mmdebstrap's own eatmydata hook): the root is
+# thrown away should the build stop. No documentation: Flatcar has none, and it is files to write.
+# INITRD=No: the kernel's and dracut's own hooks (/etc/kernel/postinst.d/dracut) make no initramfs,
+# which the customize step makes anyway, as the test needs it.
+INITRD=No unshare --mount --propagation private mmdebstrap --mode=root --variant=minbase --include="${packages[*]}" \
+  --hook-dir=/usr/share/mmdebstrap/hooks/eatmydata \
+  --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*' \
+  --dpkgopt='path-exclude=/usr/share/locale/*' \
   --customize-hook="bash '$self' --customize \"\$1\"" \
   "$suite" "$root" "$mirror" >&2
 
