@@ -4,9 +4,11 @@
 // they go; the last line counts them. Exit 0 when all passed. `--figures FILE` writes the times and
 // memory it measured (bench/boot.ts prints them).
 //
-// Everything runs in namespaces of its own (unshare: network, PID, mount): the VMs, dnsmasq and the CLI
-// see only the test's bridges, nothing reaches the host's network, and when the test's first process
-// ends, whatever way, the kernel ends every process in its PID namespace and the network goes with it.
+// The image is built first, on the host's network (Debian's mirror), in a PID namespace of its own.
+// Everything else runs in namespaces of its own (unshare: network, PID, mount): the VMs, dnsmasq and
+// the CLI see only the test's bridges, nothing reaches the host's network, and when the test's first
+// process ends, whatever way, the kernel ends every process in its PID namespace and the network goes
+// with it.
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -17,6 +19,7 @@ import { command, ENV, Environment, renderProject, REPO, type Node } from "./clu
 import { etcdImageOf, writeEtcdArchive } from "./standin";
 import { Lab } from "./lab";
 import * as check from "./checks";
+import { Report, together } from "./report";
 import { bootSpec, KUBERNETES_OFFLINE } from "./specs";
 
 const INSIDE = "COREFORM_BOOT_INSIDE";
@@ -27,21 +30,59 @@ const INSIDE = "COREFORM_BOOT_INSIDE";
 const BOOT_MS = 10 * 60_000;
 /** A login on every control node to a healthy etcd member (Docker, the etcd image, etcd): 1–3 min here. */
 const JOIN_MS = 5 * 60_000;
+/** The image build: 6 min here at load 3, 24 min at load 11 beside a boot test. */
+const IMAGE_MS = 45 * 60_000;
 
-/** Runs steps at once and waits for all of them (each prints its result); rethrows the first failure. */
-async function together(...steps: Promise<unknown>[]): Promise<void> {
-  const failed = (await Promise.allSettled(steps)).find((r): r is PromiseRejectedResult => r.status === "rejected");
-  if (failed) throw failed.reason;
+/** What the outside hands the test inside: when the run began and the image it built or took. */
+interface Handoff {
+  readonly start: number;
+  /** The host's load average during the build (Report samples it every 30 s). */
+  readonly load: number[];
+  readonly image: { readonly dir: string; readonly seconds: number; readonly built: boolean } | { readonly error: string };
+}
+
+/**
+ * The stand-in image, built (or taken from its cache) before the namespaces: the build needs Debian's
+ * mirror. In a PID namespace of its own, so that nothing of it outlives this process, however it ends.
+ */
+function buildImage(): Promise<Handoff["image"]> {
+  const t0 = Date.now();
+  const child = spawn("setpriv", ["--pdeathsig", "KILL", "unshare", "--pid", "--fork", "--kill-child", "--mount-proc", "bash", join(REPO, "scripts/boot-image.sh")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (err += d));
+  const limit = setTimeout(() => child.kill("SIGKILL"), IMAGE_MS);
+  const stop = (signal: NodeJS.Signals) => {
+    child.kill("SIGKILL");
+    process.stdout.write(`${signal}: the image build stopped\n`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("SIGINT", stop).on("SIGTERM", stop);
+  return new Promise((resolve) => {
+    child.on("exit", (code, signal) => {
+      clearTimeout(limit);
+      process.off("SIGINT", stop).off("SIGTERM", stop);
+      const dir = out.trim().split("\n").pop() ?? "";
+      resolve(
+        code === 0 && dir
+          ? { dir, seconds: Math.round((Date.now() - t0) / 1000), built: /^I: /m.test(err) }
+          : { error: `scripts/boot-image.sh: ${signal ? `${signal}${Date.now() - t0 >= IMAGE_MS ? ` after ${IMAGE_MS / 60_000} min` : ""}` : `exit ${code}`}\n${err.trim().split("\n").slice(-20).join("\n")}` },
+      );
+    });
+  });
 }
 
 /** Outside: re-run this file as PID 1 of new network, PID and mount namespaces, passing signals in. */
-function enterNamespaces(): void {
+function enterNamespaces(handoff: Handoff): void {
   // setpriv: should this process die, unshare gets SIGKILL, its child (the test) too, and with it every
   // process of the PID namespace.
   const command = ["unshare", "--net", "--pid", "--mount-proc", "--fork", "--kill-child", process.execPath, ...process.execArgv, __filename, ...process.argv.slice(2)];
   const child = spawn("setpriv", ["--pdeathsig", "KILL", ...command], {
     stdio: "inherit",
-    env: { ...process.env, [INSIDE]: "1" },
+    env: { ...process.env, [INSIDE]: JSON.stringify(handoff) },
   });
   const forward = (signal: NodeJS.Signals) => {
     // unshare's child is the test: it cleans up, then exits.
@@ -51,58 +92,6 @@ function enterNamespaces(): void {
   process.on("SIGINT", forward);
   process.on("SIGTERM", forward);
   child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-}
-
-class Report {
-  passed = 0;
-  failed = 0;
-  readonly figures: Record<string, unknown> = {};
-  private readonly start = Date.now();
-  private ended = false;
-  /** The host's 1-minute load average every 30 s: the figures depend on what else shares the cores. */
-  private readonly load: number[] = [loadavg()[0]!];
-  private readonly sampler = setInterval(() => this.load.push(loadavg()[0]!), 30_000).unref();
-
-  seconds(): number {
-    return (Date.now() - this.start) / 1000;
-  }
-
-  /** The run's wall time, and the load average's lowest, mean and highest sample over it. */
-  end(): void {
-    this.ended = true;
-    clearInterval(this.sampler);
-    this.figures.wallSeconds = Math.round(this.seconds());
-    const l = this.load;
-    this.figures.loadAverage = { min: Math.min(...l), mean: Number((l.reduce((a, b) => a + b, 0) / l.length).toFixed(2)), max: Math.max(...l), samples: l.length };
-  }
-
-  print(line: string) {
-    process.stdout.write(`[${((Date.now() - this.start) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
-  }
-
-  /**
-   * Runs a step and prints its result; on failure, what each node it concerns shows (its console's tail
-   * and its journal: the work directory goes with the run, in CI too).
-   */
-  async step<T>(name: string, fn: () => Promise<T>, options: { detail?: (t: T) => string; nodes?: () => readonly Node[] } = {}): Promise<T> {
-    const { detail = (t: T) => (typeof t === "string" ? t : ""), nodes = () => [] } = options;
-    this.print(`… ${name}`);
-    const t0 = Date.now();
-    try {
-      const result = await fn();
-      if (this.ended) return result; // a step still running when the run ended: not counted
-      this.passed++;
-      const d = detail(result);
-      this.print(`✓ ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)${d ? `\n         ${d.split("\n").join("\n         ")}` : ""}`);
-      return result;
-    } catch (e) {
-      if (this.ended) throw e;
-      this.failed++;
-      this.print(`✗ ${name} (after ${((Date.now() - t0) / 1000).toFixed(0)} s): ${(e as Error).message}`);
-      for (const n of nodes()) this.print(await n.diagnose().catch((d: Error) => `${n.name}: no diagnosis (${d.message})`));
-      throw e;
-    }
-  }
 }
 
 const since = (t0: number) => Math.round((Date.now() - t0) / 1000);
@@ -143,21 +132,11 @@ async function measureMemory(nodes: readonly Node[], into: Record<string, Memory
   return nodes.map((n) => `${n.name}: QEMU ${into[n.name]!.qemuRssMiB} MiB resident, guest uses ${into[n.name]!.guestUsedMiB} of ${n.domain.memoryMiB} MiB`).join("\n");
 }
 
-async function buildImage(report: Report): Promise<Image> {
-  const t0 = Date.now();
-  const r = await command("bash", [join(REPO, "scripts/boot-image.sh")], { timeoutMs: 30 * 60_000 });
-  if (r.code !== 0) throw new Error(`scripts/boot-image.sh: exit ${r.code}\n${r.stderr.split("\n").slice(-20).join("\n")}`);
-  const dir = r.stdout.trim().split("\n").pop()!;
-  report.figures.imageSeconds = (Date.now() - t0) / 1000;
-  report.figures.imageBuilt = /mmdebstrap|I: /.test(r.stderr);
-  return { dir };
-}
-
-async function main(): Promise<number> {
+async function main(handoff: Handoff): Promise<number> {
   const args = process.argv.slice(2);
   const figuresFile = args.includes("--figures") ? args[args.indexOf("--figures") + 1] : undefined;
   const keep = args.includes("--keep");
-  const report = new Report();
+  const report = new Report(handoff.start, handoff.load);
   const work = mkdtempSync(join(tmpdir(), "coreform-boot-"));
   const lab = new Lab(work);
   // One cleanup, whoever asks first (the end of the run or a signal); both wait for it.
@@ -181,7 +160,16 @@ async function main(): Promise<number> {
     report.print(`work directory ${work}${keep ? " (kept)" : ""}; where the VMs differ from the kvm stack, on purpose:`);
     for (const d of DIFFERENCES) report.print(`  - ${d.what}: ${d.why}`);
 
-    const image = await report.step("the stand-in image (scripts/boot-image.sh, cached by its content)", () => buildImage(report), { detail: (i) => i.dir });
+    const image: Image = await report.step(
+      "the stand-in image (scripts/boot-image.sh, cached by its content; made before the namespaces: the build needs Debian's mirror)",
+      async () => {
+        const i = handoff.image;
+        if ("error" in i) throw new Error(i.error);
+        Object.assign(report.figures, { imageSeconds: i.seconds, imageBuilt: i.built });
+        return i;
+      },
+      { detail: (i) => `${i.dir}: ${i.built ? "built" : "from its cache"} in ${i.seconds} s` },
+    );
     const accel = await report.step("KVM probe (30 s), else TCG", () => lab.probeKvm(image), { detail: (a: Accel) => a });
     report.figures.accel = accel;
 
@@ -372,7 +360,8 @@ async function main(): Promise<number> {
   return report.failed === 0 && report.passed > 0 ? 0 : 1;
 }
 
-if (process.env[INSIDE]) void main().then((code) => process.exit(code));
+const inside = process.env[INSIDE];
+if (inside) void main(JSON.parse(inside) as Handoff).then((code) => process.exit(code));
 else if (process.getuid?.() !== 0) {
   process.stderr.write("test:boot: run as root (network namespaces, taps and QEMU); CI runs it from .ci/run\n");
   process.exit(1);
@@ -383,5 +372,11 @@ else if (process.getuid?.() !== 0) {
       process.exit(1);
     }
   mkdirSync(tmpdir(), { recursive: true });
-  enterNamespaces();
+  const start = Date.now();
+  const load = [loadavg()[0]!];
+  const sampler = setInterval(() => load.push(loadavg()[0]!), 30_000);
+  void buildImage().then((image) => {
+    clearInterval(sampler);
+    enterNamespaces({ start, load, image });
+  });
 }
