@@ -72,7 +72,10 @@ export function bootSection(): Section {
         rows: Object.entries(f.memory ?? {}).map(([n, m]) => [n, `${m.memoryMiB} MiB`, m.qemuRssMiB === undefined ? "—" : `${m.qemuRssMiB} MiB`, `${m.guestUsedMiB} MiB`]),
       },
     ],
-    notes: ["TCG emulation on this machine's 2 shared cores: each VM has 1 vCPU (test/boot/differences.ts)."],
+    notes: [
+      "TCG emulation on this machine's 2 shared cores: each VM has 1 vCPU (test/boot/differences.ts).",
+      "The worker and the offline node boot beside the power-cut node (test/boot/main.ts): those times overlap.",
+    ],
     data: { ...f, wallSeconds: f.wallSeconds ?? wallSeconds, passed: f.passed ?? passed },
   };
 }

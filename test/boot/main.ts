@@ -24,11 +24,11 @@ import { bootSpec, KUBERNETES_OFFLINE } from "./specs";
 
 const INSIDE = "COREFORM_BOOT_INSIDE";
 /**
- * Power-on to a login as core. Measured here under TCG on 2 cores: 1 min for a node alone, 3–4.5 min for
- * four at once at load 11 (other work beside them); ample, yet a hung boot fails well within CI's time.
+ * Power-on to a login as core. Measured here under TCG on 2 cores: 1 min for a node alone, 2–3.5 min for
+ * three at once at load 4–12 (other work beside them); ample, yet a hung boot fails well within CI's time.
  */
 const BOOT_MS = 10 * 60_000;
-/** A login on every control node to a healthy etcd member (Docker, the etcd image, etcd): 1–3 min here. */
+/** A login on every control node to a healthy etcd member (Docker, the etcd image, etcd): 2–3.5 min here. */
 const JOIN_MS = 5 * 60_000;
 /** The image build: 6 min here at load 3, 24 min at load 11 beside a boot test. */
 const IMAGE_MS = 45 * 60_000;
