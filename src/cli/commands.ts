@@ -60,6 +60,13 @@ function command<const O extends Options>(c: { summary: string; usage: string; o
 const FILE = { file: { type: "string", short: "f", value: "FILE", help: "the spec (default: cluster.yaml)" } } as const;
 const out = <V extends string, H extends string>(value: V, help: H) => ({ out: { type: "string", short: "o", value, help } }) as const;
 const ENDPOINTS = { endpoints: { type: "string", value: "URL,…", help: "ask these https://HOST:PORT instead of the plan's addresses (a tunnel, a bastion)" } } as const;
+const ACCEPT = {
+  accept: {
+    type: "string",
+    value: "KIND,…",
+    help: "render changes that are refused otherwise (coreform diff shows them): readdress,\nrename, remove-members, quorum, stop, replace, move",
+  },
+} as const;
 const VAGRANT_ENV = { env: { type: "string", short: "e", value: "ENV", help: "the vagrant environment (same as the ENV argument)" } } as const;
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
@@ -131,14 +138,41 @@ line on stdout, PATH: missing | differs | mode 0644, expected 0600 | not rendere
 OUTDIR/<env>/ of an environment the spec no longer has), or ENV: no secrets … when render
 would first create or renew secrets; paths are relative to the current directory when below it.
 Contents are never printed. Other files in OUTDIR/<env>/ (.vagrant/, config.rb) are ignored.
-Exit 0 when everything matches, 1 when anything differs (a summary line last), 2 on invalid input.`,
+The environment's record (.coreform/<env>/record.json) is compared too.
+Exit 0 when everything matches, 1 when anything differs (a summary line last), 2 on invalid input.
+
+A node keeps its name and address for as long as it exists: the record of the environment's last
+render says where each one is, whatever the order or the size of the groups. An environment rendered
+before is compared with its record first, and a change that would re-address or rename a node,
+remove more than one etcd member, fall below the running cluster's quorum, or that Terraform would
+carry out by stopping or replacing every control node at once, is refused (exit 2, nothing written)
+unless --accept names its kind; \`coreform diff\` shows the change and what to do instead.`,
     options: {
       check: { type: "boolean", help: "compare instead of writing (see above)" },
+      ...ACCEPT,
       ...FILE,
       ...out("OUTDIR", "where to write, or what to check (default: out/ next to the spec)"),
     },
     run: async (io, { positionals, values }) =>
       values.check ? (await import("./render-check")).renderCheck(io, positionals, values) : (await import("./render")).render(io, positionals, values),
+  }),
+  diff: command({
+    summary: "show what render would change in a running environment, and what it refuses",
+    usage: `coreform diff [ENV…] [--accept KIND,…] [--json] [-f FILE] [-o OUTDIR]
+
+Compares what \`coreform render\` would write for each environment (default: all of them) with the
+record of its last render (.coreform/<env>/record.json), and writes nothing:
+  every node      added, removed, unchanged, or changed: its address, role, or which of its files
+                  (a path on the node, unit:<name>, hostname, ssh)
+  etcd            the members before and after, with the quorum of each
+  settings        each changed setting and what it does on the platform: applied in place,
+                  ignored by the stack (running machines keep theirs), refused, or impossible
+  refused         what render refuses, why, what to do instead, and the --accept that renders it
+  steps           what to run, in order (coreform etcd add/remove, the deploy)
+Exit 0 when render would write it (with --accept), 2 when render would refuse it or on bad input,
+1 on a runtime failure.`,
+    options: { ...ACCEPT, json: { type: "boolean", help: "print the changes as one JSON document" }, ...FILE, ...out("OUTDIR", "where the environments were rendered (default: out/ next to the spec)") },
+    run: async (io, { positionals, values }) => (await import("./diff")).diff(io, positionals, values),
   }),
   up: command({
     summary: "bring up a vagrant environment (VirtualBox)",

@@ -3,8 +3,10 @@
 import type { Arch, ResolvedImage } from "../platforms/platform";
 import { environmentArch, platformOf } from "../platforms/table";
 import { networkOf } from "../spec/cluster";
+import { InputError } from "../errors";
 import { nodeCapacity, nthNodeIp, parseCidr } from "../spec/ipv4";
 import type { Environment, Platform, Role, Spec } from "../spec/schema";
+import type { Placement } from "./record";
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -15,7 +17,10 @@ export interface PlannedNode {
   readonly name: string;
   readonly role: Role;
   readonly group: string;
-  /** Position in the whole cluster (0-based); decides the planned IP. */
+  /**
+   * Its address slot (0-based): the planned IP is the network's `index`-th node address. Given once,
+   * when the node is first planned (in the order of `nodes`), and kept (src/plan/record.ts).
+   */
   readonly index: number;
   readonly ip: string;
 }
@@ -46,6 +51,7 @@ export interface ClusterPlan {
   /** The image every node boots, resolved from os and the environment's own image settings. */
   readonly image: ResolvedImage;
   readonly cidr: string;
+  /** In slot order: the order of `nodes` when each was first planned. */
   readonly nodes: readonly PlannedNode[];
   readonly etcd: {
     readonly members: readonly EtcdMember[];
@@ -88,7 +94,34 @@ const SCHEDULER_PORTS: Record<Spec["scheduler"]["kind"], { cluster: ClusterPort[
 
 const pad = (n: number, width: number) => String(n).padStart(width, "0");
 
-export function planCluster(spec: Spec, environment: string): ClusterPlan {
+/**
+ * Names and slots of the spec's nodes. A node `placement` holds (or held: a retired one) keeps its
+ * slot, a group its name width; a new node takes the lowest slot nobody holds or held, in the order of
+ * `nodes`. Without a placement that is a node's position in the spec, and a group's width the digits
+ * of its count (at least 2).
+ */
+function placeNodes(spec: Spec, placement: Placement): { name: string; role: Role; group: string; index: number }[] {
+  const held = new Map([...placement.nodes, ...placement.retired].map((n) => [n.name, n.slot]));
+  const taken = new Set(held.values());
+  let free = 0;
+  const nextFree = () => {
+    while (taken.has(free)) free++;
+    taken.add(free);
+    return free;
+  };
+  const nodes = spec.nodes.flatMap((group) => {
+    const name = group.name ?? group.role;
+    const width = Object.hasOwn(placement.groups, name) ? placement.groups[name]!.width : Math.max(2, String(group.count).length);
+    return Array.from({ length: group.count }, (_, i) => ({ name: `${name}-${pad(i + 1, width)}`, role: group.role, group: name }));
+  });
+  // Nodes that hold a slot first, so that a new one never takes it.
+  const slots = nodes.map((n) => held.get(n.name));
+  return nodes.map((n, i) => ({ ...n, index: slots[i] ?? nextFree() })).sort((a, b) => a.index - b.index);
+}
+
+const NO_PLACEMENT: Placement = { groups: {}, nodes: [], retired: [] };
+
+export function planCluster(spec: Spec, environment: string, placement: Placement = NO_PLACEMENT): ClusterPlan {
   const env: Environment | undefined = Object.hasOwn(spec.environments, environment) ? spec.environments[environment] : undefined;
   if (!env) throw new Error(`no environment "${environment}" in the spec`);
   const cidr = networkOf(spec, env);
@@ -96,15 +129,14 @@ export function planCluster(spec: Spec, environment: string): ClusterPlan {
   const total = spec.nodes.reduce((sum, g) => sum + g.count, 0);
   if (total > nodeCapacity(block)) throw new Error(`${cidr} cannot hold ${total} nodes`);
 
-  const nodes: PlannedNode[] = [];
-  for (const group of spec.nodes) {
-    const name = group.name ?? group.role;
-    const width = Math.max(2, String(group.count).length);
-    for (let i = 1; i <= group.count; i++) {
-      const index = nodes.length;
-      nodes.push({ name: `${name}-${pad(i, width)}`, role: group.role, group: name, index, ip: nthNodeIp(block, index) });
-    }
-  }
+  const nodes: PlannedNode[] = placeNodes(spec, placement).map((n) => {
+    if (n.index >= nodeCapacity(block))
+      throw new InputError(
+        `environments.${environment}: ${cidr} has no address left for ${n.name}: ${placement.retired.length} of its ${nodeCapacity(block)} node addresses belong to nodes removed since ` +
+          `(an address is never handed to another node): use a larger network.cidr, or a new environment`,
+      );
+    return { ...n, ip: nthNodeIp(block, n.index) };
+  });
 
   const members = nodes
     .filter((n) => n.role === "control")

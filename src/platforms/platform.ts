@@ -65,6 +65,18 @@ export interface PlatformModule<E> {
   readonly rules: Readonly<Record<string, PlatformRule<E>>>;
   /** The image the environment's nodes boot. */
   readonly image: (plan: ImagePlan, env: E) => ResolvedImage;
+  /** What the operator does by hand for nodes added to a rendered environment, where the stack cannot (coreform diff prints it). */
+  readonly newNodeSteps?: (env: E, added: AddedNodes) => string[];
+}
+
+/** Nodes a render adds to an environment rendered before. */
+export interface AddedNodes {
+  readonly cluster: string;
+  readonly environment: string;
+  readonly cidr: string;
+  /** Of the environment's network (src/plan/record.ts, Generation). */
+  readonly generation: number;
+  readonly nodes: readonly { readonly name: string; readonly ip: string; readonly slot: number }[];
 }
 
 /** A platform module, typed from its schema (which keeps its own zod type, for the spec's input and JSON Schema). */

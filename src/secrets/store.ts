@@ -248,8 +248,11 @@ function loadCa(dir: string, id: string): CertKey | undefined {
 /** An environment's secrets, with what is new only in memory until `persist`. */
 export interface PreparedSecrets {
   readonly secrets: EnvironmentSecrets;
-  /** Writes what was created or reissued, and says so through the `log` given to `prepareSecrets`. */
-  persist(): void;
+  /**
+   * Writes what was created or reissued, and says so through the `log` given to `prepareSecrets`;
+   * `also` (id → contents) goes with them in the same step, 0600: the environment's record.
+   */
+  persist(also?: ReadonlyMap<string, string>): void;
 }
 
 /**
@@ -295,7 +298,8 @@ export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line:
     }
     texts.set(id, text);
   }
-  const persist = () => {
+  const persist = (also: ReadonlyMap<string, string> = new Map()) => {
+    for (const [id, contents] of also) pending.add(id, contents);
     pending.write();
     if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
     else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);

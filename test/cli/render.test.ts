@@ -112,13 +112,19 @@ describe("coreform render", () => {
     expect(readdirSync(join(dir, "out/test/ignition")).sort()).toEqual(["control-01.json", "worker-01.json"]);
   });
 
-  test("a changed address reissues that member's certificates and keeps the CA", async () => {
+  test("a changed address is refused, and once accepted reissues that member's certificates and keeps the CA", async () => {
     const dir = project(smallSpec({ control: 1, worker: 0 }));
     expect((await cli(dir, "render")).code).toBe(0);
     const ca = readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8");
     const server = readFileSync(join(dir, ".coreform/test/members/control-01.crt"), "utf8");
     writeFileSync(join(dir, "cluster.yaml"), smallSpec({ control: 1, worker: 0, cidr: "10.99.0.0/24" }));
-    const r = await cli(dir, "render");
+    const before = tree(dir);
+    const refused = await cli(dir, "render");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("test: refused: control-01: address 10.42.0.10 → 10.99.0.10");
+    expect(refused.stderr).toContain("test: refused: network.cidr: 10.42.0.0/24 → 10.99.0.0/24");
+    expect(tree(dir)).toEqual(before);
+    const r = await cli(dir, "render", "--accept", "readdress,move");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("reissued members/control-01 (");
     expect(readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8")).toBe(ca);
@@ -161,17 +167,17 @@ describe("a refused render leaves nothing behind", () => {
   });
 
   test.each([
-    ["new members", (s: string) => s.replace("count: 3", "count: 5")],
-    ["new addresses (certificates to reissue)", (s: string) => s.replace("cidr: 10.42.0.0/24", "cidr: 10.44.0.0/24")],
-    ["a new environment", (s: string) => s.replace("environments:\n", "environments:\n  staging:\n    platform: libvirt\n")],
-    ["another scheduler (its secrets)", (s: string) => s.replace("kind: kubernetes\n  version: v1.32.2+k3s1", "kind: fleet")],
-  ])("after a good render, %s over budget change no secret and no output, byte for byte", async (_name, change) => {
+    ["new members", (s: string) => s.replace("count: 3", "count: 5"), []],
+    ["new addresses (certificates to reissue)", (s: string) => s.replace("cidr: 10.42.0.0/24", "cidr: 10.44.0.0/24"), ["--accept", "readdress,move"]],
+    ["a new environment", (s: string) => s.replace("environments:\n", "environments:\n  staging:\n    platform: libvirt\n"), []],
+    ["another scheduler (its secrets)", (s: string) => s.replace("kind: kubernetes\n  version: v1.32.2+k3s1", "kind: fleet"), []],
+  ])("after a good render, %s over budget change no secret and no output, byte for byte", async (_name, change, accept) => {
     const dir = project(readFileSync(DEFAULT_SPEC, "utf8"));
     expect((await cli(dir, "render")).code).toBe(0);
     const secrets = tree(join(dir, ".coreform"));
     const out = tree(join(dir, "out"));
     writeFileSync(join(dir, "cluster.yaml"), withKeys(160, change));
-    const r = await cli(dir, "render");
+    const r = await cli(dir, "render", ...accept);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(overBudget);
     expect(tree(join(dir, ".coreform"))).toEqual(secrets);
@@ -179,7 +185,7 @@ describe("a refused render leaves nothing behind", () => {
     expect(tree(join(dir, "out"))).toEqual(out);
     // The same change within budget renders, and only then are the new secrets written.
     writeFileSync(join(dir, "cluster.yaml"), change(readFileSync(DEFAULT_SPEC, "utf8")));
-    const good = await cli(dir, "render");
+    const good = await cli(dir, "render", ...accept);
     expect(good.code).toBe(0);
     expect(good.stderr).toMatch(/created|reissued/);
   });

@@ -3,10 +3,11 @@
 // environment of every platform that has a stack, named by its platform, and every environment of a
 // project shares one set of secrets, so that node N's user data is the same on every cloud.
 import { cpSync, existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { loadSpec } from "../../src/spec/load";
 import type { Spec } from "../../src/spec/schema";
+import { RECORD_FILE } from "../../src/secrets/record-file";
 import { prepareStacks } from "../../stacks/registry";
 import { cli, editSpec, project, type Doc } from "./cli";
 
@@ -50,11 +51,13 @@ export async function renderedProject(text: string, options: { secretsFrom?: str
     expect(r.code).toBe(0);
   };
   const envs = options.only ? [options.only] : Object.keys(loaded(dir).environments);
-  if (options.secretsFrom) cpSync(join(options.secretsFrom, ".coreform"), join(dir, ".coreform"), { recursive: true });
+  // The secrets only: a record says where another project's (or environment's) nodes are, and this one is new.
+  const secretsOnly = { recursive: true, filter: (path: string) => basename(path) !== RECORD_FILE };
+  if (options.secretsFrom) cpSync(join(options.secretsFrom, ".coreform"), join(dir, ".coreform"), secretsOnly);
   else await render(envs[0]!);
   const secrets = (env: string) => join(dir, ".coreform", env);
   const source = options.secretsFrom ? undefined : secrets(envs[0]!);
-  for (const env of envs) if (source && !existsSync(secrets(env))) cpSync(source, secrets(env), { recursive: true });
+  for (const env of envs) if (source && !existsSync(secrets(env))) cpSync(source, secrets(env), secretsOnly);
   await render(...envs);
   return dir;
 }
