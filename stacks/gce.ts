@@ -122,9 +122,16 @@ export const gceStack: StackBuilder<"gce"> = (stack, input) => {
       // Flatcar's GCE images are UEFI-compatible (flatcar/mantle platform/api/gcloud/image.go) but not
       // signed for Secure Boot yet: vTPM and integrity monitoring on, Secure Boot only when asked.
       shieldedInstanceConfig: { enableSecureBoot: env.secureBoot, enableVtpm: true, enableIntegrityMonitoring: true },
+      // A machine type, service account or shielded-VM change needs the instance stopped: without this the
+      // provider fails mid-apply (resource_compute_instance.go@v6.50.0:2703, 2748-2752). The flag sends nothing
+      // itself; render refuses what would stop every control node at once (src/platforms/changes.ts).
+      allowStoppingForUpdate: true,
       ...(internet.length ? { dependsOn: internet } : {}),
       // A new image or a re-render must never replace a running etcd member: Flatcar updates itself in place.
-      lifecycle: { ignoreChanges: ["boot_disk[0].initialize_params[0].image", 'metadata["user-data"]'] },
+      // The boot disk's size and type would replace the instance too (initialize_params, ForceNew:
+      // resource_compute_instance.go@v6.50.0:327-352): new nodes get them, running ones keep theirs (as Typhoon's
+      // google-cloud controllers do).
+      lifecycle: { ignoreChanges: ["boot_disk[0].initialize_params", 'metadata["user-data"]'] },
     });
   });
 

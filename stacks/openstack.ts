@@ -157,8 +157,11 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
       metadata: { ...environmentLabels(plan), ...nodeLabels(node) },
       network: [{ port: port.id }],
       ...(internet.length ? { dependsOn: internet } : {}),
-      // A new image or a re-render must never replace a running etcd member: Flatcar updates itself in place.
-      lifecycle: { ignoreChanges: [size.diskGiB ? "block_device[0].uuid" : "image_id", "user_data"] },
+      // A new image or a re-render must never replace a running etcd member: Flatcar updates itself in place
+      // (a new image_id is even worse than a replacement: a Rebuild re-images the root disk in place). The
+      // boot volume's size, or booting from a volume at all, would replace the instance (block_device is
+      // ForceNew: resource_openstack_compute_instance_v2.go@v3.4.0:218-281): new nodes boot the new way.
+      lifecycle: { ignoreChanges: ["image_id", "block_device", "user_data"] },
     });
     // The floating IP is associated with the port on creation; Neutron needs the port's subnet on a router to the external network first.
     const floating = env.publicAddresses

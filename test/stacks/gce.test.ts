@@ -43,7 +43,9 @@ describe("the default cluster.yaml's gce stack", () => {
       network_interface: [{ subnetwork: "${google_compute_subnetwork.subnet.id}", network_ip: ip, access_config: [{}] }],
       boot_disk: { initialize_params: { image: "${data.google_compute_image.flatcar.self_link}", size: 30, type: "pd-balanced" } },
       shielded_instance_config: { enable_secure_boot: false, enable_vtpm: true, enable_integrity_monitoring: true },
-      lifecycle: { ignore_changes: ["boot_disk[0].initialize_params[0].image", 'metadata["user-data"]'] },
+      lifecycle: { ignore_changes: ["boot_disk[0].initialize_params", 'metadata["user-data"]'] },
+      // A machine type or shielded-VM change stops the instance instead of failing mid-apply.
+      allow_stopping_for_update: true,
       labels: { coreform_role: role, coreform_node: name },
       tags: ["demo-gce-node"],
     });

@@ -64,7 +64,7 @@ describe("the default cluster.yaml's openstack stack", () => {
       network: [{ port: `\${openstack_networking_port_v2.${name}-port.id}` }],
       metadata: { "coreform:cluster": "demo", "coreform:environment": "openstack", "coreform:role": role, "coreform:node": name },
       depends_on: ["openstack_networking_router_interface_v2.router-subnet"],
-      lifecycle: { ignore_changes: ["image_id", "user_data"] },
+      lifecycle: { ignore_changes: ["image_id", "block_device", "user_data"] },
     });
     // the security group is on the port, not the instance; no key pair unless asked
     expect(tf.resource.openstack_compute_instance_v2![name]).not.toHaveProperty("security_groups");
@@ -231,10 +231,10 @@ describe("openstack settings", () => {
     expect(byName["control-01"]).toMatchObject({
       key_pair: "operator",
       block_device: [{ uuid: "${openstack_images_image_v2.flatcar.id}", source_type: "image", destination_type: "volume", volume_size: 30, boot_index: 0, delete_on_termination: true }],
-      lifecycle: { ignore_changes: ["block_device[0].uuid", "user_data"] },
+      lifecycle: { ignore_changes: ["image_id", "block_device", "user_data"] },
     });
     expect(byName["worker-01"]).not.toHaveProperty("block_device");
-    expect(byName["worker-01"]).toMatchObject({ key_pair: "operator", image_id: "${openstack_images_image_v2.flatcar.id}", lifecycle: { ignore_changes: ["image_id", "user_data"] } });
+    expect(byName["worker-01"]).toMatchObject({ key_pair: "operator", image_id: "${openstack_images_image_v2.flatcar.id}", lifecycle: { ignore_changes: ["image_id", "block_device", "user_data"] } });
   });
 
   it("names the clouds.yaml entry and the region, and keeps state where the spec says", () => {
