@@ -19,7 +19,7 @@ import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import type { ITerraformDependable } from "cdktf";
-import type { ClusterPort } from "../src/plan/plan";
+import type { ClusterPort, PortName } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { firewallRules } from "./firewall";
 import { azureAcceptsKey, azureImage } from "../src/platforms/azure";
@@ -33,8 +33,20 @@ const NAME_MAX = 64;
 export const ADMIN_USER = "core";
 
 /** NSG rule priorities run from 100 to 4096, lower first (azurerm docs, network_security_rule). */
-export const FIRST_PRIORITY = 100;
 export const LAST_PRIORITY = 4096;
+
+/**
+ * Each allow rule's priority, fixed by the port it opens and whom to (never by a position in a list),
+ * so that adding, removing or reordering admin networks, or another scheduler, never moves a rule:
+ * Azure refuses two inbound rules at one priority at any instant, and Terraform updates rules in
+ * parallel (SecurityRuleConflict: hashicorp/terraform-provider-azurerm#293, #19202). From 1100 on:
+ * coreform before this numbered its rules from 100 in list order, and an NSG holds at most 1,000 rules
+ * (learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits,
+ * "NSG rules per NSG"), so old rules sat below 1100 and never meet a new one at its priority in the
+ * apply that replaces them. A new port is one more row, at a priority of its own.
+ */
+const PORT_PRIORITY: Record<PortName, number> = { etcd: 0, "kubernetes-api": 10, "flannel-vxlan": 20, kubelet: 30, icmp: 40, ssh: 50 };
+export const priorityOf = (rule: "cluster" | "admin", port: PortName) => (rule === "cluster" ? 1100 : 1200) + PORT_PRIORITY[port];
 
 /** A port the plan lists, in an NSG rule's terms. */
 const ruleProtocol = (p: ClusterPort) =>
@@ -78,12 +90,12 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
     );
   }
 
-  // firewall: a network security group on the subnet. Priorities follow the rules' order (cluster
-  // rules, then admin rules by port and CIDR): the same spec gives the same priorities. Azure's own
-  // rules let the whole virtual network in (AllowVnetInBound, 65000): the last rule denies that, so
-  // between nodes only the plan's ports are open. Out is Azure's AllowInternetOutBound.
+  // firewall: a network security group on the subnet: the plan's ports between the nodes, and one rule
+  // per admin port holding every admin network, each rule at its port's fixed priority (PORT_PRIORITY).
+  // Azure's own rules let the whole virtual network in (AllowVnetInBound, 65000): the last rule denies
+  // that, so between nodes only the plan's ports are open. Out is Azure's AllowInternetOutBound.
   const nsg = new NetworkSecurityGroup(stack, "firewall", { ...placed, name: `${prefix}-nodes` });
-  const nsgRule = (id: string, priority: number, rule: { access: string; source: string; description: string; protocol: string; destinationPortRange: string }) =>
+  const nsgRule = (id: string, priority: number, rule: { access: string; sources: readonly string[]; description: string; protocol: string; destinationPortRange: string }) =>
     new NetworkSecurityRule(stack, id, {
       name: id,
       resourceGroupName: group,
@@ -93,20 +105,19 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       access: rule.access,
       protocol: rule.protocol,
       sourcePortRange: "*",
-      sourceAddressPrefix: rule.source,
+      ...(rule.sources.length === 1 ? { sourceAddressPrefix: rule.sources[0] } : { sourceAddressPrefixes: [...rule.sources] }),
       destinationPortRange: rule.destinationPortRange,
       destinationAddressPrefix: plan.cidr,
       description: rule.description,
     });
-  firewallRules(plan, env).forEach((rule, i) =>
-    nsgRule(rule.id, FIRST_PRIORITY + i, {
-      access: "Allow",
-      source: "cidr" in rule.source ? rule.source.cidr : plan.cidr,
-      description: rule.description,
-      ...ruleProtocol(rule.port),
-    }),
-  );
-  nsgRule("deny-vnet", LAST_PRIORITY, { access: "Deny", source: "VirtualNetwork", description: "nothing else from the virtual network", protocol: "*", destinationPortRange: "*" });
+  const rules = firewallRules(plan, env);
+  for (const rule of rules.filter((r) => "nodes" in r.source))
+    nsgRule(rule.id, priorityOf("cluster", rule.port.name), { access: "Allow", sources: [plan.cidr], description: rule.description, ...ruleProtocol(rule.port) });
+  for (const port of plan.adminPorts) {
+    const sources = rules.flatMap((r) => ("cidr" in r.source && r.port.name === port.name ? [r.source.cidr] : []));
+    nsgRule(`admin-${port.name}`, priorityOf("admin", port.name), { access: "Allow", sources, description: `${port.name} from adminCidrs`, ...ruleProtocol(port) });
+  }
+  nsgRule("deny-vnet", LAST_PRIORITY, { access: "Deny", sources: ["VirtualNetwork"], description: "nothing else from the virtual network", protocol: "*", destinationPortRange: "*" });
   const secured = new SubnetNetworkSecurityGroupAssociation(stack, "subnet-firewall", { subnetId: subnet.id, networkSecurityGroupId: nsg.id });
 
   // machines: per planned node a NIC at its planned IP (with a public IP, unless turned off) and a VM

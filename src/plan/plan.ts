@@ -32,9 +32,12 @@ export interface EtcdMember {
   readonly peerUrl: string;
 }
 
+/** Every port the plan may name: a stack may key what it makes of a port by its name (Azure: its rule's priority). */
+export type PortName = "etcd" | "kubernetes-api" | "flannel-vxlan" | "kubelet" | "icmp" | "ssh";
+
 /** Traffic the nodes need between each other; the stacks open exactly these. */
 export interface ClusterPort {
-  readonly name: string;
+  readonly name: PortName;
   readonly protocol: "tcp" | "udp" | "icmp";
   readonly from?: number;
   readonly to?: number;

@@ -12,7 +12,7 @@ import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
-import { ADMIN_USER, FIRST_PRIORITY, LAST_PRIORITY } from "../../stacks/azure";
+import { ADMIN_USER, LAST_PRIORITY, priorityOf } from "../../stacks/azure";
 import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Doc, type Tf } from "../helpers/stacks";
 
 const vms = (tf: Tf) => resources(tf, "azurerm_linux_virtual_machine");
@@ -103,16 +103,21 @@ describe("the default cluster.yaml's azure stack", () => {
     for (const [, vm] of vms(stack.result.tf)) expect(vm.depends_on).toEqual(["azurerm_subnet_network_security_group_association.subnet-firewall"]);
   });
 
-  it("numbers the admin rules after the cluster rules, each priority once", () => {
+  it("gives each rule the priority of its port (cluster rules from 1100, admin rules from 1200), each priority once, above every priority of the rules coreform made before", () => {
     const rules = nsgRules(stack.result.tf);
-    expect(rules.filter((r) => r.source_address_prefix === "203.0.113.0/24").map((r) => [r.name, r.destination_port_range, r.priority])).toEqual([
-      ["admin-kubernetes-api-203-0-113-0-24", "6443", FIRST_PRIORITY + 6],
-      ["admin-ssh-203-0-113-0-24", "22", FIRST_PRIORITY + 5],
+    expect(rules.map((r) => [r.name, r.destination_port_range, r.priority])).toEqual([
+      ["admin-kubernetes-api", "6443", 1210],
+      ["admin-ssh", "22", 1250],
+      ["cluster-etcd", "2379-2380", 1100],
+      ["cluster-flannel-vxlan", "8472", 1120],
+      ["cluster-icmp", "*", 1140],
+      ["cluster-kubelet", "10250", 1130],
+      ["cluster-kubernetes-api", "6443", 1110],
+      ["deny-vnet", "*", LAST_PRIORITY],
     ]);
-    const priorities = rules.map((r) => r.priority);
-    expect(new Set(priorities).size).toBe(priorities.length);
-    expect(Math.min(...priorities)).toBe(FIRST_PRIORITY);
-    expect(Math.max(...priorities)).toBe(LAST_PRIORITY);
+    expect(priorityOf("admin", "ssh")).toBe(1250);
+    // An NSG holds at most 1000 rules: those made by coreform before (from 100 in list order) stayed below 1100.
+    expect(Math.min(...rules.map((r) => r.priority))).toBeGreaterThanOrEqual(100 + 1000);
   });
 
   it("configures the provider's features block, and keeps state locally with the secrets", () => {
@@ -199,12 +204,16 @@ describe("azure settings", () => {
     expect(JSON.parse(decoded(vm)).passwd.users[0].sshAuthorizedKeys).toEqual([ecdsa, rsa]);
   });
 
-  it("gives the same rules the same priorities whatever the order of adminCidrs", async () => {
-    const priorities = async (adminCidrs: string[]) =>
-      Object.fromEntries(resources(stackOf(await variant({ adminCidrs })).tf, "azurerm_network_security_rule").map(([name, r]) => [name, r.priority]));
-    const one = await priorities(["198.51.100.0/24", "203.0.113.0/24"]);
-    expect(await priorities(["203.0.113.0/24", "198.51.100.0/24"])).toEqual(one);
-    expect(Object.keys(one)).toHaveLength(5 + 2 * 2 + 1);
+  it("keeps every rule and its priority when admin networks are added, removed or reordered: their prefixes change in place", async () => {
+    const at = async (adminCidrs: string[]) =>
+      Object.fromEntries(resources(stackOf(await variant({ adminCidrs })).tf, "azurerm_network_security_rule").map(([name, r]) => [name, [r.priority, r.source_address_prefix ?? r.source_address_prefixes]]));
+    const one = await at(["203.0.113.0/24"]);
+    const two = await at(["198.51.100.0/24", "203.0.113.0/24"]);
+    expect(Object.keys(two)).toEqual(Object.keys(one));
+    for (const name of Object.keys(one)) expect(two[name]![0]).toBe(one[name]![0]);
+    expect(two["admin-ssh"]).toEqual([1250, ["198.51.100.0/24", "203.0.113.0/24"]]);
+    expect(await at(["203.0.113.0/24", "198.51.100.0/24"])).toEqual(two);
+    expect(Object.keys(one)).toHaveLength(5 + 2 + 1);
   });
 
   it("state in Azure Storage, keyed by cluster and environment", async () => {

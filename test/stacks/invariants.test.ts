@@ -83,7 +83,7 @@ const ROWS: readonly Row[] = [
           resources(tf, "google_compute_network").every(([, n]) => n.auto_create_subnetworks === false) && ingress.every(([, r]) => !r.deny && (r.allow as Doc[]).length === 1),
       };
     },
-    immutable: ["boot_disk[0].initialize_params[0].image", 'metadata["user-data"]'],
+    immutable: ["boot_disk[0].initialize_params", 'metadata["user-data"]'],
   },
   {
     platform: "azure",
@@ -99,11 +99,14 @@ const ROWS: readonly Row[] = [
       const allows = rules.filter((r) => r.direction === "Inbound" && r.access === "Allow");
       const denyVnet = rules.find((r) => r.access === "Deny" && r.source_address_prefix === "VirtualNetwork" && r.protocol === "*" && r.destination_port_range === "*");
       return {
-        allows: allows.map((r) => ({
-          protocol: protocol(r.protocol),
-          ...portRange(r.destination_port_range),
-          source: r.source_address_prefix === cidr ? "nodes" : r.source_address_prefix,
-        })),
+        // An admin rule holds every admin network (source_address_prefixes), a cluster rule the subnet's.
+        allows: allows.flatMap((r) =>
+          ((r.source_address_prefixes as string[] | undefined) ?? [r.source_address_prefix as string]).map((source) => ({
+            protocol: protocol(r.protocol),
+            ...portRange(r.destination_port_range),
+            source: source === cidr ? "nodes" : source,
+          })),
+        ),
         // Azure's own rules let the virtual network in and the internet not: a deny after every allow closes the first.
         deniesTheRest: !!denyVnet && allows.every((r) => r.priority < denyVnet.priority),
       };
@@ -141,13 +144,16 @@ const ROWS: readonly Row[] = [
   },
   {
     platform: "libvirt",
-    // A machine is three resources: its domain, the disk it boots and the Ignition file its fw_cfg names;
-    // ignore_changes is theirs together, each attribute prefixed by its resource type.
+    // A machine is four resources: its domain, the disk it boots, the volume its fw_cfg names and the
+    // Ignition file that volume is uploaded from; ignore_changes is theirs together, each attribute
+    // prefixed by its resource type.
     machines: (tf) => {
       const hosts: Doc[] = Object.values(tf.resource.libvirt_network ?? {}).flatMap((n) => n.ips[0].dhcp.hosts);
       const ref = (expression: string) => /^\$\{(libvirt_\w+)\.([^.]+)\.\w+\}$/.exec(expression)!.slice(1) as [string, string];
       return resources(tf, "libvirt_domain").map(([name, d]) => {
-        const [, ignitionId] = ref(d.sys_info[0].fw_cfg.entry[0].file);
+        const [, configId] = ref(d.sys_info[0].fw_cfg.entry[0].file);
+        const config = tf.resource.libvirt_volume![configId]!;
+        const [, ignitionId] = ref(config.create.content.url);
         const [, diskId] = ref(d.devices.disks[0].source.volume.volume);
         const ignition = tf.resource.libvirt_ignition![ignitionId]!;
         const disk = tf.resource.libvirt_volume![diskId]!;
@@ -158,6 +164,7 @@ const ROWS: readonly Row[] = [
           ignoreChanges: [
             ...d.lifecycle.ignore_changes.map((a: string) => `libvirt_domain.${a}`),
             ...disk.lifecycle.ignore_changes.map((a: string) => `libvirt_volume.${a}`),
+            ...config.lifecycle.ignore_changes.map((a: string) => `libvirt_volume.${a}`),
             ...ignition.lifecycle.ignore_changes.map((a: string) => `libvirt_ignition.${a}`),
           ],
         };
