@@ -79,6 +79,10 @@ export function parseRecord(text: string): EnvironmentRecord | string {
   return parsed.success ? parsed.data : (parsed.error.issues[0]?.path.join(".") || "(root)") + `: ${parsed.error.issues[0]?.message}`;
 }
 
+/** What made the environment (no node), or one node of it: a node the record does not hold is new, so this coreform's. */
+export const generationOf = (record: EnvironmentRecord | undefined, node?: string): Generation =>
+  (node === undefined ? record?.generation : record?.nodes.find((n) => n.name === node)?.generation) ?? GENERATION;
+
 /** What planCluster reads of a record: who holds which slot, and each group's width. */
 export type Placement = Pick<EnvironmentRecord, "groups" | "nodes" | "retired">;
 
