@@ -11,10 +11,11 @@
 #   libxml2-utils             KVM stack's settings as libvirt XML (xmllint, which virt-xml-validate runs;
 #                             also checks that topology.svg is well-formed XML)
 #   chromium                  headless screenshots of topology.svg: the drawing renders in a real browser
+#   openssh-client            ssh-keygen reads every public key line the spec's check reads the same way
 # Debian's etcd-server package enables a system etcd unit; where systemd runs it, it listens on
 # 127.0.0.1:2379 only, which the tests never use (they take 127.0.X.10 and up).
 set -euo pipefail
-packages=(etcd-server etcd-client ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium)
+packages=(etcd-server etcd-client ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium openssh-client)
 missing=()
 for p in "${packages[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")

@@ -2,6 +2,7 @@
 // Marketplace images (or an image of one's own). Its other half is stacks/azure.ts.
 import { z } from "zod";
 import { azureResourceGroup, bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName } from "../spec/fields";
+import { azureTakes, parseSshKey } from "../spec/ssh-key";
 import { ownImage, platformModule, releaseImage, X86_AND_ARM, type Arch, type ImagePlan, type PlatformRule } from "./platform";
 
 const schema = z
@@ -56,8 +57,15 @@ type Azure = z.output<typeof schema>;
  */
 export const azureVmSizeArch = (vmSize: string): Arch => (/^[A-Za-z]+_[A-Z]+\d+(-\d+)?[a-z]*p[a-z]*(_|$)/.test(vmSize) ? "arm64" : "x86_64");
 
-/** Key types Azure accepts for a VM's admin user: ssh-rsa (≥ 2048 bits) or ssh-ed25519 (azurerm docs, linux_virtual_machine admin_ssh_key). */
-export const azureAcceptsKey = (key: string): boolean => /^(ssh-rsa|ssh-ed25519) /.test(key);
+/**
+ * The keys Azure takes for a VM's admin user: ssh-rsa of 2048 bits or more, or ssh-ed25519, each a
+ * whole key (validate/ssh_key.go of azurerm 4.55.0 fails the plan on any other; ssh-key.ts). The stack
+ * hands Azure only these; Ignition writes every key of the spec.
+ */
+export const azureAcceptsKey = (line: string): boolean => {
+  const key = parseSshKey(line);
+  return typeof key !== "string" && azureTakes(key);
+};
 
 /** Flatcar's Azure Marketplace publisher. */
 const FLATCAR_AZURE_PUBLISHER = "kinvolk";
@@ -97,7 +105,7 @@ export function azureImage(plan: ImagePlan, env: Azure): AzureImage {
 const hasSshKey: PlatformRule<Azure> = (environments, spec, push) => {
   if (spec.ssh.authorizedKeys.some(azureAcceptsKey)) return;
   for (const [name] of environments) {
-    const some = spec.ssh.authorizedKeys.length ? "has no ssh-rsa or ssh-ed25519 key" : "is empty";
+    const some = spec.ssh.authorizedKeys.length ? "has no ssh-ed25519 key, nor an ssh-rsa key of 2048 bits or more" : "is empty";
     push("error", "ssh.authorizedKeys", `${some}, and Azure creates the VMs of environments.${name} only with one: add your public key`);
   }
 };

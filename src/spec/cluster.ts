@@ -2,13 +2,25 @@
 // (src/platforms/) and schema.ts puts together with these. Platform modules read these sections' types.
 import { z } from "zod";
 import { cidr, dnsLabel, network } from "./fields";
+import { parseSshKey } from "./ssh-key";
 
 /** A container image digest (OCI image spec, "Digests": algorithm sha256, 64 lowercase hex digits). */
 const DIGEST = /sha256:[0-9a-f]{64}/;
 
+/**
+ * A public key line: its shape (a type OpenSSH writes, padded base64: what an editor checks from
+ * cluster.schema.json), then its key, as strictly as the Azure provider reads it (ssh-key.ts).
+ */
 const sshKey = z
   .string()
-  .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
+  .regex(
+    /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) +([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?( .*)?$/,
+    { error: "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment), whole: copy it from your .pub file", abort: true },
+  )
+  .superRefine((line, ctx) => {
+    const key = parseSshKey(line);
+    if (typeof key === "string") ctx.addIssue({ code: "custom", message: key });
+  });
 
 export const ROLES = ["control", "worker"] as const;
 const CHANNELS = ["stable", "beta", "alpha", "lts"] as const;

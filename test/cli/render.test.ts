@@ -2,6 +2,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, project, smallSpec, tempDir, tree } from "../helpers/cli";
+import { sshKey } from "../helpers/ssh-keys";
 
 const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
 
@@ -89,7 +90,7 @@ describe("coreform render", () => {
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain("nodes[0].count: must be ≥ 1");
 
-    const keys = Array.from({ length: 160 }, (_, i) => `    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(40, "A")} k${i}`).join("\n");
+    const keys = Array.from({ length: 160 }, (_, i) => `    - ${sshKey("ssh-ed25519", i, `k${i}`)}`).join("\n");
     writeFileSync(join(dir, "cluster.yaml"), good.replace(/  authorizedKeys:\n.*\n/, `  authorizedKeys:\n${keys}\n`).replace("count: 2", "count: 3"));
     const over = await cli(dir, "render");
     expect(over.code).toBe(2);
@@ -143,7 +144,7 @@ describe("coreform render", () => {
 });
 
 describe("a refused render leaves nothing behind", () => {
-  const keys = (n: number) => Array.from({ length: n }, (_, i) => `    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(40, "A")} k${i}`).join("\n");
+  const keys = (n: number) => Array.from({ length: n }, (_, i) => `    - ${sshKey("ssh-ed25519", i, `k${i}`)}`).join("\n");
   /** The default spec with `n` SSH keys (160 push an EC2 node over 16 KiB), changed further by `edit`. */
   const withKeys = (n: number, edit: (s: string) => string = (s) => s) => edit(readFileSync(DEFAULT_SPEC, "utf8").replace(/  authorizedKeys:\n.*\n/, `  authorizedKeys:\n${keys(n)}\n`));
   const overBudget = /prod: node control-01: ignition config is \d+ bytes, over the 16384-byte limit/;

@@ -10,6 +10,7 @@ import { flatcarMajorDate } from "../../src/platforms/flatcar";
 import { environmentsOf, platformOf } from "../../src/platforms/table";
 import { specSchema, type Platform, type Spec, type SpecInput } from "../../src/spec/schema";
 import { editSpec, smallSpec, type Doc } from "../helpers/cli";
+import { sshKey } from "../helpers/ssh-keys";
 
 type Rule = (spec: Spec, push: (severity: Severity, path: string, message: string) => void) => void;
 type Edit = (doc: SpecInput) => void;
@@ -480,13 +481,15 @@ describe("gce: zoneInRegion", () => {
 const azureEnv = (extra: object = {}) => ({ platform: "azure" as const, location: "westeurope", adminCidrs: ADMIN, ...extra });
 
 describe("azure: hasSshKey", () => {
+  const NO_AZURE_KEY = "has no ssh-ed25519 key, nor an ssh-rsa key of 2048 bits or more, and Azure creates the VMs of environments.az only with one: add your public key";
   const keys = (...k: string[]): Edit => (d) => ((d.ssh = { authorizedKeys: k }), (d.environments.az = azureEnv()));
   it.each<Row>([
-    ["an ed25519 key", keys("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey a@b"), []],
-    ["an RSA key after an ECDSA one", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b", "ssh-rsa AAAAB3NzaC1yc2E a@b"), []],
+    ["an ed25519 key", keys(sshKey("ssh-ed25519")), []],
+    ["an RSA key of 2048 bits after an ECDSA one", keys(sshKey("ecdsa-sha2-nistp256"), sshKey("ssh-rsa")), []],
     ["no keys and no azure environment", (d) => (d.ssh = { authorizedKeys: [] }), []],
     ["no keys", keys(), [["error", "ssh.authorizedKeys", "is empty, and Azure creates the VMs of environments.az only with one: add your public key"]]],
-    ["ECDSA keys only", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b"), [["error", "ssh.authorizedKeys", "has no ssh-rsa or ssh-ed25519 key, and Azure creates the VMs of environments.az only with one"]]],
+    ["ECDSA keys only", keys(sshKey("ecdsa-sha2-nistp256")), [["error", "ssh.authorizedKeys", NO_AZURE_KEY]]],
+    ["an RSA key of 1024 bits", keys(sshKey("ssh-rsa", 1, "a@b", 1024)), [["error", "ssh.authorizedKeys", NO_AZURE_KEY]]],
   ])("%s", (_n, edit, expected) => expectRule(platformRule("azure", "hasSshKey"), edit, expected));
 });
 

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSpec } from "../../src/spec/load";
 import { cli, editSpec, project, smallSpec, tempDir, type Doc } from "../helpers/cli";
+import { sshKey } from "../helpers/ssh-keys";
 
 const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
 
@@ -339,7 +340,7 @@ const BAD: readonly Bad[] = [
   { name: "gce backend gcs without bucket", text: withEnv("gce", gce({ backend: { type: "gcs" } })), path: "environments.gce.backend.bucket", message: "required" },
   // azure
   { name: "azure without an SSH key", text: spec((d) => ((d.ssh.authorizedKeys = []), (d.environments = { az: azure() }))), path: "ssh.authorizedKeys", message: "is empty, and Azure creates the VMs of environments.az only with one: add your public key" },
-  { name: "azure with ECDSA keys only", text: spec((d) => ((d.ssh.authorizedKeys = ["ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b"]), (d.environments = { az: azure() }))), path: "ssh.authorizedKeys", message: "has no ssh-rsa or ssh-ed25519 key" },
+  { name: "azure with ECDSA keys only", text: spec((d) => ((d.ssh.authorizedKeys = [sshKey("ecdsa-sha2-nistp256")]), (d.environments = { az: azure() }))), path: "ssh.authorizedKeys", message: "has no ssh-ed25519 key, nor an ssh-rsa key of 2048 bits or more" },
   { name: "azure free offer on Arm sizes", text: withEnv("az", azure({ offer: "free", control: { vmSize: "Standard_D2ps_v5" }, worker: { vmSize: "Standard_D4ps_v5" } })), path: "environments.az.offer", message: "free has no arm64 images" },
   { name: "azure LTS without a SKU", text: spec((d) => ((d.os = { channel: "lts" }), (d.environments = { az: azure() }))), path: "environments.az.sku", message: "required with os.channel lts" },
   { name: "azure unknown offer", text: withEnv("az", azure({ offer: "pro" })), path: "environments.az.offer", message: "must be one of corevm, free" },

@@ -18,6 +18,7 @@ import { awsInstanceArch, FLATCAR_AMI_OWNER } from "../../src/platforms/aws";
 import { prepareStacks, StackInputError } from "../../stacks/registry";
 import { project } from "../helpers/cli";
 import { cloudSpec, defaultStack, type Doc, loaded, renderedIgnition, resources, settingsOf, type Tf, unliteral } from "../helpers/stacks";
+import { sshKey } from "../helpers/ssh-keys";
 
 /** The fixture with its aws environment alone, changed by `settings` and `edit`. */
 const awsOnly = (settings: Doc = {}, edit: (doc: Doc) => void = () => {}) =>
@@ -260,7 +261,7 @@ describe("aws settings", () => {
   });
 
   it("escapes Terraform's template sequences in user data and still delivers the rendered bytes", async () => {
-    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host} $${x}";
+    const key = sshKey("ssh-ed25519", 0, "${USER}@%{host} $${x}");
     const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [key]));
     const [, instance] = resources(stackOf(dir).tf, "aws_instance")[0]!;
     expect(instance.user_data).toContain("$${USER}@%%{host} $$${x}");

@@ -14,6 +14,7 @@ import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/l
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { ADMIN_USER, LAST_PRIORITY, priorityOf } from "../../stacks/azure";
 import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Doc, type Tf } from "../helpers/stacks";
+import { sshKey } from "../helpers/ssh-keys";
 
 const vms = (tf: Tf) => resources(tf, "azurerm_linux_virtual_machine");
 const nsgRules = (tf: Tf) => resources(tf, "azurerm_network_security_rule").map(([, r]) => r);
@@ -196,12 +197,13 @@ describe("azure settings", () => {
   });
 
   it("hands Azure only the key types it accepts; Ignition still writes every key", async () => {
-    const ecdsa = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY= ops@host";
-    const rsa = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== ops@host";
-    const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [ecdsa, rsa]));
+    const ecdsa = sshKey("ecdsa-sha2-nistp256", 1, "ops@host");
+    const short = sshKey("ssh-rsa", 2, "ops@host", 1024);
+    const rsa = sshKey("ssh-rsa", 3, "ops@host");
+    const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [ecdsa, short, rsa]));
     const [[, vm]] = vms(stackOf(dir).tf) as [[string, Doc]];
     expect(vm.admin_ssh_key).toEqual([{ username: "core", public_key: rsa }]);
-    expect(JSON.parse(decoded(vm)).passwd.users[0].sshAuthorizedKeys).toEqual([ecdsa, rsa]);
+    expect(JSON.parse(decoded(vm)).passwd.users[0].sshAuthorizedKeys).toEqual([ecdsa, short, rsa]);
   });
 
   it("keeps every rule and its priority when admin networks are added, removed or reordered: their prefixes change in place", async () => {

@@ -13,6 +13,7 @@ import { planCluster } from "../../src/plan/plan";
 import { gceImage } from "../../src/platforms/gce";
 import { NODE_SCOPES } from "../../stacks/gce";
 import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Tf, unliteral } from "../helpers/stacks";
+import { sshKey } from "../helpers/ssh-keys";
 
 const firewalls = (tf: Tf) => resources(tf, "google_compute_firewall").map(([, r]) => r);
 const instances = (tf: Tf) => resources(tf, "google_compute_instance");
@@ -169,7 +170,7 @@ describe("gce settings", () => {
   });
 
   it("escapes Terraform's template sequences in the metadata and still delivers the rendered bytes", async () => {
-    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host}";
+    const key = sshKey("ssh-ed25519", 0, "${USER}@%{host}");
     const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [key]));
     const [, instance] = instances(stackOf(dir).tf)[0]!;
     expect(instance.metadata["user-data"]).toContain("$${USER}@%%{host}");

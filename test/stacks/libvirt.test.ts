@@ -15,6 +15,7 @@ import { RECORD_FILE } from "../../src/secrets/record-file";
 import { FW_CFG_IGNITION, SHUTDOWN_SECONDS } from "../../stacks/libvirt";
 import { checkSchema, itWithSchemas } from "../helpers/tf-schema";
 import { defaultStack, type Doc, loaded, renderedIgnition, resources, settingsOf, type Tf, unliteral } from "../helpers/stacks";
+import { sshKey } from "../helpers/ssh-keys";
 
 const domains = (tf: Tf) => resources(tf, "libvirt_domain");
 /** The volume a domain's fw_cfg entry points at, and the libvirt_ignition it was uploaded from. */
@@ -209,7 +210,7 @@ describe("kvm settings", () => {
   });
 
   it("escapes Terraform's template sequences in the Ignition content and still delivers the rendered bytes", async () => {
-    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host}";
+    const key = sshKey("ssh-ed25519", 0, "${USER}@%{host}");
     const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [key]));
     const ignition = stackOf(dir).tf.resource.libvirt_ignition!["control-01-ignition"]!;
     expect(ignition.content).toContain("$${USER}@%%{host}");

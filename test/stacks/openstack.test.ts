@@ -21,6 +21,7 @@ import { openstackImage } from "../../src/platforms/openstack";
 import { dhcpPool } from "../../stacks/openstack";
 import { defaultStack, type Doc, loaded, renderedIgnition, resources, settingsOf, type Tf, unliteral } from "../helpers/stacks";
 import { checkSchema, itWithSchemas } from "../helpers/tf-schema";
+import { sshKey } from "../helpers/ssh-keys";
 
 const instances = (tf: Tf) => resources(tf, "openstack_compute_instance_v2");
 const rules = (tf: Tf) => resources(tf, "openstack_networking_secgroup_rule_v2").map(([, r]) => r);
@@ -155,7 +156,7 @@ describe("openstack settings", () => {
     noPublicAddresses: { settings: { publicAddresses: false } },
     bootVolume: { settings: { control: { flavor: "m1.medium", diskGiB: 30 }, keyPair: "operator" } },
     cloudAndBackend: { settings: { cloud: "mycloud", region: "RegionOne", backend: { type: "s3", bucket: "demo-state", region: "eu-central-1" } } },
-    templateSequences: { edit: (d) => (d.ssh.authorizedKeys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host}"]) },
+    templateSequences: { edit: (d) => (d.ssh.authorizedKeys = [sshKey("ssh-ed25519", 0, "${USER}@%{host}")]) },
   };
   const dirs: Record<string, string> = {};
   beforeAll(async () => {
