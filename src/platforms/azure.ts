@@ -127,13 +127,22 @@ const ltsNeedsSku: PlatformRule<Azure> = (environments, spec, push) => {
   }
 };
 
+/** azurerm validates an OS disk's size as 0 to 4095 GiB (internal/services/compute/virtual_machine.go@v4.55.0:212-216): more fails every plan. */
+const AZURE_OS_DISK_MAX_GIB = 4095;
+
+const osDiskFits: PlatformRule<Azure> = (environments, _spec, push) => {
+  for (const [name, env] of environments)
+    for (const role of ["control", "worker"] as const)
+      if (env[role].diskGiB > AZURE_OS_DISK_MAX_GIB) push("error", `environments.${name}.${role}.diskGiB`, `${env[role].diskGiB}: an Azure OS disk holds at most ${AZURE_OS_DISK_MAX_GIB} GiB`);
+};
+
 export const azure = platformModule({
   schema,
   userData: { format: "ignition", maxBytes: 65535, why: "Azure custom data is at most 64 KiB" },
   size: { key: "vmSize", of: (env, role) => env[role].vmSize, arch: azureVmSizeArch },
   // arm64 images are in the CoreVM offer `flatcar-container-linux-corevm` (flatcar.org docs, "Running on Microsoft Azure").
   imageArchs: X86_AND_ARM,
-  rules: { hasSshKey, freeOfferIsX86, ltsNeedsSku },
+  rules: { hasSshKey, freeOfferIsX86, ltsNeedsSku, osDiskFits },
   image: (plan, env) => {
     const image = azureImage(plan, env);
     if ("id" in image) return ownImage(plan, "image", image.id);

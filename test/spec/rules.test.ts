@@ -493,6 +493,13 @@ describe("azure: hasSshKey", () => {
   ])("%s", (_n, edit, expected) => expectRule(platformRule("azure", "hasSshKey"), edit, expected));
 });
 
+describe("azure: osDiskFits", () => {
+  it.each<Row>([
+    ["4095 GiB", (d) => (d.environments.az = azureEnv({ control: { diskGiB: 4095 } })), []],
+    ["4096 GiB on workers", (d) => (d.environments.az = azureEnv({ worker: { diskGiB: 4096 } })), [["error", "environments.az.worker.diskGiB", "4096: an Azure OS disk holds at most 4095 GiB"]]],
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("azure", "osDiskFits"), edit, expected));
+});
+
 describe("azure: freeOfferIsX86", () => {
   const az = (extra: object): Edit => (d) => (d.environments.az = azureEnv(extra));
   const arm = { control: { vmSize: "Standard_D2ps_v5" }, worker: { vmSize: "Standard_D2ps_v5" } };
