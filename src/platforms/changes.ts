@@ -25,6 +25,8 @@ export interface AttributeFact {
   /** Where the provider's source says so, at the pinned version. */
   readonly source: string;
   readonly note?: string;
+  /** The provider applies the change in place after all when this holds of the old and new value (its CustomizeDiff). */
+  readonly inPlaceIf?: (from: unknown, to: unknown) => boolean;
 }
 
 export interface ProviderFacts {
@@ -87,7 +89,14 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
         "shielded_instance_config",
       ]),
       ...each("google_compute_instance", "in-place", `${GCE_INSTANCE}:2172, 2214, 2232, 2386-2400`, ["metadata", "tags", "labels", "network_interface.access_config"]),
-      ...each("google_compute_subnetwork", "replace", "google/services/compute/resource_compute_subnetwork.go:41-58, 122 (ForceNewIfChange IsShrinkageIpCidr)", ["ip_cidr_range"], "in place when the new range holds the old one"),
+      {
+        resource: "google_compute_subnetwork",
+        attribute: "ip_cidr_range",
+        onChange: "replace",
+        source: "google/services/compute/resource_compute_subnetwork.go:41-58, 122 (ForceNewIfChange IsShrinkageIpCidr)",
+        note: "in place when the new range holds the old one",
+        inPlaceIf: (from, to) => contains(parseCidr(to as string), parseCidr(from as string)),
+      },
       ...each("google_compute_network", "replace", "google/services/compute/resource_compute_network.go:61-89", ["name", "description"]),
       ...each("google_compute_firewall", "in-place", "google/services/compute/resource_compute_firewall.go:182-370", ["allow", "source_ranges", "source_tags", "target_tags"]),
       ...each("google_service_account", "replace", "google/services/resourcemanager/resource_google_service_account.go:69-75", ["account_id"]),
@@ -125,7 +134,13 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
       ),
       ...each("azurerm_network_security_rule", "in-place", "internal/services/network/network_security_rule_resource.go:61-170", ["source_address_prefix", "source_address_prefixes", "destination_port_range", "description"]),
       ...each("azurerm_virtual_network", "in-place", "internal/services/network/virtual_network_resource.go:79", ["address_space"]),
-      ...each("azurerm_subnet", "in-place", "internal/services/network/subnet_resource.go:150", ["address_prefixes"]),
+      ...each(
+        "azurerm_subnet",
+        "fails",
+        "internal/services/network/subnet_resource.go:150 (in place); learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet, \"Change subnet settings\"",
+        ["address_prefixes"],
+        "Azure changes a subnet's address range only while nothing is deployed in it",
+      ),
       ...each("azurerm_resource_group", "replace", "internal/services/resource/resource_group_resource.go:47-49", ["name", "location"]),
     ],
   },
@@ -220,6 +235,12 @@ const CLOUD: SettingRules<unknown> = {
   backend: applied("the state moves: deploy once with `cdktf deploy ENV --migrate-state`"),
 };
 const RENAME = refused("rename", "every resource name and the default state key hold it: Terraform would replace every resource (or start from an empty state), and the etcd token changes");
+
+/** A remote state whose key (or prefix) is not given: its default holds the cluster's name, so a new name is a new, empty state. */
+const stateKeyHoldsName = (env: Readonly<Record<string, unknown>>) => {
+  const backend = env.backend as { type: string; key?: string; prefix?: string } | undefined;
+  return backend !== undefined && backend.type !== "local" && backend.key === undefined && backend.prefix === undefined;
+};
 const PLATFORM = move("another platform");
 
 /** Per platform: every setting (`control.<key>` per role), what a change does. test/platforms/changes.test.ts checks each schema key has its row. */
@@ -238,13 +259,15 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     uri: move("another libvirt host"),
     pool: refused("replace", "every volume is made anew in the new pool, root disks included (volume_resource.go: pool RequiresReplace)"),
     imagePath: ignored("the base volume is never replaced: the nodes' disks are layered on it, and Flatcar updates itself"),
-    "network.cidr": move("the provider never updates a network's addresses, and every node's MAC follows its address"),
+    "network.cidr": { kind: "fails", what: "the provider never changes a network's addresses once made (network_resource.go, Update): a new range is a new environment" },
     ...perRole("memoryMiB", (role) => sizeOf(role, "the domain is stopped (30 s ACPI, then forced) and defined again")),
     ...perRole("cpus", (role) => sizeOf(role, "the domain is stopped (30 s ACPI, then forced) and defined again")),
     ...perRole("diskGiB", () => ignored("the provider cannot resize a volume (its update fails): running nodes keep their disks, new nodes get the new size")),
   },
   openstack: {
-    name: RENAME,
+    // Every OpenStack name coreform sets changes in place (name is not ForceNew on instances, ports,
+    // networks, routers, security groups, images): only a state key made of the name moves.
+    name: (c) => (stateKeyHoldsName(c.after) ? RENAME : applied("instances, ports, the network and the security group are renamed in place")),
     platform: PLATFORM,
     cloud: move("another cloud"),
     region: move("another region"),
@@ -311,7 +334,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     ...perRole("diskGiB", (role) => (c: SettingChange) =>
       (c.to as number) < (c.from as number) ? { kind: "fails", what: "a disk never shrinks: keep its size or a larger one" } : sizeOf(role, "the VM is deallocated while its disk grows, then started"),
     ),
-    "network.cidr": move("the virtual network and subnet are re-addressed under running nodes"),
+    "network.cidr": { kind: "fails", what: "Azure changes a subnet's address range only while nothing is deployed in it (learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet): a new range is a new environment" },
   },
 };
 

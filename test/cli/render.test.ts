@@ -1,7 +1,7 @@
 // `coreform render`, `init` and the command line, through the real CLI on temporary projects.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, project, smallSpec, tempDir, tree } from "../helpers/cli";
+import { cli, editSpec, project, smallSpec, tempDir, tree } from "../helpers/cli";
 import { sshKey } from "../helpers/ssh-keys";
 
 const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
@@ -114,18 +114,19 @@ describe("coreform render", () => {
   });
 
   test("a changed address is refused, and once accepted reissues that member's certificates and keeps the CA", async () => {
-    const dir = project(smallSpec({ control: 1, worker: 0 }));
+    // On a laptop (Vagrant): a KVM network, say, could not be re-addressed at all.
+    const laptop = (cidr?: string) => editSpec((d) => (d.environments.test = { platform: "vagrant" }), smallSpec({ control: 1, worker: 0, ...(cidr ? { cidr } : {}) }));
+    const dir = project(laptop());
     expect((await cli(dir, "render")).code).toBe(0);
     const ca = readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8");
     const server = readFileSync(join(dir, ".coreform/test/members/control-01.crt"), "utf8");
-    writeFileSync(join(dir, "cluster.yaml"), smallSpec({ control: 1, worker: 0, cidr: "10.99.0.0/24" }));
+    writeFileSync(join(dir, "cluster.yaml"), laptop("10.99.0.0/24"));
     const before = tree(dir);
     const refused = await cli(dir, "render");
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("test: refused: control-01: address 10.42.0.10 → 10.99.0.10");
-    expect(refused.stderr).toContain("test: refused: network.cidr: 10.42.0.0/24 → 10.99.0.0/24");
     expect(tree(dir)).toEqual(before);
-    const r = await cli(dir, "render", "--accept", "readdress,move");
+    const r = await cli(dir, "render", "--accept", "readdress");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("reissued members/control-01 (");
     expect(readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8")).toBe(ca);
@@ -169,7 +170,7 @@ describe("a refused render leaves nothing behind", () => {
 
   test.each([
     ["new members", (s: string) => s.replace("count: 3", "count: 5"), []],
-    ["new addresses (certificates to reissue)", (s: string) => s.replace("cidr: 10.42.0.0/24", "cidr: 10.44.0.0/24"), ["--accept", "readdress,move"]],
+    ["new addresses (certificates to reissue)", (s: string) => s.replace("cidr: 192.168.56.0/24", "cidr: 192.168.57.0/24"), ["--accept", "readdress"]],
     ["a new environment", (s: string) => s.replace("environments:\n", "environments:\n  staging:\n    platform: libvirt\n"), []],
     ["another scheduler (its secrets)", (s: string) => s.replace("kind: kubernetes\n  version: v1.32.2+k3s1", "kind: fleet"), []],
   ])("after a good render, %s over budget change no secret and no output, byte for byte", async (_name, change, accept) => {
