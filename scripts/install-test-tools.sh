@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs the real tools the integration tests drive, from Debian's packages:
 #   etcd-server, etcd-client  real etcd processes for the loopback cluster test
+#   curl, jq                  what a control node's etcd-member script runs on the host (Flatcar ships
+#                             both), run by the rejoin, membership and restore tests against real etcd
+#   shellcheck                checks that script as rendered
 #   ignition                  ignition-validate and the Ignition binary (dracut module)
 #   openssl                   verifies the certificates coreform creates
 #   systemd                   `systemd-analyze verify` on every unit and drop-in a node gets
@@ -12,10 +15,13 @@
 #                             also checks that topology.svg is well-formed XML)
 #   chromium                  headless screenshots of topology.svg: the drawing renders in a real browser
 #   openssh-client            ssh-keygen reads every public key line the spec's check reads the same way
+#   strace                    kills a render at the Nth rename, write… (-e inject=…:signal=KILL:when=N)
+#   git                       `git add -A` in a new project stages no secret (coreform init's .gitignore)
+#   util-linux, bsdutils      unshare -m for full and read-only tmpfs disks; script for a terminal
 # Debian's etcd-server package enables a system etcd unit; where systemd runs it, it listens on
 # 127.0.0.1:2379 only, which the tests never use (they take 127.0.X.10 and up).
 set -euo pipefail
-packages=(etcd-server etcd-client ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium openssh-client)
+packages=(etcd-server etcd-client curl jq shellcheck ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium strace git util-linux bsdutils openssh-client)
 missing=()
 for p in "${packages[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")

@@ -5,5 +5,7 @@
 export const PUBLIC = 0o644;
 /** The owner's only: private keys, tokens, and any file that holds one (user data, stacks, kubeconfigs). */
 export const SECRET = 0o600;
+/** Scripts a node runs. */
+export const EXECUTABLE = 0o755;
 /** A directory of such files. */
 export const SECRET_DIR = 0o700;

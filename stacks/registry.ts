@@ -2,13 +2,14 @@
 // The pipeline before this point knows nothing of CDKTF: a stack gets the plan, the environment's
 // settings and each node's user data exactly as `coreform render` writes it, and only places machines
 // around them.
+import { join } from "node:path";
 import type { TerraformStack } from "cdktf";
 import { renderNodes, UserDataBudgetError, type RenderedNode } from "../cloud-config/user-data";
 import { renderedRecord } from "../src/node/record";
 import type { ClusterPlan } from "../src/plan/plan";
 import { serializeRecord, type EnvironmentRecord } from "../src/plan/record";
 import { planEnvironment } from "../src/secrets/record-file";
-import { MissingSecretsError, readSecrets, secretsDir } from "../src/secrets/store";
+import { MissingSecretsError, readSecrets, renderedBefore, secretsDir } from "../src/secrets/store";
 import type { EnvOf, Platform, Spec } from "../src/spec/schema";
 import { awsStack } from "./aws";
 import { azureStack } from "./azure";
@@ -74,7 +75,9 @@ export function prepareStacks(spec: Spec, projectDir: string, warn: (line: strin
     if (builder === VAGRANT) continue;
     const { plan, previous, source } = planEnvironment(spec, name, projectDir);
     try {
-      const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan));
+      // out/<env>/plan.json next to the spec says the environment was rendered: its secrets were made.
+      const rendered = renderedBefore(join(projectDir, "out"), name);
+      const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan, rendered ? { rendered } : {}));
       if (source === "record" && renderedRecord(spec, name, plan.cidr, nodes, previous).text !== serializeRecord(previous!)) {
         notes.push({
           problem: `environments.${name}: the spec changed since its last render: \`coreform diff ${name}\` shows how, \`coreform render ${name}\` accepts it (or says why not) before it can be deployed`,

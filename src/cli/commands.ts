@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { EXIT_OK } from "../errors";
 import type { Io } from "../io";
-import { REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
+import { COMMAND_TIMEOUT_TEXT, REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
 
 interface Option {
   readonly type: "string" | "boolean";
@@ -57,7 +57,7 @@ function command<const O extends Options>(c: { summary: string; usage: string; o
 }
 
 // Options more than one command takes.
-const FILE = { file: { type: "string", short: "f", value: "FILE", help: "the spec (default: cluster.yaml)" } } as const;
+const FILE = { file: { type: "string", short: "f", value: "FILE", help: "the spec (default: cluster.yaml, here or in the nearest directory above)" } } as const;
 const out = <V extends string, H extends string>(value: V, help: H) => ({ out: { type: "string", short: "o", value, help } }) as const;
 const ENDPOINTS = { endpoints: { type: "string", value: "URL,…", help: "ask these https://HOST:PORT instead of the plan's addresses (a tunnel, a bastion)" } } as const;
 const ACCEPT = {
@@ -119,6 +119,7 @@ key order and layout stay), then reports as above.`,
   render: command({
     summary: "write first-boot configs for environments, or check them (--check)",
     usage: `coreform render [ENV…] [-f FILE] [-o OUTDIR]
+coreform render ENV… --new-secrets [-f FILE] [-o OUTDIR]
 coreform render --check [ENV…] [-f FILE] [-o OUTDIR]
 
 Writes, for each environment (default: all of them), each node's first-boot config in the format its
@@ -128,8 +129,12 @@ platform takes:
   OUTDIR/<env>/plan.json                 nodes, roles, addresses, endpoints, image (no secrets)
   OUTDIR/<env>/topology.svg              the environment drawn: nodes, etcd, scheduler, admin access
   OUTDIR/<env>/Vagrantfile               vagrant environments only (see \`coreform up\`)
-Secrets are created once under .coreform/<env>/ next to the spec and reused afterwards.
-Output is written atomically: a failing run leaves earlier output untouched.
+Secrets are created once under .coreform/<env>/ next to the spec and reused afterwards. Once an
+environment has secrets (.coreform/<env>/ holds a file, or OUTDIR/<env>/plan.json shows it was
+rendered), a missing or damaged CA, k3s token, service-account key or IPsec key stops the render
+(exit 1) naming the file: restore it from your backup of .coreform/. Running nodes trust only those.
+Output is written atomically: a failing or killed run leaves each environment's earlier output, or
+the next render completes it. One run at a time per project (.coreform/lock names the holder).
 
 With --check nothing is written: the environments are rendered in memory with their existing
 secrets and every file render would write is compared with OUTDIR/<env>/. Each difference is one
@@ -150,6 +155,10 @@ unless --accept names its kind; \`coreform diff\` shows the change and what to d
     options: {
       check: { type: "boolean", help: "compare instead of writing (see above)" },
       ...ACCEPT,
+      "new-secrets": {
+        type: "boolean",
+        help: "make the missing CAs, k3s token and keys of the ENVs named afresh, when no backup\nis left: nodes running with the old ones will not trust them",
+      },
       ...FILE,
       ...out("OUTDIR", "where to write, or what to check (default: out/ next to the spec)"),
     },
@@ -221,10 +230,46 @@ Asks every etcd member of ENV (the plan's addresses, or --endpoints) over TLS wi
 certificate from .coreform/<ENV>/ and prints one row per member (name, planned IP, reachable, leader,
 version, db size, raft index), the quorum (healthy, degraded: N of M, or lost), locksmith's reboot
 lock (free slots of max, holders) and, with the kubernetes scheduler, whether /registry/ holds data.
-Every request times out after ${REQUEST_TIMEOUT_TEXT} and all members are asked at once: a dead member never hangs it.
-Exit 0 when every member is healthy, 1 when the cluster is degraded or unreachable, 2 on bad input.`,
+Every request times out after ${REQUEST_TIMEOUT_TEXT} and all members are asked at once; the command ends within
+${COMMAND_TIMEOUT_TEXT} whatever the endpoints do (silent, stopped, never accepting, answering a byte at a time).
+Exit 0 when every member is healthy, 1 when the cluster is degraded or unreachable or the secrets are
+missing, 2 on bad input.`,
     options: { ...ENDPOINTS, json: { type: "boolean", help: "print the same as one JSON document" }, ...FILE },
     run: async (io, { positionals, values }) => (await import("./status")).status(io, positionals, values),
+  }),
+  etcd: command({
+    summary: "etcd members (list, add, remove), snapshots and restores",
+    usage: `coreform etcd members <ENV> [--json]
+coreform etcd add <ENV> <NODE>
+coreform etcd remove <ENV> <NODE>
+coreform etcd snapshot <ENV> [-o FILE]
+coreform etcd restore <ENV> <FILE>
+(each with [--endpoints URL,…] [-f FILE]; restore asks no member)
+
+Talks to ENV's etcd members (the plan's addresses, or --endpoints) over TLS with the operator
+certificate from .coreform/<ENV>/. Every request times out after ${REQUEST_TIMEOUT_TEXT}; nothing prints key material.
+  members    each member as etcd lists it (ID, peer URL, voting, learner, or added and never
+             started) with its health, and the plan's control nodes that are no member
+  add        adds NODE, a control node of the plan that is no member, as a learner (it counts for
+             no quorum until its node has started, caught up and promoted itself); refused while
+             another member has not joined yet or a member is unhealthy. Then deploy NODE.
+             (A planned node that starts with an empty disk does the same by itself.)
+  remove     removes NODE, a member the plan no longer has (shrink the spec and render first);
+             refused when the members left would have no healthy quorum. Then deploy the smaller spec.
+  snapshot   saves a snapshot of a healthy member's data to FILE (default: .coreform/<ENV>/
+             snapshots/etcd-<ENV>-<time>.db), mode 0600: it holds every key. Prints the revision
+             and the file's sha256; etcd's own checksum at its end is verified.
+  restore    checks FILE (a whole snapshot) and prints the steps that restore every member from it
+             on the control nodes (/opt/coreform/etcd-member restore), with its sha256
+Exit 0 done (members: every member voting and healthy), 1 etcd unreachable or unhealthy, or a
+change refused by the cluster's state, 2 bad input.`,
+    options: {
+      ...out("FILE", "snapshot: where to write it (must not exist)"),
+      json: { type: "boolean", help: "members: print the same as one JSON document" },
+      ...ENDPOINTS,
+      ...FILE,
+    },
+    run: async (io, { positionals, values }) => (await import("./etcd")).etcd(io, positionals, values),
   }),
   "reboot-lock": command({
     summary: "show or change locksmith's reboot lock",
@@ -237,7 +282,8 @@ state (1 of 1 free) and set-max then writes it to both.
   status            free slots, max and holders
   unlock ID         frees the slot machine ID (its /etc/machine-id) holds; refused if it holds none
   set-max N         lets N machines reboot at once; refused below the number of current holders
-Every request times out after ${REQUEST_TIMEOUT_TEXT}. Exit 0 done, 1 etcd unreachable, 2 bad input or a refused change.`,
+Every request times out after ${REQUEST_TIMEOUT_TEXT}, and the command ends within ${COMMAND_TIMEOUT_TEXT} whatever the endpoints do.
+Exit 0 done, 1 etcd unreachable or secrets missing, 2 bad input or a refused change.`,
     options: { group: { type: "string", value: "G", help: "locksmith's group (LOCKSMITHD_GROUP) instead of the default semaphore" }, ...ENDPOINTS, ...FILE },
     run: async (io, { positionals, values }) => (await import("./reboot-lock")).rebootLock(io, positionals, values),
   }),

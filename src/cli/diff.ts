@@ -7,7 +7,9 @@ import type { Io } from "../io";
 import { standing } from "../plan/changes";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import { changeView } from "./changes-view";
+import { lockHolder } from "./lock";
 import { acceptedKinds, outDirOf, renderInMemory, type RenderOptions } from "./render";
+import { stateDir } from "./repairs";
 
 export interface DiffOptions extends RenderOptions {
   readonly json?: boolean;
@@ -17,8 +19,10 @@ export async function diff(io: Io, names: string[], options: DiffOptions): Promi
   const accepted = acceptedKinds(options.accept);
   const { spec, file } = loadSpecOrFail(io, options.file);
   const chosen = chooseEnvironments(spec, file, names);
+  const busy = lockHolder(stateDir(file));
+  if (busy) throw new Error(`${busy} is writing this project: run coreform diff again when it is done`);
   // New secrets are made in memory only (a readdressed member's certificate, say), never written.
-  const { rendered } = await renderInMemory(io, spec, file, chosen, "create", outDirOf(io, file, options.out));
+  const { rendered } = await renderInMemory(io, spec, file, chosen, { secrets: "create", outDir: outDirOf(io, file, options.out) });
   if (options.json) io.out(JSON.stringify(rendered.map((r) => r.change), null, 2));
   else
     rendered.forEach((r, i) => {

@@ -21,7 +21,7 @@ export async function down(io: Io, args: VagrantArgs): Promise<number> {
     io.out(`coreform down ${env}: nothing to tear down (no ${vagrantfile})`);
     return EXIT_OK;
   }
-  await checkHost();
+  await checkHost("down");
 
   // The machines of the Vagrantfile on disk, which may predate a change to the spec.
   const machines = [...(await machineStates(dir)).keys()];

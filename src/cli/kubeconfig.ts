@@ -1,15 +1,26 @@
 // `coreform kubeconfig <env>`: writes the operator's kubeconfig (0600) from the environment's secrets.
 // It holds a private key, so it goes to a file, never to the terminal.
-import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { writeAtomic } from "../files";
 import { SECRET } from "../modes";
 import { planEnvironment } from "../secrets/record-file";
 import { kubeconfig as buildKubeconfig } from "../secrets/kubeconfig";
-import { MissingSecretsError, readSecrets, secretsDir } from "../secrets/store";
-import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
-import type { Io } from "../io";
+import { readSecrets, secretsDir } from "../secrets/store";
+import { EXIT_OK, InputError } from "../errors";
+import { shellQuote, type Io } from "../io";
 import { qualifiedName } from "../spec/cluster";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
+import { lockProject } from "./lock";
+import { stateDir } from "./repairs";
+
+const readOrUndefined = (path: string) => {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+};
 
 export interface KubeconfigOptions {
   readonly file?: string;
@@ -27,23 +38,19 @@ export async function kubeconfig(io: Io, positionals: string[], { file, out, ser
 
   const { plan } = planEnvironment(spec, env, dirname(specFile));
   const dir = secretsDir(dirname(specFile), env);
-  let secrets;
-  try {
-    secrets = readSecrets(dir, plan);
-  } catch (e) {
-    if (!(e instanceof MissingSecretsError)) throw e;
-    io.err(`coreform kubeconfig: ${e.message}`);
-    return EXIT_FAILURE;
-  }
-  const text = buildKubeconfig(plan, secrets.kubernetes!, { server });
+  // Missing secrets are the project's state: exit 1, as for status and reboot-lock.
+  const text = buildKubeconfig(plan, readSecrets(dir, plan).kubernetes!, { server });
   const target = out ? resolve(io.cwd, out) : join(dir, "kubeconfig");
-  // A file the user made stays: only coreform's own default file, or one with the same contents, is replaced.
-  if (out && existsSync(target) && readFileSync(target, "utf8") !== text)
-    throw new InputError(`${target} exists already and differs: not overwriting it (remove it, or choose another -o)`);
-  const tmp = `${target}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: SECRET });
-  renameSync(tmp, target);
+  const release = lockProject(stateDir(specFile), "kubeconfig");
+  try {
+    // A file the user made stays: only coreform's own default file, or one with the same contents, is replaced.
+    const existing = readOrUndefined(target);
+    if (out && existing !== undefined && existing !== text) throw new InputError(`${target} exists already and differs: not overwriting it (remove it, or choose another -o)`);
+    writeAtomic(target, text, { mode: SECRET, existing: "replace", durable: true });
+  } finally {
+    release();
+  }
   io.out(`wrote ${target} (0600): cluster ${qualifiedName(plan)}, API ${server ?? plan.scheduler.apiServer}, user coreform-admin`);
-  io.out(`use it: export KUBECONFIG=${target}`);
+  io.out(`use it: export KUBECONFIG=${shellQuote(target)}`);
   return EXIT_OK;
 }

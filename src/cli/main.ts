@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { COMMANDS } from "./commands";
 import { EXIT_FAILURE, EXIT_INVALID, EXIT_OK, InputError } from "../errors";
+import { fsProblem } from "../files";
 import { processIo, type Io } from "../io";
 import { projectFile } from "../project";
 
@@ -16,6 +17,13 @@ ${Object.entries(COMMANDS)
 
 Run \`coreform <command> --help\` for a command's options, \`coreform --version\` for coreform's version.
 Exit codes: 0 ok, 1 runtime failure, 2 invalid input (a command line without a command is one).`;
+
+/** A file-system error no command caught, said as every other one is: the path, and the cause in words. */
+function inWords(e: unknown): unknown {
+  const { path, syscall } = e as NodeJS.ErrnoException;
+  if (!path || !syscall) return e;
+  return fsProblem(e, path, /^(scandir|read|stat|lstat|readlink|access)$/.test(syscall) ? "read" : syscall === "open" ? "open" : "write");
+}
 
 export async function run(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const [name, ...rest] = argv;
@@ -41,7 +49,7 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
     return await command.run(io, rest);
   } catch (e) {
     const invalid = e instanceof InputError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    io.err(`coreform ${name}: ${(e as Error).message}`);
+    io.err(`coreform ${name}: ${(inWords(e) as Error).message}`);
     if (!invalid && process.env.COREFORM_DEBUG) io.err(String((e as Error).stack));
     return invalid ? EXIT_INVALID : EXIT_FAILURE;
   }

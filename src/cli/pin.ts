@@ -1,8 +1,9 @@
 // `coreform pin [ENV…] [--write --version X.Y.Z | --write --release FILE]`: every input that still
 // floats, one `PATH: floating (why)` line each (exit 1), or that nothing does (exit 0). `--write` first
 // pins os.version in the spec file itself, changing only that value's characters.
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
+import { writeAtomic } from "../files";
 import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { floatingInputs } from "../plan/floating";
@@ -11,6 +12,8 @@ import { formatIssue } from "../spec/issues";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import { parseSpec } from "../spec/load";
 import type { Spec } from "../spec/schema";
+import { lockProject } from "./lock";
+import { stateDir } from "./repairs";
 
 const RELEASE = /^\d+\.\d+\.\d+$/;
 
@@ -41,13 +44,6 @@ interface PinOptions {
   readonly release?: string;
 }
 
-/** Writes `text` over `path` atomically, keeping the file's mode. */
-function replaceFile(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text, { mode: statSync(path).mode & 0o7777 });
-  renameSync(tmp, path);
-}
-
 /**
  * Pins os.version in the spec file; the new text must load as the same spec but for that value. New
  * warnings (a release AWS may no longer have) are printed; the ones loading printed already are not.
@@ -61,7 +57,7 @@ function writeVersion(io: Io, { spec, file: path, issues: loadedIssues }: Return
   const same = edited && JSON.stringify({ ...edited, os: { ...edited.os, version: spec.os.version } }) === JSON.stringify(spec);
   if (!edited || !same || edited.os.version !== version)
     throw new Error(`pinning os.version would change more than os.version (${issues.map((i) => i.path).join(", ") || "the spec reads differently"}): ${path} is left as it was`);
-  if (after !== before) replaceFile(path, after);
+  if (after !== before) writeAtomic(path, after, { mode: statSync(path).mode & 0o7777, existing: "replace", durable: true });
   io.out(`${path}: os.version ${version}${spec.os.version === version ? " (already)" : ` (was ${spec.os.version})`}`);
   return edited;
 }
@@ -77,7 +73,12 @@ export function pin(io: Io, names: readonly string[], options: PinOptions): numb
   let spec = loaded.spec;
   if (options.write) {
     const version = options.version ?? releaseOf(readRelease(io, options.release!), options.release!);
-    spec = writeVersion(io, loaded, version);
+    const release = lockProject(stateDir(loaded.file), "pin --write");
+    try {
+      spec = writeVersion(io, loaded, version);
+    } finally {
+      release();
+    }
   }
   const floating = floatingInputs(spec, envs);
   for (const f of floating) io.out(`${f.path}: floating (${f.why})`);

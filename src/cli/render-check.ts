@@ -2,13 +2,15 @@
 // nothing) and compares every file render would write with what is in OUTDIR/<env>/. Writes nothing.
 import { existsSync, lstatSync, readdirSync, readFileSync, type Stats } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import { EXIT_FAILURE, EXIT_OK } from "../errors";
+import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { FORMATS } from "../../cloud-config/user-data";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import type { OutputFile } from "./emit";
+import { lockHolder } from "./lock";
 import { outDirOf, renderInMemory, type RenderOptions } from "./render";
+import { pendingRepairs, stateDir } from "./repairs";
 
 /** A path as printed by check: relative to the current directory when below it, else absolute. */
 function shown(io: Io, path: string): string {
@@ -73,14 +75,20 @@ function differences(io: Io, envDir: string, files: readonly OutputFile[]): stri
 async function checkEnvironments(io: Io, spec: Spec, specFile: string, chosen: readonly string[] | "all", outDir: string): Promise<number> {
   const whole = chosen === "all";
   const envs = whole ? Object.keys(spec.environments) : chosen;
-  const { rendered, withoutSecrets } = await renderInMemory(io, spec, specFile, envs, "existing", outDir);
-  const lines: string[] = [];
-  const differing = new Set<string>();
-  for (const { env, dir } of withoutSecrets) {
+  const busy = lockHolder(stateDir(specFile));
+  if (busy) throw new Error(`${busy} is writing this project: check again when it is done`);
+  const { rendered, withoutSecrets } = await renderInMemory(io, spec, specFile, envs, { secrets: "existing", outDir });
+  // What killed runs left (an unfinished swap, temporary copies of keys) and secret modes render repairs.
+  const repairs = pendingRepairs(specFile, outDir, envs);
+  const lines: string[] = repairs.map((r) => `${shown(io, r.path)}: ${r.what}`);
+  const differing = new Set<string>(repairs.flatMap((r) => (r.env ? [r.env] : [])));
+  for (const { env, dir, refused } of withoutSecrets) {
     lines.push(
-      existsSync(dir)
-        ? `${env}: secrets in ${shown(io, dir)}/ are incomplete or out of date (render would create or renew some): run coreform render ${env}`
-        : `${env}: no secrets in ${shown(io, dir)}/: run coreform render ${env}`,
+      refused
+        ? `${env}: render would refuse: ${refused}`
+        : existsSync(dir)
+          ? `${env}: secrets in ${shown(io, dir)}/ are incomplete or out of date (render would create or renew some): run coreform render ${env}`
+          : `${env}: no secrets in ${shown(io, dir)}/: run coreform render ${env}`,
     );
     differing.add(env);
   }
@@ -117,6 +125,7 @@ async function checkEnvironments(io: Io, spec: Spec, specFile: string, chosen: r
 }
 
 export async function renderCheck(io: Io, names: string[], options: RenderOptions): Promise<number> {
+  if (options["new-secrets"]) throw new InputError("--new-secrets makes secrets; --check writes nothing: use one of them");
   const { spec, file: specFile } = loadSpecOrFail(io, options.file);
   const chosen = chooseEnvironments(spec, specFile, names);
   return checkEnvironments(io, spec, specFile, names.length ? chosen : "all", outDirOf(io, specFile, options.out));

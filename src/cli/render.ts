@@ -15,13 +15,16 @@ import type { ClusterPlan } from "../plan/plan";
 import { environmentTopology } from "../plan/topology";
 import { ACCEPT_KINDS, type AcceptKind } from "../platforms/changes";
 import { platformOf } from "../platforms/table";
+import { SecretsChanged } from "../secrets/disk";
 import { planEnvironment, RECORD_FILE, type RecordSource } from "../secrets/record-file";
-import { MissingSecretsError, prepareSecrets, readSecrets, secretsDir, type PreparedSecrets } from "../secrets/store";
+import { MissingSecretsError, prepareSecrets, readSecrets, renderedBefore, secretsDir, type PreparedSecrets } from "../secrets/store";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
 import { changeSummary, refusalLines } from "./changes-view";
 import { emit, type OutputFile } from "./emit";
+import { beginRender } from "./repairs";
+import { warnExpiringCertificates } from "./validate";
 
 /** The nodes, or the lines saying which are over the platform's user-data budget (the spec's problem: invalid input). */
 function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnType<typeof renderNodes> | string {
@@ -32,6 +35,9 @@ function renderNodesOrRefuse(...args: Parameters<typeof renderNodes>): ReturnTyp
     throw e;
   }
 }
+
+/** A render of this many nodes or more shows, on a terminal, a line as it starts each environment. */
+const PROGRESS_NODES = 500;
 
 /** Where output goes: OUTDIR from the command line, else out/ next to the spec. */
 export const outDirOf = (io: Io, specFile: string, out: string | undefined) => (out ? resolve(io.cwd, out) : resolve(dirname(specFile), "out"));
@@ -50,10 +56,20 @@ export interface RenderedEnvironment {
   readonly persist: () => void;
 }
 
-/** An environment whose secrets render would first create or renew: it cannot be compared. */
+/** An environment whose secrets render would first create or renew, or refuses: it cannot be compared. */
 interface WithoutSecrets {
   readonly env: string;
   readonly dir: string;
+  /** Why render would refuse it (a lost or damaged kept secret), when it would. */
+  readonly refused?: string;
+}
+
+/** How renderInMemory treats secrets (see there) and where earlier output is. */
+export interface InMemoryOptions {
+  readonly secrets: "create" | "existing";
+  readonly outDir: string;
+  /** `render --new-secrets`: make lost CAs, token and keys afresh. */
+  readonly newSecrets?: boolean;
 }
 
 /**
@@ -68,25 +84,32 @@ export async function renderInMemory(
   spec: Spec,
   specFile: string,
   envs: readonly string[],
-  secrets: "create" | "existing",
-  outDir: string,
+  options: InMemoryOptions,
 ): Promise<{ readonly rendered: RenderedEnvironment[]; readonly withoutSecrets: WithoutSecrets[] }> {
   const rendered: RenderedEnvironment[] = [];
   const withoutSecrets: WithoutSecrets[] = [];
   const refused: string[] = [];
-  for (const env of envs) {
+  const planned = envs.map((env) => {
     const format = platformOf(spec.environments[env]!.platform).userData.format;
-    const planned = planEnvironment(spec, env, dirname(specFile), outDir, (n) => FORMATS[format].file(n));
-    const { plan } = planned;
+    return planEnvironment(spec, env, dirname(specFile), options.outDir, (n) => FORMATS[format].file(n));
+  });
+  const total = planned.reduce((n, { plan }) => n + plan.nodes.length, 0);
+  for (const [i, env] of envs.entries()) {
+    const { plan, previous, source, file: recordFile } = planned[i]!;
+    if (io.progress && total >= PROGRESS_NODES) io.progress(`coreform: rendering ${env} (${i + 1} of ${envs.length}): ${plan.nodes.length} nodes…`);
     const dir = secretsDir(dirname(specFile), env);
+    // out/<env>/plan.json of an earlier render: evidence of secrets nodes trust.
+    const earlier = renderedBefore(options.outDir, env);
     let prepared: PreparedSecrets;
-    if (secrets === "create") prepared = await prepareSecrets(dir, plan, (line) => io.err(line));
-    else {
+    if (options.secrets === "create") {
+      prepared = await prepareSecrets(dir, plan, (line) => io.err(line), { ...(earlier ? { rendered: earlier } : {}), newSecrets: options.newSecrets === true });
+    } else {
       try {
-        prepared = { secrets: readSecrets(dir, plan), persist: () => {} };
+        prepared = { secrets: readSecrets(dir, plan, earlier ? { rendered: earlier } : {}), persist: () => {} };
       } catch (e) {
-        if (!(e instanceof MissingSecretsError)) throw e;
-        withoutSecrets.push({ env, dir });
+        if (e instanceof SecretsChanged) withoutSecrets.push({ env, dir, refused: e.message });
+        else if (e instanceof MissingSecretsError) withoutSecrets.push({ env, dir });
+        else throw e;
         continue;
       }
     }
@@ -103,18 +126,18 @@ export async function renderInMemory(
         ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec.environments[env]!, plan, (n) => FORMATS["cloud-config"].file(n.name))), mode: PUBLIC }]
         : []),
     ];
-    const { record: next, text } = renderedRecord(spec, env, plan.cidr, nodes, planned.previous);
+    const { record: next, text } = renderedRecord(spec, env, plan.cidr, nodes, previous);
     const change = compareRecords({
       cluster: spec.name,
       environment: env,
       platform: plan.platform,
       settings: next.settings?.environment ?? {},
       cidr: plan.cidr,
-      previous: planned.previous,
+      previous,
       next,
     });
-    const current = planned.source === "record" && readFileSync(planned.file, "utf8") === text;
-    const record = { file: planned.file, text, current, source: planned.source };
+    const current = source === "record" && readFileSync(recordFile, "utf8") === text;
+    const record = { file: recordFile, text, current, source };
     rendered.push({ env, plan, files, record, change, persist: () => prepared.persist(current ? undefined : new Map([[RECORD_FILE, text]])) });
   }
   if (refused.length) throw new InputError(refused.join("\n"));
@@ -140,16 +163,22 @@ export async function renderEnvironments(
   specFile: string,
   envs: readonly string[],
   outDir: string,
-  accepted: ReadonlySet<AcceptKind> = new Set(),
+  options: { readonly accepted?: ReadonlySet<AcceptKind>; readonly newSecrets?: boolean } = {},
 ): Promise<{ readonly plan: ClusterPlan; readonly summary: string }[]> {
-  const { rendered } = await renderInMemory(io, spec, specFile, envs, "create", outDir);
-  const refusals = rendered.flatMap((r) => refusalLines(r.change, accepted));
-  if (refusals.length) throw new InputError([...refusals, "nothing was written"].join("\n"));
-  // Secrets first: output whose keys were not kept would be worse than no output.
-  for (const r of rendered) r.persist();
-  emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
-  for (const r of rendered) for (const line of changeSummary(r.change)) io.err(line);
-  return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
+  // One render at a time per project, from reading the secrets to the last file written.
+  const release = beginRender(io, specFile, outDir, envs);
+  try {
+    const { rendered } = await renderInMemory(io, spec, specFile, envs, { secrets: "create", outDir, newSecrets: options.newSecrets === true });
+    const refusals = rendered.flatMap((r) => refusalLines(r.change, options.accepted ?? new Set()));
+    if (refusals.length) throw new InputError([...refusals, "nothing was written"].join("\n"));
+    // Secrets (and records) first: output whose keys were not kept would be worse than no output.
+    for (const r of rendered) r.persist();
+    emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
+    for (const r of rendered) for (const line of changeSummary(r.change)) io.err(line);
+    return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
+  } finally {
+    release();
+  }
 }
 
 /** What render and render --check take besides the environments. */
@@ -157,12 +186,19 @@ export interface RenderOptions {
   readonly file?: string;
   readonly out?: string;
   readonly accept?: string;
+  /** `--new-secrets` (render only). */
+  readonly "new-secrets"?: boolean;
 }
 
 export async function render(io: Io, names: string[], options: RenderOptions): Promise<number> {
   const accepted = acceptedKinds(options.accept);
+  const newSecrets = options["new-secrets"] === true;
+  // Never for every environment at once: a new CA is a new cluster for the nodes of each one named.
+  if (newSecrets && !names.length) throw new InputError("--new-secrets needs the environments named: coreform render ENV… --new-secrets");
   const { spec, file: specFile } = loadSpecOrFail(io, options.file);
   const chosen = chooseEnvironments(spec, specFile, names);
-  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out), accepted)) io.out(summary);
+  // The certificates as they are before render renews any: those the running nodes have.
+  warnExpiringCertificates(io, spec, specFile, chosen);
+  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out), { accepted, newSecrets })) io.out(summary);
   return EXIT_OK;
 }

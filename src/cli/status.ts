@@ -1,9 +1,12 @@
 // `coreform status <env>`: the health of the environment's etcd, as a table or one JSON document.
+import { dirname } from "node:path";
 import { probeCluster, type ClusterStatus, type MemberStatus } from "../ops/health";
 import { keyspaces } from "../ops/lock";
 import { operatorTarget } from "../ops/target";
 import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
+import { certificateExpiries, daysLeft, expiryWarning, type CertificateExpiry } from "../secrets/expiry";
+import { secretsDir } from "../secrets/store";
 import { loadSpecOrFail } from "../spec/file";
 import { table } from "./table";
 
@@ -32,7 +35,22 @@ function quorumText(q: ClusterStatus["quorum"]): string {
   return q.state === "healthy" ? `healthy (${counts})` : `${q.state}: ${counts}`;
 }
 
-function formatStatus(s: ClusterStatus): string[] {
+/** The certificate of the environment that ends first, and the warning from 90 days before. */
+interface CertificateStatus {
+  readonly first?: { readonly id: string; readonly notAfter: string; readonly daysLeft: number };
+  readonly warning?: string;
+}
+
+export function certificateStatus(expiries: readonly CertificateExpiry[], now = new Date()): CertificateStatus {
+  const first = expiries[0];
+  const warning = expiryWarning(expiries, now);
+  return {
+    ...(first ? { first: { id: first.id, notAfter: first.notAfter.toISOString(), daysLeft: daysLeft(first, now) } } : {}),
+    ...(warning ? { warning } : {}),
+  };
+}
+
+export function formatStatus(s: ClusterStatus, certificates?: CertificateStatus): string[] {
   const lines = [`etcd of ${s.cluster}/${s.environment}: ${s.quorum.members} members (every request times out after ${s.timeoutMs / 1000} s)`, ""];
   lines.push(
     ...table([
@@ -60,6 +78,8 @@ function formatStatus(s: ClusterStatus): string[] {
     );
   if (s.datastore)
     lines.push(`kubernetes:   ${"error" in s.datastore ? `datastore unreadable: ${s.datastore.error}` : `datastore prefix ${s.datastore.prefix} ${s.datastore.present ? "present" : "absent"}`}`);
+  const first = certificates?.first;
+  if (first) lines.push(`certificates: ${certificates.warning ? `warning: ${certificates.warning}` : `first to end: ${first.id} ends ${first.notAfter.slice(0, 10)} (in ${first.daysLeft} days)`}`);
   const problems = s.members.filter((m) => m.error);
   if (problems.length) lines.push("", ...problems.map((m) => `${m.name ?? "?"}${m.endpoint ? ` (${m.endpoint})` : ""}: ${m.error}`));
   return lines;
@@ -71,7 +91,8 @@ export async function status(io: Io, positionals: string[], opts: StatusOptions)
   if (extra.length) throw new InputError(`unexpected argument ${extra[0]}`);
   const { spec, file } = loadSpecOrFail(io, opts.file);
   const result = await probeCluster(operatorTarget(spec, file, env, opts.endpoints));
-  if (opts.json) io.out(JSON.stringify(result, null, 2));
-  else for (const line of formatStatus(result)) io.out(line);
+  const certificates = certificateStatus(certificateExpiries(secretsDir(dirname(file), env)));
+  if (opts.json) io.out(JSON.stringify({ ...result, certificates }, null, 2));
+  else for (const line of formatStatus(result, certificates)) io.out(line);
   return isHealthy(result) ? EXIT_OK : EXIT_FAILURE;
 }

@@ -1,10 +1,12 @@
 // etcd on control nodes: etcd 3.5 in Docker under systemd, listening on the node's planned IP only,
 // mutual TLS for clients and peers, the v2 API on for locksmith. The unit replaces Flatcar's own
 // etcd-member.service (as Typhoon does) so that certificate paths read the same inside and outside the
-// container: /etc/etcd/tls is mounted at the same path.
+// container: /etc/etcd/tls is mounted at the same path. How etcd starts (a new cluster, or joining the
+// running one) is decided on the node before each start by etcd-member.sh (see its header), which
+// writes ETCD_INITIAL_CLUSTER(_STATE) to a second env file; it also takes the timer's snapshots.
 import { membersInOrderFor } from "../plan/plan";
 import type { CertKey } from "../secrets/pki";
-import { PUBLIC, SECRET } from "../modes";
+import { EXECUTABLE, PUBLIC, SECRET } from "../modes";
 import type { NodeContext } from "./context";
 import type { NodeFile, NodePart } from "./model";
 import { renderTemplate } from "./templates";
@@ -13,6 +15,12 @@ import type { Spec } from "../spec/schema";
 const ETCD_ENV_FILE = "/etc/etcd/etcd.env";
 const ETCD_TLS_DIR = "/etc/etcd/tls";
 export const ETCD_DATA_DIR = "/var/lib/etcd";
+/** Written before each start by the script's `prepare`: how this start joins the cluster. */
+const ETCD_STATE_FILE = "/run/etcd-member/cluster.env";
+/** The control node's own snapshots (the timer's), and where a restore is unpacked. */
+const ETCD_SNAPSHOT_DIR = "/var/lib/etcd-snapshots";
+/** The script that prepares, promotes, snapshots and restores this node's member (etcd-member.sh.hbs). */
+const ETCD_MEMBER_SCRIPT = "/opt/coreform/etcd-member";
 /** The environment's etcd CA, on every node: etcd, locksmith and the scheduler all trust it from here. */
 export const ETCD_CA_FILE = `${ETCD_TLS_DIR}/ca.crt`;
 
@@ -47,6 +55,15 @@ export function etcdClientCert({ plan, node }: NodeContext, own: CertKey, dir: s
   };
 }
 
+/** etcd 3.4's etcdctl restores; from 3.5 on etcdutl does. */
+const restoreTool = (etcd: Spec["etcd"]) => (Number(etcd.version.split(".")[1]) >= 5 ? "etcdutl" : "etcdctl");
+
+/** The timer's OnCalendar value for a schedule of the spec (SNAPSHOT_SCHEDULE); undefined when off. */
+export function snapshotCalendar(schedule: string): string | undefined {
+  if (schedule === "off") return undefined;
+  return /^\d/.test(schedule) ? `*-*-* ${schedule}:00` : schedule;
+}
+
 export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
   const trust = { path: ETCD_CA_FILE, mode: PUBLIC, contents: secrets.ca.cert };
   const member = plan.etcd.members.find((m) => m.name === node.name);
@@ -57,25 +74,39 @@ export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
     dataDir: ETCD_DATA_DIR,
     clientUrl: member.clientUrl,
     peerUrl: member.peerUrl,
-    initialCluster: plan.etcd.initialCluster,
     token: plan.etcd.token,
+    script: ETCD_MEMBER_SCRIPT,
     caFile: ETCD_CA_FILE,
     certFile: MEMBER_CERT,
     keyFile: MEMBER_KEY,
   });
-  const unit = renderTemplate("etcd-member.service", {
-    image: etcdImage(spec.etcd),
+  // etcd, etcdctl and etcdutl run from the image (etcd-io/etcd Dockerfile-release.amd64: distroless,
+  // no shell, all three in /usr/local/bin): the script runs on the host.
+  const script = renderTemplate("etcd-member.sh", {
+    members: plan.etcd.members.map((m) => `${m.name} ${m.peerUrl} ${m.clientUrl}`).join("\n"),
     envFile: ETCD_ENV_FILE,
-    dataDir: ETCD_DATA_DIR,
+    stateFile: ETCD_STATE_FILE,
+    snapshotDir: ETCD_SNAPSHOT_DIR,
+    image: etcdImage(spec.etcd),
     tlsDir: ETCD_TLS_DIR,
+    etcdutl: restoreTool(spec.etcd),
   });
+  const unit = renderTemplate("etcd-member.service", { script: ETCD_MEMBER_SCRIPT });
+  const calendar = snapshotCalendar(spec.etcd.snapshots.schedule);
+  const snapshots = calendar
+    ? [
+        { name: "etcd-snapshot.service", contents: renderTemplate("etcd-snapshot.service", { script: ETCD_MEMBER_SCRIPT, keep: spec.etcd.snapshots.keep }) },
+        { name: "etcd-snapshot.timer", contents: renderTemplate("etcd-snapshot.timer", { calendar }), enabled: true },
+      ]
+    : [];
   return {
     files: [
       { path: ETCD_ENV_FILE, mode: PUBLIC, contents: env },
+      { path: ETCD_MEMBER_SCRIPT, mode: EXECUTABLE, contents: script },
       trust,
       { path: MEMBER_CERT, mode: PUBLIC, contents: tls.cert },
       { path: MEMBER_KEY, mode: SECRET, contents: tls.key },
     ],
-    units: [{ name: "etcd-member.service", contents: unit, enabled: true }],
+    units: [{ name: "etcd-member.service", contents: unit, enabled: true }, ...snapshots],
   };
 }

@@ -2,11 +2,13 @@
 // call as `etcdctl endpoint status`), whether it serves a linearizable read (what `etcdctl endpoint
 // health` checks: only a member inside a working quorum can), the quorum that follows, locksmith's
 // reboot lock, and for the Kubernetes scheduler whether k3s has written its datastore prefix.
-// Every member is asked at once and every call has a deadline, so the whole probe takes about one
-// timeout however many members are down.
+// Every member is asked at once and every call has a deadline (v3.ts), so the probe takes at most one
+// request timeout however many members are down or silent, and the reboot lock is then read from the
+// members that answered.
+import { firstLine } from "../errors";
 import type { Etcd3, IMember, IStatusResponse } from "etcd3";
 import { readLock, type LockApi } from "./lock";
-import type { EtcdTarget } from "./target";
+import { bounded, noAnswer, reason, remainingMs, type EtcdTarget } from "./target";
 import { v3Client, within } from "./v3";
 
 /** Where k3s keeps Kubernetes objects in its external datastore. */
@@ -61,30 +63,22 @@ interface Probe {
   readonly error?: string;
 }
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] as string;
-
-/** grpc-js's messages, cut down to their cause ("connect ECONNREFUSED 10.0.0.1:2379"). */
-function reason(e: unknown, target: EtcdTarget): string {
-  const text = message(e);
-  if (/DEADLINE_EXCEEDED/.test(text)) return `no answer within ${target.timeoutMs} ms`;
-  const cause = /Last error: (?:Error: )?(.*?)\.? Resolution note:/.exec(text)?.[1];
-  return cause ?? text.replace(/^\d+ [A-Z_]+: /, "");
-}
-
 async function probe(target: EtcdTarget, endpoint: string): Promise<Probe> {
   const c = v3Client(target, endpoint);
+  const ms = remainingMs(target);
   const options = within(target);
+  // Each call also races the deadline itself: nothing a member does can make it wait longer.
   const [status, health, list] = await Promise.allSettled([
-    c.maintenance.status(options),
-    c.get("health").options(options).string(), // linearizable by default
-    c.cluster.memberList({}, options),
+    bounded(c.maintenance.status(options), ms),
+    bounded(c.get("health").options(options).string(), ms), // linearizable by default
+    bounded(c.cluster.memberList({}, options), ms),
   ]);
   return {
     endpoint,
     client: c,
     healthy: status.status === "fulfilled" && health.status === "fulfilled",
-    ...(status.status === "fulfilled" ? {} : { error: reason(status.reason, target) }),
-    ...(status.status === "fulfilled" && health.status === "rejected" ? { error: `no quorum: ${reason(health.reason, target)}` } : {}),
+    ...(status.status === "fulfilled" ? {} : { error: reason(status.reason, ms) }),
+    ...(status.status === "fulfilled" && health.status === "rejected" ? { error: `no quorum: ${reason(health.reason, ms)}` } : {}),
     ...(status.status === "fulfilled" ? { status: status.value } : {}),
     ...(list.status === "fulfilled" ? { members: list.value.members } : {}),
   };
@@ -92,9 +86,12 @@ async function probe(target: EtcdTarget, endpoint: string): Promise<Probe> {
 
 const num = (s: string) => Number(s);
 
+/** The member list as the healthiest member that answered sees it. */
+const listedBy = (probes: readonly Probe[]) => (probes.find((p) => p.healthy && p.members) ?? probes.find((p) => p.members))?.members;
+
 /** One row per member: the plan's members in order, then members only etcd knows, then unknown endpoints. */
 function memberRows(target: EtcdTarget, probes: readonly Probe[]): MemberStatus[] {
-  const listed = probes.find((p) => p.members)?.members ?? [];
+  const listed = listedBy(probes) ?? [];
   const nameOf = (p: Probe): string | undefined => {
     if (p.status) return listed.find((m) => m.ID === p.status?.header.member_id)?.name ?? `id ${p.status.header.member_id}`;
     return target.plan.etcd.members.find((m) => m.clientUrl === p.endpoint)?.name;
@@ -135,10 +132,15 @@ function row(name: string | undefined, plannedIp: string | undefined, p: Probe):
 /**
  * Healthy when every member is; degraded when some are not but one served a linearizable read (it
  * can only with a working quorum, even if the others are out of this machine's reach); else lost.
+ * With etcd's member list, only its voting members count: not a learner, nor a planned node that is
+ * no member yet (a cluster being grown).
  */
-function quorumOf(rows: readonly MemberStatus[]): ClusterStatus["quorum"] {
-  const members = rows.filter((r) => r.name !== undefined).length;
-  const healthy = rows.filter((r) => r.name !== undefined && r.healthy).length;
+function quorumOf(target: EtcdTarget, rows: readonly MemberStatus[], listed?: readonly IMember[]): ClusterStatus["quorum"] {
+  const planned = (m: IMember) => target.plan.etcd.members.find((p) => m.peerURLs.includes(p.peerUrl))?.name;
+  const voters = listed && new Set(listed.filter((m) => !m.isLearner).map((m) => m.name || planned(m)));
+  const counted = rows.filter((r) => r.name !== undefined && (!voters || voters.has(r.name)));
+  const members = counted.length;
+  const healthy = counted.filter((r) => r.healthy).length;
   const state: QuorumState = healthy === members ? "healthy" : healthy > 0 ? "degraded" : "lost";
   return { state, healthy, members, needed: Math.floor(members / 2) + 1 };
 }
@@ -149,41 +151,60 @@ async function rebootLockOf(target: EtcdTarget): Promise<ClusterStatus["rebootLo
     const s = lock.semaphore;
     return { key: lock.key, exists: lock.exists, apis: lock.apis, max: s.max, free: s.semaphore, holders: s.holders };
   } catch (e) {
-    return { error: message(e) };
+    return { error: firstLine(e) };
   }
 }
 
 async function datastoreOf(target: EtcdTarget, probes: readonly Probe[]): Promise<ClusterStatus["datastore"]> {
   const p = probes.find((x) => x.healthy) ?? probes.find((x) => x.status);
   if (!p) return { prefix: KUBERNETES_PREFIX, error: "no member reachable" };
+  const ms = remainingMs(target);
   try {
-    return { prefix: KUBERNETES_PREFIX, present: (await p.client.getAll().prefix(KUBERNETES_PREFIX).options(within(target)).count()) > 0 };
+    return { prefix: KUBERNETES_PREFIX, present: (await bounded(p.client.getAll().prefix(KUBERNETES_PREFIX).options(within(target)).count(), ms)) > 0 };
   } catch (e) {
-    return { prefix: KUBERNETES_PREFIX, error: reason(e, target) };
+    return { prefix: KUBERNETES_PREFIX, error: reason(e, ms) };
   }
 }
 
-export async function probeCluster(target: EtcdTarget): Promise<ClusterStatus> {
+/** Probes every endpoint at once, hands the probes to `use`, then closes every client. */
+async function withProbes<T>(target: EtcdTarget, use: (probes: readonly Probe[]) => Promise<T>): Promise<T> {
   const probes = await Promise.all(target.endpoints.map((e) => probe(target, e)));
   try {
-    // Ask the reboot lock of the members that answered first: a dead one would cost a timeout.
-    const rank = (p: Probe) => (p.healthy ? 0 : p.status ? 1 : 2);
-    const ordered = [...probes].sort((a, b) => rank(a) - rank(b)).map((p) => p.endpoint);
+    return await use(probes);
+  } finally {
+    for (const p of probes) p.client.close();
+  }
+}
+
+/** Each member's health, and the member list as the healthiest member that answered sees it. */
+export function probeMembers(target: EtcdTarget): Promise<{ rows: MemberStatus[]; listed?: readonly IMember[] }> {
+  return withProbes(target, async (probes) => {
+    const listed = listedBy(probes);
+    return { rows: memberRows(target, probes), ...(listed ? { listed } : {}) };
+  });
+}
+
+export function probeCluster(target: EtcdTarget): Promise<ClusterStatus> {
+  return withProbes(target, async (probes) => {
+    // The reboot lock is read from the members that answered, healthy ones first: one that did not
+    // answer its status would only cost another timeout.
+    const answered = probes.filter((p) => p.status).sort((a, b) => Number(b.healthy) - Number(a.healthy));
     const [rebootLock, datastore] = await Promise.all([
-      rebootLockOf({ ...target, endpoints: ordered }),
+      answered.length
+        ? rebootLockOf({ ...target, endpoints: answered.map((p) => p.endpoint) })
+        : Promise.resolve({ error: noAnswer(target, probes.map((p) => `${p.endpoint}: ${p.error}`)) }),
       target.plan.scheduler.kind === "kubernetes" ? datastoreOf(target, probes) : Promise.resolve(undefined),
     ]);
     const members = memberRows(target, probes);
+    const listed = listedBy(probes);
     return {
       cluster: target.plan.cluster,
       environment: target.plan.environment,
       timeoutMs: target.timeoutMs,
       members,
-      quorum: quorumOf(members),
+      quorum: quorumOf(target, members, listed),
       rebootLock,
       ...(datastore ? { datastore } : {}),
     };
-  } finally {
-    for (const p of probes) p.client.close();
-  }
+  });
 }

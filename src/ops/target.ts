@@ -3,15 +3,14 @@
 // certificate is read from .coreform/<env>/ and never created here, and never printed.
 import { dirname } from "node:path";
 import { inspect } from "node:util";
-import { InputError } from "../errors";
+import { firstLine, InputError } from "../errors";
 import type { ClusterPlan } from "../plan/plan";
 import { planEnvironment } from "../secrets/record-file";
-import { MissingSecretsError, readSecrets, secretsDir } from "../secrets/store";
+import { readSecrets, secretsDir } from "../secrets/store";
 import type { Spec } from "../spec/schema";
 import { chooseEnvironments } from "../spec/file";
 import type { HttpsTls } from "./https";
-import { REQUEST_TIMEOUT_MS } from "./timeout";
-
+import { COMMAND_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./timeout";
 
 /** The operator's certificate and key (PEM). Prints as a placeholder, never as its contents. */
 export class OperatorTls implements HttpsTls {
@@ -33,7 +32,62 @@ export interface EtcdTarget {
   /** `https://host:port` of each member to ask, in order. */
   readonly endpoints: readonly string[];
   readonly tls: OperatorTls;
+  /** Each request to a member gives up after this. */
   readonly timeoutMs: number;
+  /** When (ms since the epoch) the whole command gives up: no request outlives it. */
+  readonly deadline: number;
+}
+
+/** What a request may take now: the request timeout, cut to what is left of the command's time. */
+export const remainingMs = (target: EtcdTarget) => Math.min(target.timeoutMs, target.deadline - Date.now());
+
+/**
+ * One line saying why a request failed, cut down from grpc-js's and OpenSSL's texts to their cause
+ * ("connect ECONNREFUSED 10.0.0.1:2379", "no answer within 2000 ms"); `timeoutMs` is the time it had.
+ */
+export function reason(e: unknown, timeoutMs: number): string {
+  const text = firstLine(e);
+  if (/DEADLINE_EXCEEDED|^no answer within/.test(text)) return `no answer within ${timeoutMs} ms`;
+  // Something answered, but not with TLS: a wrong port, or not etcd at all.
+  const tls = /SSL routines:(?:[^:]*:)?([^:]+?)(?::\.\.\/|$)|(wrong version number|packet length too long)/.exec(text);
+  if (tls) return `not a TLS answer (${tls[1] ?? tls[2]}): is this an etcd client URL?`;
+  const cause = /Last error: (?:Error: )?(.*?)\.? Resolution note:/.exec(text)?.[1];
+  return cause ?? text.replace(/^\d+ [A-Z_]+: /, "");
+}
+
+/**
+ * Sends one request to the members in order until one answers: `attempt` gets the endpoint and the
+ * milliseconds it may take. The one place that walks the endpoints (the v2 and v3 APIs alike).
+ */
+export async function firstAnswer<T>(target: EtcdTarget, attempt: (endpoint: string, timeoutMs: number) => Promise<T>): Promise<T> {
+  const failures: string[] = [];
+  for (const endpoint of target.endpoints) {
+    const ms = remainingMs(target);
+    if (ms <= 0) {
+      failures.push(`${endpoint}: not asked: the command's time was up`);
+      continue;
+    }
+    try {
+      return await attempt(endpoint, ms);
+    } catch (e) {
+      failures.push(`${endpoint}: ${reason(e, ms)}`);
+    }
+  }
+  throw new Error(noAnswer(target, failures));
+}
+
+/** The error of a request no member answered, each endpoint with its reason. */
+export const noAnswer = (target: EtcdTarget, failures: readonly string[]) =>
+  `no etcd member answered (${target.timeoutMs} ms timeout each): ${failures.join("; ")}`;
+
+/** Rejects with "no answer within N ms" when `promise` has not settled by then; the timer never outlives it. */
+export async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -67,21 +121,17 @@ export function parseEndpoints(text: string): string[] {
 
 /**
  * The target for environment `env` of `spec` (read from `specFile`): its plan, its members' client
- * URLs (unless `endpoints` is given) and the operator certificate.
+ * URLs (unless `endpoints` is given) and the operator certificate. The command's time starts now:
+ * `budgetMs` (default COMMAND_TIMEOUT_MS), for a command that legitimately needs longer.
  */
-export function operatorTarget(spec: Spec, specFile: string, env: string, endpoints?: string): EtcdTarget {
+export function operatorTarget(spec: Spec, specFile: string, env: string, endpoints?: string, budgetMs = COMMAND_TIMEOUT_MS): EtcdTarget {
   chooseEnvironments(spec, specFile, [env]);
   // Where the environment's last render put each member (its record), not where the spec alone would.
   const { plan } = planEnvironment(spec, env, dirname(specFile));
   if (plan.etcd.members.length === 0) throw new InputError(`environment ${env} has no control nodes: there is no etcd to ask`);
   const chosen = endpoints === undefined ? [...plan.etcd.clientUrls] : parseEndpoints(endpoints);
-  let tls: OperatorTls;
-  try {
-    const secrets = readSecrets(secretsDir(dirname(specFile), env), plan);
-    tls = new OperatorTls(secrets.ca.cert, secrets.clients.operator.cert, secrets.clients.operator.key);
-  } catch (e) {
-    if (e instanceof MissingSecretsError) throw new InputError(e.message);
-    throw e;
-  }
-  return { plan, endpoints: chosen, tls, timeoutMs: REQUEST_TIMEOUT_MS };
+  // Missing secrets are the project's state, not the command line: exit 1, like every such failure.
+  const secrets = readSecrets(secretsDir(dirname(specFile), env), plan);
+  const tls = new OperatorTls(secrets.ca.cert, secrets.clients.operator.cert, secrets.clients.operator.key);
+  return { plan, endpoints: chosen, tls, timeoutMs: REQUEST_TIMEOUT_MS, deadline: Date.now() + budgetMs };
 }

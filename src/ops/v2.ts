@@ -1,8 +1,8 @@
 // The etcd v2 keys API over HTTPS, the way locksmith uses it: GET a key, PUT it back only if it is
 // unchanged (prevIndex) or still absent (prevExist=false). Each request goes to the first member
-// that answers; a member that does not answer within the target's timeout is skipped.
+// that answers (target.ts, firstAnswer); a member that does not answer in time is skipped.
 import { httpsRequest, type HttpsResult } from "./https";
-import { serverName, type EtcdTarget } from "./target";
+import { firstAnswer, serverName, type EtcdTarget } from "./target";
 
 export interface V2Node {
   readonly value: string;
@@ -13,17 +13,8 @@ export interface V2Node {
 const keyUrl = (endpoint: string, key: string) => `${endpoint}/v2/keys/${key.split("/").map(encodeURIComponent).join("/")}`;
 
 /** Sends one request to the members in order until one answers over HTTP. */
-async function ask(target: EtcdTarget, path: (endpoint: string) => string, init: { method?: string; form?: Record<string, string> }) {
-  const failures: string[] = [];
-  for (const endpoint of target.endpoints) {
-    try {
-      return await httpsRequest(path(endpoint), target.tls, { ...init, timeoutMs: target.timeoutMs, serverName: serverName(target, endpoint) });
-    } catch (e) {
-      failures.push(`${endpoint}: ${(e as Error).message}`);
-    }
-  }
-  throw new Error(`no etcd member answered (${target.timeoutMs} ms timeout each): ${failures.join("; ")}`);
-}
+const ask = (target: EtcdTarget, path: (endpoint: string) => string, init: { method?: string; form?: Record<string, string> }) =>
+  firstAnswer(target, (endpoint, timeoutMs) => httpsRequest(path(endpoint), target.tls, { ...init, timeoutMs, serverName: serverName(target, endpoint) }));
 
 function unexpected(what: string, res: HttpsResult): Error {
   let message = res.body.trim().slice(0, 200);
@@ -55,4 +46,12 @@ export async function v2CompareAndSwap(target: EtcdTarget, key: string, value: s
   if (res.status === 200 || res.status === 201) return true;
   if (res.status === 412) return false;
   throw unexpected(`writing ${key}`, res);
+}
+
+/** The keys and directories at the top of the v2 keyspace (empty when it holds nothing). */
+export async function v2TopKeys(target: EtcdTarget): Promise<string[]> {
+  const res = await ask(target, (e) => `${e}/v2/keys/`, {});
+  if (res.status !== 200) throw unexpected("listing the v2 keyspace", res);
+  const nodes = (JSON.parse(res.body) as { node?: { nodes?: { key?: unknown }[] } }).node?.nodes ?? [];
+  return nodes.map((n) => String(n.key)).sort();
 }

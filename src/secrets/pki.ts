@@ -23,8 +23,9 @@ type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const DAY_MS = 24 * 60 * 60 * 1000;
-const CA_DAYS = 3650;
-const LEAF_DAYS = 1825;
+/** How long certificates last: a CA ten years, everything it signs five (README, "Certificates"). */
+export const CA_DAYS = 3650;
+export const LEAF_DAYS = 1825;
 /** A certificate this close to its end is issued again. */
 const RENEW_DAYS = 30;
 
@@ -90,7 +91,7 @@ export async function createKey(): Promise<string> {
 
 const subjectOf = (req: LeafRequest) => [`CN=${req.commonName}`, ...(req.organization ? [`O=${req.organization}`] : [])];
 
-export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey> {
+export async function issueLeaf(ca: CertKey, req: LeafRequest, days = LEAF_DAYS): Promise<CertKey> {
   const x509 = await x509Lib();
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await webcrypto.subtle.importKey(
@@ -110,7 +111,7 @@ export async function issueLeaf(ca: CertKey, req: LeafRequest): Promise<CertKey>
     serialNumber: serial(),
     subject: subjectOf(req).join(", "),
     issuer: caCert.subject,
-    ...validity(LEAF_DAYS),
+    ...validity(days),
     signingAlgorithm: ALG,
     publicKey: keys.publicKey,
     signingKey: caKey as CryptoKey,
@@ -147,15 +148,5 @@ export function leafMisfit(ca: CertKey, leaf: CertKey, req: LeafRequest): string
     return have === want ? undefined : `its names are ${have || "none"}, the plan wants ${want || "none"}`;
   } catch (e) {
     return `unreadable (${(e as Error).message})`;
-  }
-}
-
-/** Whether a CA pair is usable: the key belongs to the certificate and it is a CA. */
-export function caIsUsable(ca: CertKey): boolean {
-  try {
-    const cert = new X509Certificate(ca.cert);
-    return cert.ca && cert.checkPrivateKey(createPrivateKey(ca.key)) && new Date(cert.validTo).getTime() > Date.now();
-  } catch {
-    return false;
   }
 }

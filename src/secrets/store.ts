@@ -2,12 +2,14 @@
 // reused on every render, never printed. A certificate is issued again only when it no longer fits the
 // plan (its node's address changed, or it expired); a CA is never replaced behind the user's back.
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { SECRET, SECRET_DIR } from "../modes";
+import { basename, dirname, join, relative } from "node:path";
 import type { ClusterPlan } from "../plan/plan";
 import { qualifiedName } from "../spec/cluster";
-import { caIsUsable, createCa, createKey, issueLeaf, leafMisfit, type CertKey, type LeafRequest } from "./pki";
+import { holdsFiles, PendingSecrets, readPair, readText, repairModes, SecretsChanged, type RenderedBefore } from "./disk";
+
+export { renderedBefore, type RenderedBefore } from "./disk";
+import { caProblem, privateKeyProblem, pskProblem, tokenProblem } from "./forms";
+import { createCa, createKey, issueLeaf, leafMisfit, type CertKey, type LeafRequest } from "./pki";
 
 export type ClientName = "locksmith" | "operator";
 export const CLIENTS: readonly ClientName[] = ["locksmith", "operator"];
@@ -59,7 +61,10 @@ export interface EnvironmentSecrets {
 /** Raised when secrets are needed but were never created (the CDKTF app never creates them). */
 export class MissingSecretsError extends Error {}
 
-export const secretsDir = (baseDir: string, environment: string) => join(baseDir, ".coreform", environment);
+/** The project's directory of secrets and state, beside the spec. */
+export const STATE_DIR = ".coreform";
+
+export const secretsDir = (baseDir: string, environment: string) => join(baseDir, STATE_DIR, environment);
 
 const ETCD_CA = "ca";
 const K8S_SERVER_CA = "kubernetes/server-ca";
@@ -117,90 +122,19 @@ interface WantedFile {
   /** Path below the environment's directory. */
   readonly id: string;
   readonly create: () => Promise<string>;
+  /** Why the text read back is not this secret, or undefined. */
+  readonly problem: (text: string) => string | undefined;
 }
 
 /** Every such file the plan needs: k3s's join token, service-account key and IPsec key. */
 function wantedFiles(plan: ClusterPlan): WantedFile[] {
   if (!isKubernetes(plan)) return [];
   return [
-    { id: K8S_TOKEN, create: async () => `${randomBytes(32).toString("hex")}\n` },
-    { id: K8S_SERVICE_KEY, create: createKey },
+    { id: K8S_TOKEN, create: async () => `${randomBytes(32).toString("hex")}\n`, problem: tokenProblem },
+    { id: K8S_SERVICE_KEY, create: createKey, problem: privateKeyProblem },
     // As k3s makes it: 48 random bytes, hex (deps.go, genEncryptedNetworkInfo).
-    { id: K8S_IPSEC_PSK, create: async () => `${randomBytes(48).toString("hex")}\n` },
+    { id: K8S_IPSEC_PSK, create: async () => `${randomBytes(48).toString("hex")}\n`, problem: pskProblem },
   ];
-}
-
-const readSecretFile = (dir: string, id: string): string | undefined => {
-  const file = join(dir, id);
-  const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-  return text.trim() ? text : undefined;
-};
-
-function readPair(dir: string, id: string): CertKey | undefined {
-  const crt = join(dir, `${id}.crt`);
-  const key = join(dir, `${id}.key`);
-  if (!existsSync(crt) || !existsSync(key)) return undefined;
-  return { cert: readFileSync(crt, "utf8"), key: readFileSync(key, "utf8") };
-}
-
-/** Writes `file` (0600) by rename; a file that must be new is linked instead, which fails if it exists. */
-function writeSecretFile(file: string, contents: string, replace: boolean): void {
-  mkdirSync(dirname(file), { recursive: true, mode: SECRET_DIR });
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, contents, { mode: SECRET });
-  chmodSync(tmp, SECRET);
-  if (replace) return renameSync(tmp, file);
-  try {
-    linkSync(tmp, file);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new Error(`${file} appeared while this render ran (another coreform render?): run it again`);
-    throw e;
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-}
-
-/**
- * Secrets made in memory and not yet on disk: file below the environment's directory → contents.
- * `write` puts them there (files 0600, directories 0700): a new environment's directory appears
- * whole, by rename, or not at all. Only the files read and found stale are replaced; a new file that
- * another run wrote meanwhile is an error, never overwritten.
- */
-class PendingSecrets {
-  private readonly files = new Map<string, { contents: string; replace: boolean }>();
-  /** The directory did not exist when the secrets were read. */
-  private readonly fresh: boolean;
-
-  constructor(private readonly dir: string) {
-    this.fresh = !existsSync(dir);
-  }
-
-  /** A file there now (stale, or half of a pair) may be replaced; one that is not must still be new when written. */
-  add(id: string, contents: string): void {
-    this.files.set(id, { contents, replace: existsSync(join(this.dir, id)) });
-  }
-
-  addPair(id: string, pair: CertKey): void {
-    this.add(`${id}.crt`, pair.cert);
-    this.add(`${id}.key`, pair.key);
-  }
-
-  write(): void {
-    if (this.files.size === 0) return;
-    const target = this.fresh ? join(dirname(this.dir), `.${basename(this.dir)}.tmp-${process.pid}`) : this.dir;
-    try {
-      mkdirSync(target, { recursive: true, mode: SECRET_DIR });
-      chmodSync(target, SECRET_DIR);
-      for (const [id, { contents, replace }] of this.files) writeSecretFile(join(target, id), contents, replace);
-      // Fails if another run made the directory meanwhile (rename(2) onto a non-empty directory).
-      if (this.fresh) renameSync(target, this.dir);
-    } catch (e) {
-      if (this.fresh) rmSync(target, { recursive: true, force: true });
-      if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" || (e as NodeJS.ErrnoException).code === "EEXIST")
-        throw new Error(`${this.dir} appeared while this render ran (another coreform render?): run it again`);
-      throw e;
-    }
-  }
 }
 
 function assemble(pairs: Map<string, CertKey>, texts: Map<string, string>, plan: ClusterPlan): EnvironmentSecrets {
@@ -234,49 +168,108 @@ function assemble(pairs: Map<string, CertKey>, texts: Map<string, string>, plan:
   };
 }
 
-function loadCa(dir: string, id: string): CertKey | undefined {
-  const ca = readPair(dir, id);
-  const partial = !ca && (existsSync(join(dir, `${id}.crt`)) || existsSync(join(dir, `${id}.key`)));
-  if (partial || (ca && !caIsUsable(ca)))
-    throw new Error(
-      `${join(dir, `${id}.crt`)} and ${id}.key are incomplete, expired or do not belong together: restore them from a backup, ` +
-        `or remove ${dir} to start anew (running nodes will not trust new CAs)`,
-    );
-  return ca;
+
+export interface SecretsOptions {
+  readonly rendered?: RenderedBefore;
+  /**
+   * `--new-secrets`: make afresh the kept secrets that are missing (CAs, the k3s token and keys),
+   * which running nodes will not trust. Without it, a missing one is an error.
+   */
+  readonly newSecrets?: boolean;
+}
+
+/**
+ * A CA, the k3s token, service-account key or IPsec key is missing or damaged in an environment that
+ * has secrets: making a new one would lock running nodes out, so the user restores it (exit 1).
+ */
+export class LostSecretError extends SecretsChanged {}
+
+/** Kept secrets come in two families: the etcd CA, and k3s's CAs, token and keys. */
+type Family = "etcd" | "kubernetes";
+const familyOf = (id: string): Family => (id.startsWith("kubernetes/") ? "kubernetes" : "etcd");
+
+/**
+ * Whether a family of kept secrets was made before, so that one missing now was lost rather than never
+ * made: the etcd family once `.coreform/<env>/` holds any file or an earlier render's plan.json exists;
+ * k3s's once `kubernetes/` holds a file or that plan.json was rendered with the kubernetes scheduler
+ * (switching a rendered environment from none or fleet to kubernetes makes them for the first time).
+ */
+function madeBefore(dir: string, options: SecretsOptions): (family: Family) => string | undefined {
+  const base = dirname(dirname(dir));
+  const rendered = options.rendered && `${relative(base, options.rendered.planFile)} shows it was rendered`;
+  const etcd = holdsFiles(dir) ? `${relative(base, dir)}/ holds its other secrets` : rendered;
+  const kubernetes = holdsFiles(join(dir, "kubernetes"))
+    ? `${relative(base, join(dir, "kubernetes"))}/ holds k3s's other secrets`
+    : options.rendered?.scheduler === "kubernetes"
+      ? rendered
+      : undefined;
+  return (family) => (family === "etcd" ? etcd : kubernetes);
+}
+
+const fixes = (env: string) =>
+  `restore it from your backup of .coreform/; \`coreform render ${env} --new-secrets\` makes a new one instead, which running nodes will not trust`;
+
+function lost(dir: string, env: string, file: string, evidence: string): LostSecretError {
+  return new LostSecretError(`${join(dir, file)} is missing, but ${env} has secrets (${evidence}): ${fixes(env)}`);
+}
+
+function damaged(dir: string, env: string, file: string, problem: string): LostSecretError {
+  return new LostSecretError(`${join(dir, file)}: ${problem}: restore it from your backup of .coreform/ (or remove it and run \`coreform render ${env} --new-secrets\`: running nodes will not trust a new one)`);
+}
+
+/** The CA `id`, or undefined when both its files are missing or empty; anything else that is not a usable CA is an error. */
+function loadCa(dir: string, env: string, id: string): CertKey | undefined {
+  const { pair, partial } = readPair(dir, id);
+  const files = `${id}.crt and ${basename(id)}.key`;
+  if (partial) throw damaged(dir, env, files, "one of the two is missing or empty");
+  const problem = pair && caProblem(pair);
+  if (problem) throw damaged(dir, env, files, problem);
+  return pair;
 }
 
 /** An environment's secrets, with what is new only in memory until `persist`. */
 export interface PreparedSecrets {
   readonly secrets: EnvironmentSecrets;
   /**
-   * Writes what was created or reissued, and says so through the `log` given to `prepareSecrets`;
-   * `also` (id → contents) goes with them in the same step, 0600: the environment's record.
+   * Writes what was created or reissued and repairs modes, and says so through the `log` given to
+   * `prepareSecrets`; `also` (id → contents) goes with them in the same step, 0600: the environment's record.
    */
   persist(also?: ReadonlyMap<string, string>): void;
 }
 
 /**
  * Loads the environment's secrets and makes what is missing, in memory: nothing is written until
- * `persist`, so a render that is refused later leaves no secrets behind. `log` hears what was
- * created or reissued, by name only, when it is written.
+ * `persist`, so a render that is refused later leaves no secrets behind. A kept secret (CA, k3s token
+ * and keys) is made only for an environment that never had it, or with `newSecrets`; one that is there
+ * but damaged is always an error. `log` hears what was created, reissued or repaired, by name only.
  */
-export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}): Promise<PreparedSecrets> {
+export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}, options: SecretsOptions = {}): Promise<PreparedSecrets> {
+  const env = plan.environment;
+  const before = madeBefore(dir, options);
   const pending = new PendingSecrets(dir);
   const created: string[] = [];
+  const replaced: string[] = [];
   const reissued: string[] = [];
+  /** A kept secret is missing: made anew only when its family never existed, or with newSecrets. */
+  const missingKept = (id: string, file: string) => {
+    const evidence = before(familyOf(id));
+    if (evidence === undefined) return created.push(id);
+    if (!options.newSecrets) throw lost(dir, env, file, evidence);
+    replaced.push(id);
+  };
   const pairs = new Map<string, CertKey>();
   for (const { id, commonName } of wantedCas(plan)) {
-    let ca = loadCa(dir, id);
+    let ca = loadCa(dir, env, id);
     if (!ca) {
+      missingKept(id, `${id}.crt`);
       ca = await createCa(commonName);
       pending.addPair(id, ca);
-      created.push(id);
     }
     pairs.set(id, ca);
   }
   for (const { id, issuer, req } of wanted(plan)) {
     const ca = pairs.get(issuer) as CertKey;
-    const existing = readPair(dir, id);
+    const { pair: existing } = readPair(dir, id);
     const misfit = existing && leafMisfit(ca, existing, req);
     if (existing && !misfit) {
       pairs.set(id, existing);
@@ -289,52 +282,68 @@ export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line:
     else created.push(id);
   }
   const texts = new Map<string, string>();
-  for (const { id, create } of wantedFiles(plan)) {
-    let text = readSecretFile(dir, id);
+  for (const { id, create, problem } of wantedFiles(plan)) {
+    let text = readText(dir, id);
+    const wrong = text !== undefined && problem(text);
+    if (wrong) throw damaged(dir, env, id, wrong);
     if (text === undefined) {
+      missingKept(id, id);
       text = await create();
       pending.add(id, text);
-      created.push(id);
     }
     texts.set(id, text);
   }
   const persist = (also: ReadonlyMap<string, string> = new Map()) => {
     for (const [id, contents] of also) pending.add(id, contents);
     pending.write();
-    if (created[0] === ETCD_CA) log(`${plan.environment}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
-    else if (created.length) log(`${plan.environment}: created ${created.join(", ")} in ${dir}`);
-    if (reissued.length) log(`${plan.environment}: reissued ${reissued.join("; ")}`);
+    const project = dirname(dirname(dir));
+    // The project's .coreform/ too, but nothing else above `dir`: a caller may keep secrets elsewhere
+    // (the tests keep them in a temporary directory, whose parent is /tmp).
+    const state = basename(dirname(dir)) === STATE_DIR ? repairModes(dirname(dir), project, false) : [];
+    const repaired = [...state, ...repairModes(dir, project)];
+    if (replaced.length) log(`${env}: made NEW ${replaced.join(", ")} in ${dir} (--new-secrets): nodes that run with the old ones will not trust them`);
+    if (created[0] === ETCD_CA) log(`${env}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
+    else if (created.length) log(`${env}: created ${created.join(", ")} in ${dir}`);
+    if (reissued.length) log(`${env}: reissued ${reissued.join("; ")}`);
+    if (repaired.length) log(`${env}: repaired modes (secrets are the owner's only): ${repaired.join(", ")}`);
   };
   return { secrets: assemble(pairs, texts, plan), persist };
 }
 
 /** Loads the environment's secrets, creating and writing what is missing at once. */
-export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}): Promise<EnvironmentSecrets> {
-  const prepared = await prepareSecrets(dir, plan, log);
+export async function ensureSecrets(dir: string, plan: ClusterPlan, log: (line: string) => void = () => {}, options: SecretsOptions = {}): Promise<EnvironmentSecrets> {
+  const prepared = await prepareSecrets(dir, plan, log, options);
   prepared.persist();
   return prepared.secrets;
 }
 
-/** Loads the environment's secrets without creating anything; missing or stale ones are an error. */
-export function readSecrets(dir: string, plan: ClusterPlan): EnvironmentSecrets {
-  const hint = `run \`coreform render ${plan.environment}\` first: it creates them once, so that keys survive between deploys`;
+/**
+ * Loads the environment's secrets without creating anything (the CDKTF app, status, kubeconfig):
+ * secrets render would make are a MissingSecretsError naming it; a lost or damaged kept one is a
+ * LostSecretError, as for render.
+ */
+export function readSecrets(dir: string, plan: ClusterPlan, options: Pick<SecretsOptions, "rendered"> = {}): EnvironmentSecrets {
+  const env = plan.environment;
+  const hint = `run \`coreform render ${env}\` first: it creates them once, so that keys survive between deploys`;
+  const before = madeBefore(dir, options);
+  const missingKept = (id: string, file: string, what: string): never => {
+    const evidence = before(familyOf(id));
+    throw evidence === undefined ? new MissingSecretsError(`no ${what} for environment ${env} in ${dir}: ${hint}`) : lost(dir, env, file, evidence);
+  };
   const pairs = new Map<string, CertKey>();
-  for (const { id } of wantedCas(plan)) {
-    const ca = loadCa(dir, id);
-    if (!ca) throw new MissingSecretsError(`no ${id === ETCD_CA ? "secrets" : id} for environment ${plan.environment} in ${dir}: ${hint}`);
-    pairs.set(id, ca);
-  }
+  for (const { id } of wantedCas(plan)) pairs.set(id, loadCa(dir, env, id) ?? missingKept(id, `${id}.crt`, id === ETCD_CA ? "secrets" : id));
   for (const { id, issuer, req } of wanted(plan)) {
-    const pair = readPair(dir, id);
-    if (!pair) throw new MissingSecretsError(`certificate ${id} of ${plan.environment} is missing: ${hint}`);
+    const { pair } = readPair(dir, id);
+    if (!pair) throw new MissingSecretsError(`certificate ${id} of ${env} is missing: ${hint}`);
     const misfit = leafMisfit(pairs.get(issuer) as CertKey, pair, req);
-    if (misfit) throw new MissingSecretsError(`certificate ${id} of ${plan.environment} is out of date (${misfit}): ${hint}`);
+    if (misfit) throw new MissingSecretsError(`certificate ${id} of ${env} is out of date (${misfit}): ${hint}`);
     pairs.set(id, pair);
   }
   const texts = new Map<string, string>();
-  for (const { id } of wantedFiles(plan)) {
-    const text = readSecretFile(dir, id);
-    if (text === undefined) throw new MissingSecretsError(`${id} of ${plan.environment} is missing: ${hint}`);
+  for (const { id, problem } of wantedFiles(plan)) {
+    const text = readText(dir, id) ?? missingKept(id, id, id);
+    const wrong = problem(text);
+    if (wrong) throw damaged(dir, env, id, wrong);
     texts.set(id, text);
   }
   return assemble(pairs, texts, plan);

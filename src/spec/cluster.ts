@@ -7,6 +7,11 @@ import { parseSshKey } from "./ssh-key";
 /** A container image digest (OCI image spec, "Digests": algorithm sha256, 64 lowercase hex digits). */
 const DIGEST = /sha256:[0-9a-f]{64}/;
 
+/** The newest etcd v3.5 patch release (etcd-io/etcd tag v3.5.33, CHANGELOG/CHANGELOG-3.5.md: 2026-07-23). */
+export const ETCD_DEFAULT_VERSION = "v3.5.33";
+/** systemd OnCalendar shorthands, or a daily UTC time (rendered as `*-*-* HH:MM:00`), or off. */
+const SNAPSHOT_SCHEDULE = /^(hourly|daily|weekly|off|([01]\d|2[0-3]):[0-5]\d)$/;
+
 /**
  * A public key line: its shape (a type OpenSSH writes, padded base64: what an editor checks from
  * cluster.schema.json), then its key, as strictly as the Azure provider reads it (ssh-key.ts).
@@ -115,17 +120,32 @@ export const clusterSections = {
         .describe("etcd's container image, without a tag"),
       version: z
         .string()
-        .regex(/^v3\.\d+\.\d+$/, "must be an etcd release tag like v3.5.16")
-        .default("v3.5.16")
-        .describe("The etcd release tag: v3.5.x keeps the v2 API that locksmith's reboot lock needs (3.6 removed it)"),
+        .regex(/^v3\.\d+\.\d+$/, "must be an etcd release tag like v3.5.33")
+        .default(ETCD_DEFAULT_VERSION)
+        .describe(
+          `The etcd release tag (default ${ETCD_DEFAULT_VERSION}, the newest v3.5 patch release): v3.5.x keeps the v2 API that locksmith's reboot lock needs (3.6 removed it); releases before v3.5.26 get a warning`,
+        ),
       digest: z
         .string()
         .regex(new RegExp(`^${DIGEST.source}$`), "must be an image digest like sha256:<64 hex digits>")
         .optional()
         .describe("The image's digest (sha256:…), which pins what the tag names today (docker pull checks it); default: the tag alone"),
+      snapshots: z
+        .strictObject({
+          schedule: z
+            .string()
+            .regex(SNAPSHOT_SCHEDULE, 'must be hourly, daily, weekly, a UTC time like "03:30", or "off"')
+            .default("daily")
+            .describe('When each control node snapshots its etcd member: hourly, daily (the default), weekly, a time of day in UTC like "03:30" (every day), or "off"'),
+          keep: z.number().int().min(1).max(1000).default(7).describe("How many snapshots each control node keeps in /var/lib/etcd-snapshots, the newest (default 7)"),
+        })
+        .prefault({})
+        .describe("Each control node's own snapshots of its etcd member, on a systemd timer"),
     })
     .prefault({})
-    .describe("`image`, `version`, `digest`: the etcd container; v3.5.x keeps the v2 API locksmith needs; `digest: sha256:…` pins the tag's image"),
+    .describe(
+      "`image`, `version`, `digest`: the etcd container (default `v3.5.33`); v3.5.x keeps the v2 API locksmith needs, releases before v3.5.26 get a warning; `digest: sha256:…` pins the tag's image; `snapshots`: each control node's own (`schedule`: hourly, daily (default), weekly, a UTC time like `\"03:30\"`, or `\"off\"`; `keep`: 7)",
+    ),
   updates: z
     .strictObject({
       group: z

@@ -7,6 +7,7 @@ import { BrokenInput } from "./partial";
 import { formatWindowStart, parseGoDuration, parseWindowStart, periodNs } from "./periodic";
 import type { Push } from "../platforms/platform";
 import { environmentArch, environmentsOf, PLATFORMS, platformOf } from "../platforms/table";
+import { ETCD_DEFAULT_VERSION } from "./cluster";
 import type { Spec } from "./schema";
 
 type Rule = (spec: Spec, push: Push) => void;
@@ -177,6 +178,25 @@ export function etcdSpeaksV2(spec: Spec, push: Push): void {
     push("error", "etcd.version", `etcd ${spec.etcd.version} has no v2 API, which locksmith's reboot lock needs: use v3.5.x or another rebootStrategy`);
 }
 
+/**
+ * The first v3.5 patch release a cluster may move to 3.6 from: v3.5.26 repairs membership data that
+ * older 3.5 releases could leave inconsistent, which 3.6 turns into zombie members
+ * (etcd.io/blog/2025/zombie_members_upgrade); v3.5.1 to v3.5.19 also stored a learner's promotion in
+ * the v2 store only, so a promoted member (every member that rejoined here) fell back to a learner on
+ * 3.6 (etcd.io/blog/2025/upgrade_from_3.5_to_3.6_issue, fixed in v3.5.20).
+ */
+const ETCD_SAFE_PATCH = 26;
+
+export function etcdIsCurrent(spec: Spec, push: Push): void {
+  const [, minor, patch] = spec.etcd.version.slice(1).split(".").map(Number) as [number, number, number];
+  if (minor === 5 && patch < ETCD_SAFE_PATCH)
+    push(
+      "warning",
+      "etcd.version",
+      `${spec.etcd.version} is older than v3.5.${ETCD_SAFE_PATCH}, which repairs membership data before any move to 3.6 (older ones make zombie members, or turn promoted members back into learners): use ${ETCD_DEFAULT_VERSION}`,
+    );
+}
+
 export function fleetIsLegacy(spec: Spec, push: Push): void {
   if (spec.scheduler.kind === "fleet")
     push("warning", "scheduler.kind", "fleet is unmaintained since 2018 and needs etcd ≤ 3.5 with the v2 API: use kubernetes for anything but demos");
@@ -267,6 +287,7 @@ export const RULES: readonly Rule[] = [
   namesAreUnique,
   rebootWindowSyntax,
   etcdSpeaksV2,
+  etcdIsCurrent,
   fleetIsLegacy,
   sshKeysGiven,
   worldAccessIsExplicit,

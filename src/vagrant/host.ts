@@ -56,12 +56,18 @@ async function virtualboxVersion(problems: string[]): Promise<string> {
   return "";
 }
 
-/** Throws a HostError naming everything that is missing. */
-export async function checkHost(): Promise<HostTools> {
+/** What the check is for, as its error begins. */
+const PURPOSE = {
+  up: "this host cannot run the cluster yet, nothing was written or started",
+  down: "this host cannot reach the cluster's machines (vagrant destroy needs both), nothing was destroyed",
+} as const;
+
+/** Throws a HostError naming everything that is missing for `purpose`. */
+export async function checkHost(purpose: keyof typeof PURPOSE = "up"): Promise<HostTools> {
   const problems: string[] = [];
   const vagrant = await vagrantVersion(problems);
   const virtualbox = await virtualboxVersion(problems);
-  if (problems.length) throw new HostError(`this host cannot run the cluster yet, nothing was written or started:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+  if (problems.length) throw new HostError(`${PURPOSE[purpose]}:\n${problems.map((p) => `  ${p}`).join("\n")}`);
   return { vagrant, virtualbox };
 }
 

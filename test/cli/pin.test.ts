@@ -32,7 +32,7 @@ describe("coreform pin reports what floats", () => {
     expect(r.code).toBe(1);
     expect(paths(r.stdout)).toEqual(["os.version", "etcd.digest", "scheduler.sysupdate", "updates.server"]);
     expect(r.stdout).toContain("os.version: floating (current: laptop, kvm, openstack, prod, gce, azure boot the newest stable release on the day each node is created");
-    expect(r.stdout).toContain("etcd.digest: floating (the tag quay.io/coreos/etcd:v3.5.16 can be pushed again");
+    expect(r.stdout).toContain("etcd.digest: floating (the tag quay.io/coreos/etcd:v3.5.33 can be pushed again");
     expect(r.stdout).toContain("updates.server: floating (update_engine installs new stable releases from https://public.update.flatcar-linux.net/v1/update/");
     expect(r.stderr).toBe("coreform pin: 4 floating inputs in laptop, kvm, openstack, prod, gce, azure");
   });
@@ -157,7 +157,7 @@ describe("coreform pin --write", () => {
     const dir = defaultProject();
     await cli(dir, "pin", "--write", "--version", "4593.2.5");
     const text = specOf(dir)
-      .replace(/^  version: v3\.5\.16$/m, `  version: v3.5.16\n  digest: ${DIGEST}`)
+      .replace(/^  version: v3\.5\.33$/m, `  version: v3.5.33\n  digest: ${DIGEST}`)
       .replace(/^  rebootStrategy: etcd-lock$/m, "  rebootStrategy: \"off\"")
       .replace(/^  version: v1\.32\.2\+k3s1(.*)$/m, "  version: v1.32.2+k3s1$1\n  sysupdate: false");
     writeFileSync(join(dir, "cluster.yaml"), text);

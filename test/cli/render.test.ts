@@ -248,7 +248,7 @@ describe("the command line", () => {
 
   test("a command's --help lists its options, the shared ones with the same line", async () => {
     const helps = await Promise.all(["validate", "render", "pin", "kubeconfig", "status"].map(async (c) => (await cli(tempDir(), c, "--help")).stdout));
-    for (const help of helps) expect(help).toMatch(/\nOptions:\n(.*\n)*  -f, --file FILE +the spec \(default: cluster.yaml\)/);
+    for (const help of helps) expect(help).toMatch(/\nOptions:\n(.*\n)*  -f, --file FILE +the spec \(default: cluster.yaml, here or in the nearest directory above\)/);
     expect(helps[1]).toMatch(/\n  --check +compare instead of writing/);
   });
 

@@ -1,4 +1,5 @@
-// Runs the real CLI in-process against a temporary project directory.
+// Runs the real CLI in-process against a temporary project directory, or as a user does, in a child process.
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +19,43 @@ export async function cli(cwd: string, ...argv: string[]): Promise<CliResult> {
   const err: string[] = [];
   const code = await run(argv, { cwd, out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+export interface ProcessResult extends CliResult {
+  readonly signal: NodeJS.Signals | null;
+  /** From the command's start (coreform's modules loaded) to the process's exit: what a command's stated time bounds. */
+  readonly ms: number;
+}
+
+/** The coreform CLI from the TypeScript sources, as `node …` arguments. */
+export const CLI_ENTRY = join(__dirname, "coreform-from-sources.js");
+
+/**
+ * `coreform ARGS…` in a child process in `cwd`, as a user runs it: the result once the process has
+ * exited (not merely answered). Killed after `killAfterMs`, so that a hang fails the test, not the suite.
+ */
+export function cliProcess(cwd: string, args: readonly string[], options: { killAfterMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
+  const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
+    cwd,
+    env: { ...(options.env ?? process.env), COREFORM_TEST_START_FD: "3" },
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  let started = Date.now();
+  child.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  (child.stdio[3] as NodeJS.ReadableStream).setEncoding("utf8").on("data", (c: string) => (started = Number(c.trim()) || started));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.killAfterMs ?? 60_000);
+  return new Promise((resolve) => {
+    child.on("exit", () => {
+      const ms = Date.now() - started;
+      child.on("close", (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, signal, stdout, stderr, ms });
+      });
+    });
+  });
 }
 
 const dirs: string[] = [];

@@ -183,6 +183,19 @@ export async function waitHealthy(procs: readonly EtcdProcess[], endpoints: read
   throw new Error(`etcd not healthy after ${timeoutMs} ms: ${last?.stderr.trim()}\n${logs}`);
 }
 
+/** Polls until `check` passes (it throws until then), for at most `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      await sleep(500);
+    }
+  }
+}
+
 /** Retries a command until it succeeds or `timeoutMs` passes (e.g. while a new leader is elected). */
 export async function retry(run: () => Promise<CommandResult>, timeoutMs: number): Promise<CommandResult> {
   const deadline = Date.now() + timeoutMs;

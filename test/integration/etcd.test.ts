@@ -25,7 +25,7 @@ describeEtcd("etcd from the rendered configs (real etcd on 127.0.77.0/24)", () =
   beforeAll(async () => {
     cluster = await renderCluster("127.0.77", 3);
     tls = readTls(cluster.operator);
-    procs = start(cluster.members);
+    procs = await start(cluster);
     await waitHealthy(procs, urls(), cluster.operator);
   }, 40_000);
   afterAll(stopAllEtcd, 20_000);
@@ -129,7 +129,7 @@ describeEtcd("etcd from the rendered config of a single control node (127.0.78.0
 
   test("forms a one-member cluster that accepts v3 and v2 writes", async () => {
     const cluster = await renderCluster("127.0.78", 1);
-    const procs = start(cluster.members);
+    const procs = await start(cluster);
     const url = cluster.members[0]?.clientUrl as string;
     await waitHealthy(procs, [url], cluster.operator);
 

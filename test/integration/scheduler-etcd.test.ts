@@ -43,7 +43,7 @@ describeWithTools(["etcd", "etcdctl"])("the schedulers' etcd clients on a real e
 
   beforeAll(async () => {
     cluster = await renderCluster("127.0.82", 1, { scheduler: "fleet", worker: 1 });
-    const procs = startCluster(cluster.members);
+    const procs = await startCluster(cluster);
     await waitHealthy(procs, cluster.members.map((m) => m.clientUrl), cluster.operator);
   }, 40_000);
   afterAll(stopAllEtcd, 20_000);

@@ -27,19 +27,20 @@ const K3S_SERVER_KEYS = [
   "/var/lib/rancher/k3s/server/cred/ipsec.psk",
 ];
 const SYSUPDATE = ["systemd-sysupdate.timer", "systemd-sysupdate.service"];
+const SNAPSHOTS = ["etcd-snapshot.service", "etcd-snapshot.timer"];
 const K3S_LINKS = (unit: string) => ["/etc/extensions/k3s.raw", `/etc/systemd/system/multi-user.target.wants/${unit}`];
 
 describe("what each scheduler kind puts on each role", () => {
   // Keys are the node's 0600 files; a control node's etcd clients present its member certificate.
   test.each([
-    { kind: "none", node: "control-01", units: ["etcd-member.service"], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
+    { kind: "none", node: "control-01", units: ["etcd-member.service", ...SNAPSHOTS], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
     { kind: "none", node: "worker-01", units: [], keys: ["/etc/flatcar/locksmith/client.key"], downloads: 0, links: [] },
-    { kind: "fleet", node: "control-01", units: ["etcd-member.service", "fleet.service"], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
+    { kind: "fleet", node: "control-01", units: ["etcd-member.service", ...SNAPSHOTS, "fleet.service"], keys: ["/etc/etcd/tls/member.key"], downloads: 0, links: [] },
     { kind: "fleet", node: "worker-01", units: ["fleet.service"], keys: ["/etc/flatcar/locksmith/client.key", "/etc/fleet/tls/client.key"], downloads: 0, links: [] },
     {
       kind: "kubernetes",
       node: "control-01",
-      units: ["etcd-member.service", "k3s.service", ...SYSUPDATE],
+      units: ["etcd-member.service", ...SNAPSHOTS, "k3s.service", ...SYSUPDATE],
       keys: ["/etc/etcd/tls/member.key", ...K3S_SERVER_KEYS],
       downloads: 3,
       links: [...K3S_LINKS("k3s.service"), `${K3S_TLS}/etcd/peer-ca.crt`, `${K3S_TLS}/etcd/peer-ca.key`],
@@ -63,7 +64,7 @@ describe("what each scheduler kind puts on each role", () => {
 });
 
 describe("etcd", () => {
-  test("a control node's env file: planned IP only, static cluster, TLS everywhere, v2 on", async () => {
+  test("a control node's env file: planned IP only, TLS everywhere, v2 on; how it joins is the script's", async () => {
     const { file, config } = await node(withScheduler(smallSpec({ control: 3 }), "none"), "control-02");
     const env = file("/etc/etcd/etcd.env")!;
     const vars = Object.fromEntries(env.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/=(.*)/s).slice(0, 2)));
@@ -74,8 +75,6 @@ describe("etcd", () => {
       ETCD_ADVERTISE_CLIENT_URLS: "https://10.42.0.11:2379",
       ETCD_LISTEN_PEER_URLS: "https://10.42.0.11:2380",
       ETCD_INITIAL_ADVERTISE_PEER_URLS: "https://10.42.0.11:2380",
-      ETCD_INITIAL_CLUSTER: "control-01=https://10.42.0.10:2380,control-02=https://10.42.0.11:2380,control-03=https://10.42.0.12:2380",
-      ETCD_INITIAL_CLUSTER_STATE: "new",
       ETCD_INITIAL_CLUSTER_TOKEN: "t",
       ETCD_STRICT_RECONFIG_CHECK: "true",
       ETCD_ENABLE_V2: "true",
@@ -90,21 +89,70 @@ describe("etcd", () => {
     });
     const unit = config.units.find((u) => u.name === "etcd-member.service")!;
     expect(unit.enabled).toBe(true);
-    expect(unit.contents).toContain("--network host");
-    // A LimitNOFILE= of the unit would bind the docker client only: the limit is the container's.
-    expect(unit.contents).toContain("--ulimit nofile=40000:40000");
-    expect(unit.contents).not.toMatch(/^Limit/m);
-    expect(unit.contents).toContain("--env-file /etc/etcd/etcd.env");
-    expect(unit.contents).toContain("--volume /etc/etcd/tls:/etc/etcd/tls:ro");
-    expect(unit.contents).toContain("quay.io/coreos/etcd:v3.5.16 /usr/local/bin/etcd");
     expect(unit.contents).toMatch(/^Restart=always$/m);
     expect(unit.contents).toMatch(/^After=network-online\.target/m);
+    // Each step is the script's (its text is gzip'd in the user data, a unit's is not).
+    const steps = unit.contents!.split("\n").filter((l) => /^Exec/.test(l));
+    expect(steps).toEqual([
+      "ExecStartPre=/usr/bin/bash /opt/coreform/etcd-member prepare",
+      "ExecStart=/usr/bin/bash /opt/coreform/etcd-member run",
+      "ExecStartPost=-/usr/bin/bash /opt/coreform/etcd-member promote",
+      "ExecStop=/usr/bin/docker stop etcd",
+    ]);
+    expect(unit.contents).not.toMatch(/^Limit/m);
+    // The script's `run`: host network, both env files (the second holds ETCD_INITIAL_CLUSTER(_STATE),
+    // written by prepare), the container's own open-files limit, the directories at their own paths.
+    const run = /^run\(\) \{\n([\s\S]*?)\n\}$/m.exec(file("/opt/coreform/etcd-member")!)![1]!.replace(/\\\n\s*/g, "");
+    expect(run).toContain(
+      'exec /usr/bin/docker run --name etcd --network host --ulimit nofile=40000:40000 --env-file "$ETCD_ENV_FILE" --env-file "$STATE_FILE" -v "$DATA:$DATA:rw" -v "$TLS_DIR:$TLS_DIR:ro" "$IMAGE" /usr/local/bin/etcd',
+    );
+    expect(file("/opt/coreform/etcd-member")).toContain("IMAGE='quay.io/coreos/etcd:v3.5.33' TLS_DIR='/etc/etcd/tls' RESTORE='etcdutl'\n");
+    expect(file("/opt/coreform/etcd-member")).toContain("ETCD_ENV_FILE=${ETCD_ENV_FILE:-'/etc/etcd/etcd.env'}\nSTATE_FILE=${STATE_FILE:-'/run/etcd-member/cluster.env'}\n");
   });
 
   test("etcd.digest pins the image: docker runs image:tag@digest", async () => {
     const digest = `sha256:${"ab".repeat(32)}`;
-    const { config } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { digest: "${digest}" }\nupdates:`), "control-01");
-    expect(config.units.find((u) => u.name === "etcd-member.service")!.contents).toContain(`quay.io/coreos/etcd:v3.5.16@${digest} /usr/local/bin/etcd`);
+    const { file } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { digest: "${digest}" }\nupdates:`), "control-01");
+    expect(file("/opt/coreform/etcd-member")).toContain(`IMAGE='quay.io/coreos/etcd:v3.5.33@${digest}'`);
+  });
+
+  test("the script: the same on every control node, every planned member in it, etcdctl and etcdutl from the image", async () => {
+    const text = withScheduler(smallSpec({ control: 3 }), "none");
+    const scripts = await Promise.all(["control-01", "control-03"].map(async (n) => (await node(text, n)).config.files.find((f) => f.path === "/opt/coreform/etcd-member")!));
+    expect(scripts[0]).toEqual(scripts[1]);
+    expect(scripts[0]!.mode).toBe(0o755);
+    const script = scripts[0]!.contents;
+    expect(script).toMatch(/^#!\/bin\/bash\n/);
+    expect(script).toContain("MEMBERS='control-01 https://10.42.0.10:2380 https://10.42.0.10:2379\ncontrol-02 https://10.42.0.11:2380 https://10.42.0.11:2379\ncontrol-03 https://10.42.0.12:2380 https://10.42.0.12:2379'");
+    expect(script).toContain('TOOLS="/usr/bin/docker run --rm --network host -v $TLS_DIR:$TLS_DIR:ro -v $SNAPSHOT_DIR:$SNAPSHOT_DIR $IMAGE /usr/local/bin"');
+    expect(script).toContain("ETCDCTL=${ETCDCTL:-$TOOLS/etcdctl}\nETCDUTL=${ETCDUTL:-$TOOLS/$RESTORE}\n");
+    // Handlebars comments explain it and stay out of the user data.
+    expect(script).not.toContain("{{");
+    const old = await node(text.replace("updates:", "etcd: { version: v3.4.37 }\nupdates:"), "control-01");
+    expect(old.config.files.find((f) => f.path === "/opt/coreform/etcd-member")!.contents).toContain("IMAGE='quay.io/coreos/etcd:v3.4.37' TLS_DIR='/etc/etcd/tls' RESTORE='etcdctl'\n");
+  });
+
+  test.each([
+    ["daily", "daily"],
+    ["hourly", "hourly"],
+    ["weekly", "weekly"],
+    ["03:30", "*-*-* 03:30:00"],
+  ])("snapshots on schedule %s: a timer (OnCalendar=%s, spread, persistent) runs the script with keep", async (schedule, calendar) => {
+    const { config } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { snapshots: { schedule: "${schedule}", keep: 3 } }\nupdates:`), "control-01");
+    const timer = config.units.find((u) => u.name === "etcd-snapshot.timer")!;
+    expect(timer.enabled).toBe(true);
+    expect(timer.contents).toContain(`\nOnCalendar=${calendar}\nRandomizedDelaySec=10min\nPersistent=true\n`);
+    const service = config.units.find((u) => u.name === "etcd-snapshot.service")!;
+    expect(service.enabled).toBeUndefined();
+    expect(service.contents).toContain("ExecStart=/usr/bin/bash /opt/coreform/etcd-member snapshot 3\n");
+    // It never starts etcd that an operator stopped (for a restore, say).
+    expect(service.contents).not.toMatch(/Wants=|Requires=|BindsTo=/);
+  });
+
+  test('snapshots off: no timer, no service; the script stays (restore)', async () => {
+    const { config } = await node(smallSpec({ control: 1, worker: 0 }).replace("updates:", `etcd: { snapshots: { schedule: "off" } }\nupdates:`), "control-01");
+    expect(config.units.map((u) => u.name).filter((n) => n.startsWith("etcd-snapshot"))).toEqual([]);
+    expect(config.files.map((f) => f.path)).toContain("/opt/coreform/etcd-member");
   });
 
   test("workers run no etcd: only the CA every node trusts etcd by", async () => {
@@ -168,8 +216,8 @@ describe("templates", () => {
   });
 
   test("no HTML escaping in unit files", () => {
-    const text = renderTemplate("etcd-member.service", { image: "a&b<c>", envFile: "/e", dataDir: "/d", tlsDir: "/t" });
-    expect(text).toContain("a&b<c>");
+    const text = renderTemplate("etcd-member.service", { script: "/a&b<c>" });
+    expect(text).toContain("/a&b<c>");
   });
 });
 

@@ -1,6 +1,6 @@
-// `coreform status` and `coreform reboot-lock` without a cluster: bad input is refused with exit 2 before
+// `coreform status`, `reboot-lock` and `etcd` without a cluster: bad input is refused with exit 2 before
 // anything is asked, and nothing that is asked can hang or print a secret.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { InputError } from "../../src/errors";
@@ -54,17 +54,34 @@ describe("bad input: exit 2, nothing asked", () => {
     [["reboot-lock", "test", "set-max", "-1"], "Unknown option '-1'"],
     [["reboot-lock", "test", "set-max", "x"], 'set-max "x": expected a whole number ≥ 0'],
     [["reboot-lock", "test", "status", "--group", ""], "--group: empty"],
+    [["etcd"], "usage: coreform etcd members <ENV> | add <ENV> <NODE>"],
+    [["etcd", "members"], "usage: coreform etcd members <ENV>"],
+    [["etcd", "grow", "test"], "unknown action grow"],
+    [["etcd", "toString", "test"], "unknown action toString"],
+    [["etcd", "add", "test"], "usage: coreform etcd"],
+    [["etcd", "remove", "test", "a", "b"], "usage: coreform etcd"],
+    [["etcd", "members", "test", "x"], "usage: coreform etcd"],
+    [["etcd", "members", "prod"], "no environment prod in"],
+    [["etcd", "members", "test", "-o", "x.db"], "-o/--out goes with snapshot only"],
+    [["etcd", "snapshot", "test", "--json"], "--json goes with members only"],
+    [["etcd", "snapshot", "test", "-o", "cluster.yaml"], "cluster.yaml exists: choose another -o FILE"],
+    [["etcd", "restore", "test", "missing.db"], "missing.db: no such file"],
+    [["etcd", "restore", "test", "cluster.yaml"], "cluster.yaml is no whole etcd snapshot"],
+    [["etcd", "members", "test", "--endpoints", "http://127.0.81.10:2379"], "must use https"],
   ])("coreform %j", async (argv, message) => {
     const result = await cli(dir, ...argv);
     expect({ code: result.code, stdout: result.stdout }).toEqual({ code: 2, stdout: "" });
     expect(result.stderr).toContain(message);
   });
 
-  test("without secrets, status says to render first and creates nothing", async () => {
+  test("without secrets, status and reboot-lock say to render first, exit 1 as kubeconfig does, and create nothing", async () => {
     const bare = project(smallSpec({ cidr: "127.0.81.0/24" }));
-    const result = await cli(bare, "status", "test");
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain("run `coreform render test` first");
+    // One rule (README, Commands): missing secrets are the project's state, not bad input.
+    for (const argv of [["status", "test"], ["reboot-lock", "test", "status"], ["kubeconfig", "test"]]) {
+      const result = await cli(bare, ...argv);
+      expect([argv, result.code]).toEqual([argv, 1]);
+      expect(result.stderr).toContain("run `coreform render test` first");
+    }
     expect(() => readFileSync(join(bare, ".coreform", "test", "ca.crt"))).toThrow(/ENOENT/);
   });
 });
@@ -105,7 +122,19 @@ describe("nobody listening", () => {
     }
   });
 
+  test("etcd members, add, remove, snapshot: exit 1 naming what was tried; no snapshot file left behind", async () => {
+    for (const argv of [["members", "test"], ["add", "test", "control-01"], ["remove", "test", "control-01"]]) {
+      const result = await cli(dir, "etcd", ...argv);
+      expect({ argv, code: result.code, stdout: result.stdout }).toEqual({ argv, code: 1, stdout: "" });
+      expect(result.stderr).toMatch(/\ncoreform etcd: no etcd member answered: control-01: connect ECONNREFUSED 127\.0\.81\.10:2379; control-02: /);
+    }
+    const snap = await cli(dir, "etcd", "snapshot", "test", "-o", "s.db");
+    expect(snap.code).toBe(1);
+    for (const n of [10, 11, 12]) expect(snap.stderr).toContain(`https://127.0.81.${n}:2379:`);
+    expect(readdirSync(dir).filter((f) => f.startsWith("s.db"))).toEqual([]);
+  });
+
   test("--help states the timeout", async () => {
-    for (const command of ["status", "reboot-lock"]) expect((await cli(dir, command, "--help")).stdout).toContain("times out after 2 s");
+    for (const command of ["status", "reboot-lock", "etcd"]) expect((await cli(dir, command, "--help")).stdout).toContain("times out after 2 s");
   });
 });

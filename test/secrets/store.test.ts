@@ -1,7 +1,7 @@
 // The environment's secrets: created once, reused, checked with openssl, never replaced silently.
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, MissingSecretsError, prepareSecrets, readSecrets } from "../../src/secrets/store";
@@ -19,6 +19,18 @@ async function twoEnvironments(): Promise<[string, string]> {
 }
 
 describe("secrets", () => {
+  test("modes are repaired below the secrets' directory (and the project's .coreform/), never above", async () => {
+    const parent = tempDir();
+    chmodSync(parent, 0o755); // like /tmp or a project directory: others may enter
+    const dir = join(parent, "s");
+    await ensureSecrets(dir, plan);
+    chmodSync(join(dir, "ca.key"), 0o644);
+    rmSync(join(dir, "clients", "operator.crt"));
+    await ensureSecrets(dir, plan);
+    expect(statSync(parent).mode & 0o777).toBe(0o755);
+    expect(statSync(join(dir, "ca.key")).mode & 0o777).toBe(0o600);
+  });
+
   test("member certificates carry the planned IP, the hostname, 127.0.0.1 and localhost; clients only their name", async () => {
     const secrets = await ensureSecrets(join(tempDir(), "s"), plan);
     const server = new X509Certificate(secrets.members["control-02"]!.cert);
@@ -76,7 +88,7 @@ describe("secrets", () => {
     const [a, b] = await twoEnvironments();
     writeFileSync(join(a, "ca.key"), readFileSync(join(b, "ca.key")));
     const before = readFileSync(join(a, "ca.crt"), "utf8");
-    await expect(ensureSecrets(a, plan)).rejects.toThrow(/do not belong together/);
+    await expect(ensureSecrets(a, plan)).rejects.toThrow(`${join(a, "ca.crt")} and ca.key: the .key is not the certificate's key: restore it from your backup of .coreform/`);
     expect(readFileSync(join(a, "ca.crt"), "utf8")).toBe(before);
   });
 
@@ -188,14 +200,17 @@ describe("scheduler secrets", () => {
     for (const secret of [after.kubernetes!.token, after.kubernetes!.ipsecPsk, after.kubernetes!.serviceAccountKey]) expect(logs.join("")).not.toContain(secret);
   });
 
-  test("a missing key file is named by readSecrets, and made again by ensureSecrets alone", async () => {
+  test("a missing key file is named by readSecrets and by ensureSecrets, which makes it again only when told to", async () => {
     const dir = join(tempDir(), "s");
     const before = await ensureSecrets(dir, planFor("kubernetes"));
     rmSync(join(dir, "kubernetes/service.key"));
-    expect(() => readSecrets(dir, planFor("kubernetes"))).toThrow(/kubernetes\/service\.key of test is missing: run `coreform render test` first/);
+    const lost = `${join(dir, "kubernetes/service.key")} is missing, but test has secrets`;
+    expect(() => readSecrets(dir, planFor("kubernetes"))).toThrow(lost);
+    await expect(ensureSecrets(dir, planFor("kubernetes"))).rejects.toThrow(lost);
+    expect(existsSync(join(dir, "kubernetes/service.key"))).toBe(false);
     const logs: string[] = [];
-    const after = await ensureSecrets(dir, planFor("kubernetes"), (l) => logs.push(l));
-    expect(logs).toEqual([`test: created kubernetes/service.key in ${dir}`]);
+    const after = await ensureSecrets(dir, planFor("kubernetes"), (l) => logs.push(l), { newSecrets: true });
+    expect(logs).toEqual([`test: made NEW kubernetes/service.key in ${dir} (--new-secrets): nodes that run with the old ones will not trust them`]);
     expect({ ...after.kubernetes, serviceAccountKey: "" }).toEqual({ ...before.kubernetes, serviceAccountKey: "" });
     expect(after.kubernetes!.serviceAccountKey).not.toBe(before.kubernetes!.serviceAccountKey);
   });

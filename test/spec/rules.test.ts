@@ -249,6 +249,20 @@ describe("etcdSpeaksV2", () => {
   ])("%s", (_n, edit, expected) => expectRule(rules.etcdSpeaksV2, edit, expected));
 });
 
+describe("etcdIsCurrent", () => {
+  const etcd = (version: string): Edit => (d) => (d.etcd = { version });
+  const why = "is older than v3.5.26, which repairs membership data before any move to 3.6 (older ones make zombie members, or turn promoted members back into learners): use v3.5.33";
+  it.each<Row>([
+    ["the default", () => {}, []],
+    ["v3.5.26", etcd("v3.5.26"), []],
+    ["v3.5.33", etcd("v3.5.33"), []],
+    ["v3.5.25", etcd("v3.5.25"), [["warning", "etcd.version", `v3.5.25 ${why}`]]],
+    ["v3.5.16", etcd("v3.5.16"), [["warning", "etcd.version", `v3.5.16 ${why}`]]],
+    ["v3.5.0", etcd("v3.5.0"), [["warning", "etcd.version", `v3.5.0 ${why}`]]],
+    ["v3.6.8 (no v2: etcdSpeaksV2's)", etcd("v3.6.8"), []],
+  ])("%s", (_n, edit, expected) => expectRule(rules.etcdIsCurrent, edit, expected));
+});
+
 describe("fleetIsLegacy", () => {
   const fleetWarning: Row[2][number] = ["warning", "scheduler.kind", "fleet is unmaintained since 2018 and needs etcd ≤ 3.5 with the v2 API: use kubernetes for anything but demos"];
   it.each<Row>([

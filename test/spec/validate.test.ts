@@ -147,6 +147,10 @@ const BAD: readonly Bad[] = [
     message: "has no v2 API, which locksmith's reboot lock needs",
   },
   { name: "etcd 3.3", text: spec((d) => (d.etcd = { version: "v3.3.0" })), path: "etcd.version", message: "v3.3.0 is too old: use v3.5.x" },
+  { name: "snapshot schedule a cron line", text: spec((d) => (d.etcd = { snapshots: { schedule: "0 3 * * *" } })), path: "etcd.snapshots.schedule", message: 'must be hourly, daily, weekly, a UTC time like "03:30", or "off"' },
+  { name: "snapshot schedule 24:00", text: spec((d) => (d.etcd = { snapshots: { schedule: "24:00" } })), path: "etcd.snapshots.schedule", message: "must be hourly, daily" },
+  { name: "snapshots off as a boolean", text: spec((d) => (d.etcd = { snapshots: { schedule: false } })), path: "etcd.snapshots.schedule", message: "string" },
+  { name: "no snapshot kept", text: spec((d) => (d.etcd = { snapshots: { keep: 0 } })), path: "etcd.snapshots.keep", message: "must be ≥ 1" },
   { name: "etcd version without v", text: spec((d) => (d.etcd = { version: "3.5.16" })), path: "etcd.version", message: "must be an etcd release tag" },
   { name: "unknown reboot strategy", text: spec((d) => (d.updates.rebootStrategy = "sometimes")), path: "updates.rebootStrategy", message: "must be one of etcd-lock, reboot, off" },
   { name: "update server ftp", text: spec((d) => (d.updates.server = "ftp://updates.example")), path: "updates.server", message: "must be an http(s) URL or 'disabled'" },
@@ -384,7 +388,7 @@ const BAD: readonly Bad[] = [
   { name: "comments only", text: "# nothing yet\n", path: "(root)", message: "the spec is empty" },
   { name: "a list, not a mapping", text: "- apiVersion: coreform/v1\n- name: t\n", path: "(root)", message: "the spec must be a mapping" },
   { name: "a scalar, not a mapping", text: "coreform/v1\n", path: "(root)", message: "the spec must be a mapping" },
-  { name: "missing file", text: null, path: "{file}", message: "file not found: create one with `coreform init`" },
+  { name: "missing file", text: null, path: "{file}", message: "not found, nor in any directory above: create one with `coreform init`, or name one with -f" },
 ];
 
 describe("a bad spec", () => {
@@ -596,7 +600,7 @@ describe("defaults", () => {
   it("fill in os, etcd, updates and scheduler", () => {
     const s = parse(spec((d) => (delete d.os, delete d.etcd, delete d.updates, delete d.scheduler)));
     expect(s.os).toEqual({ channel: "stable", version: "current" });
-    expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.16" });
+    expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.33", snapshots: { schedule: "daily", keep: 7 } });
     expect(s.updates).toEqual({ server: "https://public.update.flatcar-linux.net/v1/update/", rebootStrategy: "etcd-lock" });
     expect(s.scheduler).toEqual({ kind: "kubernetes", version: "v1.32.2+k3s1", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/16", sysupdate: true });
   });

@@ -279,7 +279,7 @@ describe("what the app refuses", () => {
   });
 
   it("fails naming the node, its size and the limit when user data exceeds EC2's 16 KiB", async () => {
-    const keys = Array.from({ length: 24 }, (_, i) => `ssh-rsa ${"A".repeat(700)} key${i}@host`);
+    const keys = Array.from({ length: 24 }, (_, i) => sshKey("ssh-rsa", i, `key${i}@host`, 4096));
     const text = awsOnly({}, (d) => (d.ssh.authorizedKeys = keys));
     const dir = project(text);
     const spec = loaded(dir);

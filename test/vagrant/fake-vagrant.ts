@@ -50,7 +50,7 @@ export interface Run {
   readonly stderr: string;
 }
 
-const ENTRY = join(__dirname, "coreform-from-sources.js");
+const ENTRY = join(__dirname, "../helpers/coreform-from-sources.js");
 
 /** Runs `coreform ARGS…` in `cwd` with only `host.bin` on PATH. */
 export function coreform(host: Host, cwd: string, ...args: string[]): Promise<Run> {
