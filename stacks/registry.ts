@@ -85,7 +85,7 @@ export function prepareStacks(spec: Spec, projectDir: string, warn: (line: strin
         });
         continue;
       }
-      if (source === "output") warn(`warning: environments.${name}: rendered by an earlier coreform: run \`coreform render ${name}\` once to keep its record (every node stays where it is)`);
+      if (source === "output" || source === "secrets") warn(`warning: environments.${name}: rendered by an earlier coreform: run \`coreform render ${name}\` once to keep its record (every node stays where it is)`);
       stacks.push({ name, build: builder, input: { plan, env, nodes, projectDir, ...(previous ? { record: previous } : {}) } });
     } catch (e) {
       if (e instanceof MissingSecretsError) notes.push({ problem: e.message, unrendered: name });

@@ -151,7 +151,10 @@ render says where each one is, whatever the order or the size of the groups. An 
 before is compared with its record first, and a change that would re-address or rename a node,
 remove more than one etcd member, fall below the running cluster's quorum, or that Terraform would
 carry out by stopping or replacing every control node at once, is refused (exit 2, nothing written)
-unless --accept names its kind; \`coreform diff\` shows the change and what to do instead.`,
+unless --accept names its kind; \`coreform diff\` shows the change and what to do instead. An
+environment a coreform before records rendered gets its record at its first render here, keeping
+every node where that coreform put it (out/<env>/plan.json, else the spec's order, checked against
+the members' certificates).`,
     options: {
       check: { type: "boolean", help: "compare instead of writing (see above)" },
       ...ACCEPT,

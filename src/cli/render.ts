@@ -4,7 +4,7 @@
 // neither output, nor secrets, nor record behind. `render --check` (render-check.ts) renders
 // the same list of files in memory, with the existing secrets only, and compares it with OUTDIR.
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { FORMATS, renderNodes, UserDataBudgetError } from "../../cloud-config/user-data";
 import { EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
@@ -174,7 +174,14 @@ export async function renderEnvironments(
     // Secrets (and records) first: output whose keys were not kept would be worse than no output.
     for (const r of rendered) r.persist();
     emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
-    for (const r of rendered) for (const line of changeSummary(r.change)) io.err(line);
+    for (const r of rendered) {
+      if (r.record.source === "output" || r.record.source === "secrets")
+        io.err(
+          `${r.env}: rendered by a coreform before records: every node stays where it put it (${r.record.source === "output" ? `as out/${r.env}/plan.json says` : "in the spec's order, as it placed them"}); ` +
+            `${relative(dirname(specFile), r.record.file)} keeps them from now on: back it up with the secrets`,
+        );
+      for (const line of changeSummary(r.change)) io.err(line);
+    }
     return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
   } finally {
     release();

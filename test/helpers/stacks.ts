@@ -2,11 +2,12 @@
 // carries is then byte for byte what `coreform render` wrote to out/<env>/. One fixture spec holds an
 // environment of every platform that has a stack, named by its platform, and every environment of a
 // project shares one set of secrets, so that node N's user data is the same on every cloud.
-import { cpSync, existsSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { loadSpec } from "../../src/spec/load";
 import type { Spec } from "../../src/spec/schema";
+import { GENERATION, RECORD_VERSION, serializeRecord, type EnvironmentRecord } from "../../src/plan/record";
 import { RECORD_FILE } from "../../src/secrets/record-file";
 import { prepareStacks } from "../../stacks/registry";
 import { cli, editSpec, project, type Doc } from "./cli";
@@ -38,10 +39,14 @@ export function cloudSpec(settings: Partial<Record<CloudEnvironment, Doc>> = {},
   });
 }
 
+/** The record of an environment this coreform made that has no node yet. */
+const NEW_RECORD: EnvironmentRecord = { version: RECORD_VERSION, generation: GENERATION, groups: {}, nodes: [], retired: [] };
+
 /**
  * A project holding `text` as cluster.yaml, rendered by the real CLI (secrets and out/<env>/): every
- * environment, or `only` one. Secrets come from `secretsFrom` (a project of the same plan), else the
- * first environment's are made and shared by the others, so every platform carries the same user data.
+ * environment, or `only` one (the others have no secrets). Secrets come from `secretsFrom` (a project
+ * of the same plan), else the first environment's are made and shared by the others, so every
+ * platform carries the same user data.
  */
 export async function renderedProject(text: string, options: { secretsFrom?: string; only?: string } = {}): Promise<string> {
   const dir = project(text);
@@ -51,13 +56,21 @@ export async function renderedProject(text: string, options: { secretsFrom?: str
     expect(r.code).toBe(0);
   };
   const envs = options.only ? [options.only] : Object.keys(loaded(dir).environments);
-  // The secrets only: a record says where another project's (or environment's) nodes are, and this one is new.
+  // The secrets only: a record says where another project's (or environment's) nodes are, and this one
+  // is new. Secrets without a record are an environment a coreform before records rendered: each copy
+  // gets the record of a new one instead, without nodes yet.
   const secretsOnly = { recursive: true, filter: (path: string) => basename(path) !== RECORD_FILE };
-  if (options.secretsFrom) cpSync(join(options.secretsFrom, ".coreform"), join(dir, ".coreform"), secretsOnly);
-  else await render(envs[0]!);
   const secrets = (env: string) => join(dir, ".coreform", env);
-  const source = options.secretsFrom ? undefined : secrets(envs[0]!);
-  for (const env of envs) if (source && !existsSync(secrets(env))) cpSync(source, secrets(env), secretsOnly);
+  const copy = (from: string, env: string) => {
+    cpSync(from, secrets(env), secretsOnly);
+    writeFileSync(join(secrets(env), RECORD_FILE), serializeRecord(NEW_RECORD), { mode: 0o600 });
+  };
+  if (options.secretsFrom) {
+    for (const env of envs) if (existsSync(join(options.secretsFrom, ".coreform", env))) copy(join(options.secretsFrom, ".coreform", env), env);
+  } else {
+    await render(envs[0]!);
+    for (const env of envs.slice(1)) copy(secrets(envs[0]!), env);
+  }
   await render(...envs);
   return dir;
 }

@@ -221,7 +221,7 @@ describe("kvm settings", () => {
     const dir = await variant();
     rmSync(join(dir, ".coreform", "libvirt", RECORD_FILE));
     const { tf, warnings } = stackOf(dir);
-    expect(warnings).toEqual([expect.stringMatching(/^warning: environments\.libvirt: rendered by an earlier coreform: run `coreform render libvirt` once/)]);
+    expect(warnings.filter((w) => w.includes("environments.libvirt"))).toEqual([expect.stringMatching(/^warning: environments\.libvirt: rendered by an earlier coreform: run `coreform render libvirt` once/)]);
     for (const [, domain] of domains(tf)) {
       expect([domain.autostart, domain.update]).toEqual([undefined, undefined]);
       // `virsh autostart` by hand would otherwise read back as a change, and the update restart it.

@@ -1,0 +1,150 @@
+// An environment rendered by the coreform before records (PREVIOUS: that commit's own sources, run by
+// its own CLI in a child process) and rendered again by this one: out/<env>/ byte for byte what it
+// was, no secret made again, and a record that keeps the names and addresses that coreform gave, with
+// its output there, and with only its secrets kept (.coreform/ backed up, out/ made again). The spec
+// lists a worker group first, so that position in `nodes`, not the role, decides every address.
+//
+// PREVIOUS is main when records came. The comparison is byte for byte because nothing else changed in
+// rendered files since then; a later change to what a node gets changes its user data on purpose, and
+// then this test compares names, addresses and secrets only (the placement is what it is about).
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { cli, tempDir, tree } from "../helpers/cli";
+import { cloudSpec, type Doc } from "../helpers/stacks";
+
+const PREVIOUS = "9291d7944d5f8ca9bc02c46713d203771cde145a";
+const ROOT = join(__dirname, "../..");
+
+/** The commit is in this clone's history: in CI a must (a shallow clone fails here), elsewhere a skip with a notice. */
+function havePrevious(): boolean {
+  const found = spawnSync("git", ["-C", ROOT, "cat-file", "-e", `${PREVIOUS}^{commit}`]).status === 0;
+  if (found) return true;
+  const message = `git history without ${PREVIOUS} (the coreform before records): fetch it (git fetch --unshallow)`;
+  if (process.env.CI) throw new Error(`the upgrade test needs ${message}`);
+  process.stderr.write(`\n*** SKIPPING the upgrade test: ${message} ***\n\n`);
+  return false;
+}
+
+const NODES = [
+  { name: "edge", role: "worker", count: 2 },
+  { name: "control", role: "control", count: 3 },
+  { name: "worker", role: "worker", count: 10 },
+];
+const specOf = (nodes: readonly Doc[]) =>
+  cloudSpec({}, (d) => {
+    d.nodes = nodes;
+    d.environments.laptop = { platform: "vagrant", network: { cidr: "192.168.56.0/24" } };
+  });
+const SPEC = specOf(NODES);
+/** The edge workers listed last: planned anew, control-01 would be at .10. */
+const REORDERED = specOf([...NODES.slice(1), NODES[0]!]);
+const ENVS = ["aws", "gce", "azure", "openstack", "libvirt", "laptop"];
+
+const planNodes = (dir: string, env: string): Doc[] => JSON.parse(readFileSync(join(dir, "out", env, "plan.json"), "utf8")).nodes;
+const placement = (nodes: readonly Doc[]) => nodes.map((n) => `${n.name} ${n.ip}`);
+/** Every file below .coreform/<env>/ but the record (and Terraform's state, which no render writes). */
+const secretsOf = (dir: string, env: string) => Object.fromEntries(Object.entries(tree(join(dir, ".coreform", env))).filter(([p]) => p !== "record.json"));
+
+(havePrevious() ? describe : describe.skip)("an environment rendered by the coreform before records", () => {
+  /** The project as PREVIOUS rendered it: never changed, each test works on a copy. */
+  let earlier: string;
+
+  beforeAll(() => {
+    const sources = tempDir("coreform-previous-");
+    execFileSync("sh", ["-c", `git -C "$1" archive "$2" package.json src cloud-config templates Vagrantfile.hbs | tar -x -C "$3"`, "sh", ROOT, PREVIOUS, sources]);
+    symlinkSync(join(ROOT, "node_modules"), join(sources, "node_modules"));
+    writeFileSync(
+      join(sources, "run.js"),
+      `require(${JSON.stringify(join(__dirname, "../helpers/register-ts.js"))});\nrequire("./src/cli/main.ts").run(process.argv.slice(2)).then((code) => (process.exitCode = code));\n`,
+    );
+    earlier = tempDir();
+    writeFileSync(join(earlier, "cluster.yaml"), SPEC);
+    const r = spawnSync(process.execPath, [join(sources, "run.js"), "render"], { cwd: earlier, encoding: "utf8" });
+    expect({ code: r.status, stderr: r.stderr.replace(/.*created the etcd CA.*\n/g, "") }).toEqual({ code: 0, stderr: "" });
+    // The position in `nodes` decided: the control nodes come after the two edge workers.
+    expect(placement(planNodes(earlier, "aws")).slice(0, 3)).toEqual(["edge-01 10.42.0.10", "edge-02 10.42.0.11", "control-01 10.42.0.12"]);
+  }, 120_000);
+
+  const copy = () => {
+    const dir = tempDir();
+    cpSync(earlier, dir, { recursive: true });
+    return dir;
+  };
+
+  test("renders unchanged: out/ byte for byte, no secret made again, and a record of every node where it was", async () => {
+    const dir = copy();
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n").sort()).toEqual(
+      ENVS.map((env) => `${env}: rendered by a coreform before records: every node stays where it put it (as out/${env}/plan.json says); .coreform/${env}/record.json keeps them from now on: back it up with the secrets`).sort(),
+    );
+    expect(tree(join(dir, "out"))).toEqual(tree(join(earlier, "out")));
+    for (const env of ENVS) {
+      expect(secretsOf(dir, env)).toEqual(secretsOf(earlier, env));
+      const record = JSON.parse(readFileSync(join(dir, ".coreform", env, "record.json"), "utf8"));
+      expect(placement(record.nodes)).toEqual(placement(planNodes(earlier, env)));
+      expect(record.nodes.every((n: Doc) => n.generation === 0)).toBe(true);
+    }
+    expect((await cli(dir, "render", "--check")).code).toBe(0);
+    // Its groups reordered afterwards: the record keeps every node where it is, user data and all.
+    writeFileSync(join(dir, "cluster.yaml"), REORDERED);
+    expect((await cli(dir, "render", "aws")).code).toBe(0);
+    expect(placement(planNodes(dir, "aws"))).toEqual(placement(planNodes(earlier, "aws")));
+    const ignition = (d: string) => Object.fromEntries(Object.entries(tree(join(d, "out/aws"))).filter(([p]) => p.startsWith("ignition/")));
+    expect(ignition(dir)).toEqual(ignition(earlier));
+  });
+
+  test("its groups reordered before the upgrade: every node stays where out/<env>/plan.json says, its user data too", async () => {
+    const dir = copy();
+    writeFileSync(join(dir, "cluster.yaml"), REORDERED);
+    const r = await cli(dir, "render", "aws");
+    expect(r.code).toBe(0);
+    expect(placement(planNodes(dir, "aws"))).toEqual(placement(planNodes(earlier, "aws")));
+    const ignition = (d: string) => Object.fromEntries(Object.entries(tree(join(d, "out/aws"))).filter(([p]) => p.startsWith("ignition/")));
+    expect(ignition(dir)).toEqual(ignition(earlier));
+    expect(secretsOf(dir, "aws")).toEqual(secretsOf(earlier, "aws"));
+  });
+
+  test("with only its secrets kept (out/ gone): out/ made again byte for byte, each node where that coreform put it", async () => {
+    const dir = copy();
+    rmSync(join(dir, "out"), { recursive: true });
+    const r = await cli(dir, "render");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`laptop: rendered by a coreform before records: every node stays where it put it (in the spec's order, as it placed them)`);
+    expect(tree(join(dir, "out"))).toEqual(tree(join(earlier, "out")));
+    for (const env of ENVS) {
+      expect(secretsOf(dir, env)).toEqual(secretsOf(earlier, env));
+      expect(placement(JSON.parse(readFileSync(join(dir, ".coreform", env, "record.json"), "utf8")).nodes)).toEqual(placement(planNodes(earlier, env)));
+    }
+  });
+
+  test("with only its secrets kept and the spec reordered since: refused, naming the member its certificate places elsewhere; nothing written", async () => {
+    const dir = copy();
+    rmSync(join(dir, "out"), { recursive: true });
+    writeFileSync(join(dir, "cluster.yaml"), REORDERED);
+    const before = tree(dir);
+    const r = await cli(dir, "render", "aws");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "environments.aws: rendered by a coreform before records, and its out/aws/plan.json is gone: the spec changed since: the spec puts control-01 at 10.42.0.10, " +
+        "but its certificate was made for 10.42.0.12; the spec puts control-02 at 10.42.0.11, but its certificate was made for 10.42.0.13; " +
+        "the spec puts control-03 at 10.42.0.12, but its certificate was made for 10.42.0.14: put the spec back as it was last rendered (or restore out/aws/ of that render), render once, then change it",
+    );
+    expect(tree(dir)).toEqual(before);
+    expect(existsSync(join(dir, ".coreform/aws/record.json"))).toBe(false);
+  });
+
+  test("with only its secrets kept and a control node more since: refused, naming it; nothing written", async () => {
+    const dir = copy();
+    rmSync(join(dir, "out"), { recursive: true });
+    writeFileSync(join(dir, "cluster.yaml"), specOf(NODES.map((g) => (g.role === "control" ? { ...g, count: 4 } : g))));
+    const before = tree(dir);
+    const r = await cli(dir, "render", "gce");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "environments.gce: rendered by a coreform before records, and its out/gce/plan.json is gone: the spec changed since: control-04 has no certificate (.coreform/gce/members/): it was added since: put the spec back",
+    );
+    expect(tree(dir)).toEqual(before);
+  });
+});
