@@ -121,19 +121,37 @@ export function compareRecords({ cluster, environment, platform, settings, cidr,
   const steps: string[] = [];
   if (previous) {
     for (const m of removed) steps.push(`before deploying: coreform etcd remove ${environment} ${m} (once this render is written; a removed member still counts for the quorum)`);
-    for (const m of added)
-      steps.push(`${m} joins the running etcd by itself when its machine first starts (added as a learner, voting once it has caught up); to add it ahead: coreform etcd add ${environment} ${m}`);
     // The settings are this platform's environment, as parsed.
     const platformSteps = platformOf(platform).newNodeSteps as ((env: unknown, added: AddedNodes) => string[]) | undefined;
     const fresh = next.nodes.filter((n) => !before.has(n.name)).map(({ name, ip, slot }) => ({ name, ip, slot }));
     if (fresh.length && platformSteps) steps.push(...platformSteps(settings, { cluster, environment, cidr, generation: previous.generation, nodes: fresh }));
     if (nodes.some((n) => n.state !== "unchanged")) steps.push(`deploy: ${deploy}`);
+    steps.push(...joinSteps(environment, members.before, added));
     const gone = nodes.filter((n) => n.state === "removed").map((n) => n.name);
     if (vagrant && gone.length) steps.push(`then, in out/${environment}/: vagrant destroy -f ${gone.join(" ")} (coreform up leaves removed machines)`);
     if (nodes.some((n) => n.state === "changed"))
       steps.push(`changed nodes keep the user data they booted with: it reaches a node when its machine is made anew, one at a time (README, Changing a running cluster)`);
   }
   return { environment, platform, rendered: previous !== undefined, nodes, members, settings: settingsChanged, refusals, steps };
+}
+
+/**
+ * What becomes of members added to a running etcd, and what the operator watches: each node's
+ * etcd-member script (templates/etcd-member.sh.hbs) adds it as a learner at its first boot, one at a
+ * time (etcd takes one learner at a time), and promotes it once it has caught up.
+ */
+function joinSteps(environment: string, before: readonly string[], added: readonly string[]): string[] {
+  if (!added.length) return [];
+  const names = added.join(", ");
+  const one = added.length === 1;
+  if (!before.length) return [`${names} start a new etcd at first boot: no member ran before`];
+  const after = before.length + added.length;
+  return [
+    `${names} ${one ? "joins" : "join"} the running etcd by ${one ? "itself" : "themselves, one at a time,"} at first boot: ` +
+      `${one ? "it adds itself" : "each adds itself"} as a learner (no vote: the quorum stays ${quorumOf(before.length)} of ${before.length}), catches up, then votes`,
+    `watch: coreform etcd members ${environment} until ${names} ${one ? "votes and is" : "vote and are"} healthy (then ${after} members, quorum ${quorumOf(after)}); ` +
+      `to add ${one ? "it" : `${added[0]}`} yourself before the deploy, checked (refused while a member is unhealthy or another is joining): coreform etcd add ${environment} ${added[0]}`,
+  ];
 }
 
 const show = (v: unknown) => (v === undefined ? "(unset)" : typeof v === "string" ? v : JSON.stringify(v));

@@ -123,12 +123,24 @@ describe("what a change does (compareRecords)", () => {
     expect(c.nodes[0]).toEqual({ name: "control-01", role: "control", ip: "10.42.0.10", state: "changed", what: ["/etc/x"] });
   });
 
-  it("one member more: its steps (it joins by itself, or coreform etcd add), the deploy", () => {
+  it("one member more: the deploy, then how it joins by itself (or coreform etcd add) and what to watch", () => {
     const c = change(control(3), control(4));
     expect(c.members).toEqual({ before: ["control-01", "control-02", "control-03"], after: ["control-01", "control-02", "control-03", "control-04"] });
     expect(c.refusals).toEqual([]);
-    expect(c.steps[0]).toMatch(/^control-04 joins the running etcd by itself .* coreform etcd add test control-04$/);
-    expect(c.steps[1]).toBe("deploy: npx cdktf deploy test");
+    expect(c.steps.slice(0, 3)).toEqual([
+      "deploy: npx cdktf deploy test",
+      expect.stringMatching(/^control-04 joins the running etcd by itself at first boot: it adds itself as a learner \(no vote: the quorum stays 2 of 3\)/),
+      expect.stringMatching(/^watch: coreform etcd members test until control-04 votes .* \(then 4 members, quorum 3\); .*: coreform etcd add test control-04$/),
+    ]);
+  });
+
+  it("members where there were none (a record without nodes) start a new etcd", () => {
+    const after = control(3);
+    const plan = planCluster(after, "test");
+    const previous: EnvironmentRecord = { version: 1, generation: 1, groups: {}, nodes: [], retired: [] };
+    const next = recorded(after, plan, previous);
+    const c = compareRecords({ cluster: "t", environment: "test", platform: "libvirt", settings: next.settings!.environment, cidr: plan.cidr, previous, next });
+    expect(c.steps).toEqual(["deploy: npx cdktf deploy test", "control-01, control-02, control-03 start a new etcd at first boot: no member ran before"]);
   });
 
   it("one member fewer: removed with coreform etcd remove before the deploy", () => {
