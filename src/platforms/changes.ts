@@ -210,8 +210,17 @@ export interface SettingChange<E = Record<string, unknown>> {
   readonly after: E;
 }
 
-type Rule<E> = Effect | ((change: SettingChange<E>) => Effect);
+/** An effect that depends on the change: each case with when it holds (README lists them all), and which one a change is. */
+export interface Cases<E> {
+  readonly cases: readonly (readonly [when: string, effect: Effect])[];
+  readonly pick: (change: SettingChange<E>) => number;
+}
+
+export type Rule<E> = Effect | Cases<E>;
 export type SettingRules<E> = Readonly<Record<string, Rule<E>>>;
+
+/** `cases`, the one `pick` names for a change. */
+const cases = <E>(pick: (change: SettingChange<E>) => number, ...list: Cases<E>["cases"]): Cases<E> => ({ cases: list, pick });
 
 /** AWS: whether instances get a public address (the stack's own network always gives one). */
 const publicIpOf = (env: EnvOf<"aws">) => env.publicAddresses ?? (env.vpcId && env.subnetId ? undefined : true);
@@ -225,7 +234,9 @@ const move = (what: string) => refused("move", `${what}: Terraform would make ev
 /** A size change stops every machine of the role at once: refused on control nodes (every etcd member at once), applied to workers. */
 const sizeOf = (role: "control" | "worker", how: string): Effect =>
   role === "control" ? refused("stop", `${how}, every control node at once: etcd loses its quorum`) : applied(`${how}, every worker at once`);
-const grow = (what: string) => (c: SettingChange) => ((c.to as number) < (c.from as number) ? ({ kind: "fails", what: "a disk never shrinks: keep its size or a larger one" } as const) : applied(what));
+const SHRINK: Effect = { kind: "fails", what: "a disk never shrinks: keep its size or a larger one" };
+/** A disk size: `larger` when it grows; never smaller. */
+const grow = (larger: Effect) => cases((c: SettingChange) => ((c.to as number) < (c.from as number) ? 1 : 0), ["larger", larger], ["smaller", SHRINK]);
 const perRole = <E>(key: string, rule: (role: "control" | "worker") => Rule<E>): SettingRules<E> => ({ [`control.${key}`]: rule("control"), [`worker.${key}`]: rule("worker") });
 
 /** What every cloud environment has: admin networks, world access, the state backend. */
@@ -267,7 +278,11 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
   openstack: {
     // Every OpenStack name coreform sets changes in place (name is not ForceNew on instances, ports,
     // networks, routers, security groups, images): only a state key made of the name moves.
-    name: (c) => (stateKeyHoldsName(c.after) ? RENAME : applied("instances, ports, the network and the security group are renamed in place")),
+    name: cases(
+      (c) => (stateKeyHoldsName(c.after) ? 1 : 0),
+      ["local state, or a key of your own", applied("instances, ports, the network and the security group are renamed in place")],
+      ["a remote state without key or prefix (its default holds the name)", RENAME],
+    ),
     platform: PLATFORM,
     cloud: move("another cloud"),
     region: move("another region"),
@@ -291,16 +306,23 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     arch: ignored("it chooses the AMI, which instances ignore; the instance types decide the machines"),
     vpcId: refused("replace", "subnet_id replaces every instance"),
     subnetId: refused("replace", "subnet_id replaces every instance"),
-    publicAddresses: (c) => (publicIpOf(c.before) === publicIpOf(c.after) ? NONE : refused("replace", "associate_public_ip_address replaces every instance")),
-    ...perRole("instanceType", (role) => (c: SettingChange<EnvOf<"aws">>) =>
-      awsInstanceArch(c.before[role].instanceType) !== awsInstanceArch(c.after[role].instanceType)
-        ? role === "control"
-          ? refused("replace", "a type of another CPU architecture replaces every control node at once")
-          : applied("a type of another CPU architecture replaces every worker at once")
-        : sizeOf(role, "the instance is stopped, changed and started"),
+    publicAddresses: cases(
+      (c) => (publicIpOf(c.before) === publicIpOf(c.after) ? 0 : 1),
+      ["as the stack's own network gives them anyway", NONE],
+      ["otherwise", refused("replace", "associate_public_ip_address replaces every instance")],
     ),
-    ...perRole("diskGiB", () => grow("the volume grows online (EBS ModifyVolume); the node grows its file system at its next boot")),
-    "network.cidr": (c) => (c.after.vpcId ? NONE : move("the VPC and its subnet are replaced, and every instance with them")),
+    ...perRole("instanceType", (role) =>
+      cases(
+        (c: SettingChange<EnvOf<"aws">>) => (awsInstanceArch(c.before[role].instanceType) !== awsInstanceArch(c.after[role].instanceType) ? 1 : 0),
+        ["of the same CPU architecture", sizeOf(role, "the instance is stopped, changed and started")],
+        [
+          "of another CPU architecture",
+          role === "control" ? refused("replace", "a type of another CPU architecture replaces every control node at once") : applied("a type of another CPU architecture replaces every worker at once"),
+        ],
+      ),
+    ),
+    ...perRole("diskGiB", () => grow(applied("the volume grows online (EBS ModifyVolume); the node grows its file system at its next boot"))),
+    "network.cidr": cases((c) => (c.after.vpcId ? 0 : 1), ["in your own VPC (vpcId)", NONE], ["in the stack's VPC", move("the VPC and its subnet are replaced, and every instance with them")]),
   },
   gce: {
     name: RENAME,
@@ -314,10 +336,11 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     secureBoot: refused("stop", "a shielded-instance setting stops every machine, every control node at once"),
     ...perRole("machineType", (role) => sizeOf(role, "the instance is stopped, changed and started (allow_stopping_for_update)")),
     ...perRole("diskGiB", () => ignored("instances ignore their boot disk's settings (a new size would replace them): running nodes keep theirs, new nodes get the new size")),
-    "network.cidr": (c) =>
-      contains(parseCidr(c.to as string), parseCidr(c.from as string))
-        ? applied("the subnetwork grows in place (a range holding the old one)")
-        : move("the subnetwork is replaced, and every instance with its address"),
+    "network.cidr": cases(
+      (c) => (contains(parseCidr(c.to as string), parseCidr(c.from as string)) ? 0 : 1),
+      ["a range holding the old one", applied("the subnetwork grows in place")],
+      ["another range", move("the subnetwork is replaced, and every instance with its address")],
+    ),
   },
   azure: {
     name: RENAME,
@@ -331,9 +354,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     image: ignored("VMs ignore their image: Flatcar updates itself in place"),
     publicAddresses: applied("public IPs are added or removed and NICs updated in place; the NAT gateway made or removed"),
     ...perRole("vmSize", (role) => sizeOf(role, "the VM is powered off (and deallocated when the size needs other hardware), changed and started")),
-    ...perRole("diskGiB", (role) => (c: SettingChange) =>
-      (c.to as number) < (c.from as number) ? { kind: "fails", what: "a disk never shrinks: keep its size or a larger one" } : sizeOf(role, "the VM is deallocated while its disk grows, then started"),
-    ),
+    ...perRole("diskGiB", (role) => grow(sizeOf(role, "the VM is deallocated while its disk grows, then started"))),
     "network.cidr": { kind: "fails", what: "Azure changes a subnet's address range only while nothing is deployed in it (learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet): a new range is a new environment" },
   },
 };
@@ -404,7 +425,7 @@ export function settingChanges(platform: Platform, before: SettingsSnapshot, aft
     .filter((path) => JSON.stringify(a.get(path)) !== JSON.stringify(b.get(path)) && (!moved || path === "platform"))
     .map((path) => {
       const rule = Object.hasOwn(rules, path) ? rules[path]! : refused("replace", "no rule says what this change does: coreform treats it as replacing machines");
-      const effect = typeof rule === "function" ? rule({ from: a.get(path), to: b.get(path), before: before.environment, after: after.environment }) : rule;
+      const effect = "cases" in rule ? rule.cases[rule.pick({ from: a.get(path), to: b.get(path), before: before.environment, after: after.environment })]![1] : rule;
       return { path, from: a.get(path), to: b.get(path), effect };
     });
 }

@@ -1,6 +1,6 @@
 // `coreform diff ENV` and what `coreform render` says after writing: per node, per etcd member, the
 // refusals and the steps, as the operator reads them; and that diff writes nothing.
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cli, project, smallSpec, tree } from "../helpers/cli";
 
@@ -64,6 +64,9 @@ describe("coreform diff", () => {
       "  4. changed nodes keep the user data they booted with: it reaches a node when its machine is made anew, one at a time (README, Changing a running cluster)",
     ]);
     expect(tree(dir)).toEqual(before);
+    // README shows this very output.
+    const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+    expect(/\n\$ coreform diff test\n([\s\S]*?)\n```/.exec(readme)?.[1]).toBe(r.stdout);
 
     // render writes it and says the same steps.
     const w = await cli(dir, "render", "test");
@@ -114,6 +117,20 @@ describe("coreform diff", () => {
     const accepted = await cli(dir, "diff", "test", "--accept", "remove-members,quorum");
     expect(accepted.code).toBe(0);
     expect(accepted.stdout).toMatch(/\nsteps:\n {2}1\. before deploying: coreform etcd remove test control-02 .*\n {2}2\. before deploying: coreform etcd remove test control-03 .*\n {2}3\. deploy: npx cdktf deploy test\n/);
+  });
+
+  test("a damaged record stops render and diff, naming the file and the backup; nothing written", async () => {
+    const dir = await rendered();
+    for (const damage of ["{", "", '{"version":1}']) {
+      writeFileSync(join(dir, ".coreform/test/record.json"), damage);
+      const before = tree(dir);
+      for (const command of ["render", "diff"]) {
+        const r = await cli(dir, command, "test");
+        expect([damage, command, r.code]).toEqual([damage, command, 1]);
+        expect(r.stderr).toMatch(new RegExp(`^coreform ${command}: ${dir}/\\.coreform/test/record\\.json is damaged \\(.+\\): restore it from your backup of \\.coreform/`));
+      }
+      expect(tree(dir)).toEqual(before);
+    }
   });
 
   test("--json: the same change as one document", async () => {
