@@ -119,32 +119,30 @@ const secretsOf = (dir: string, env: string) => Object.fromEntries(Object.entrie
     }
   });
 
-  test("with only its secrets kept and the spec reordered since: refused, naming the member its certificate places elsewhere; nothing written", async () => {
-    const dir = copy();
-    rmSync(join(dir, "out"), { recursive: true });
-    writeFileSync(join(dir, "cluster.yaml"), REORDERED);
-    const before = tree(dir);
-    const r = await cli(dir, "render", "aws");
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain(
+  test.each([
+    [
+      "the spec reordered since: refused, naming each member its certificate places elsewhere",
+      "aws",
+      REORDERED,
       "environments.aws: rendered by a coreform before records, and its out/aws/plan.json is gone: the spec changed since: the spec puts control-01 at 10.42.0.10, " +
         "but its certificate was made for 10.42.0.12; the spec puts control-02 at 10.42.0.11, but its certificate was made for 10.42.0.13; " +
         "the spec puts control-03 at 10.42.0.12, but its certificate was made for 10.42.0.14: put the spec back as it was last rendered (or restore out/aws/ of that render), render once, then change it",
-    );
-    expect(tree(dir)).toEqual(before);
-    expect(existsSync(join(dir, ".coreform/aws/record.json"))).toBe(false);
-  });
-
-  test("with only its secrets kept and a control node more since: refused, naming it; nothing written", async () => {
+    ],
+    [
+      "a control node more since: refused, naming it",
+      "gce",
+      specOf(NODES.map((g) => (g.role === "control" ? { ...g, count: 4 } : g))),
+      "environments.gce: rendered by a coreform before records, and its out/gce/plan.json is gone: the spec changed since: control-04 has no certificate (.coreform/gce/members/): it was added since: put the spec back",
+    ],
+  ])("with only its secrets kept and %s; nothing written", async (_name, env, spec, message) => {
     const dir = copy();
     rmSync(join(dir, "out"), { recursive: true });
-    writeFileSync(join(dir, "cluster.yaml"), specOf(NODES.map((g) => (g.role === "control" ? { ...g, count: 4 } : g))));
+    writeFileSync(join(dir, "cluster.yaml"), spec);
     const before = tree(dir);
-    const r = await cli(dir, "render", "gce");
+    const r = await cli(dir, "render", env);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(
-      "environments.gce: rendered by a coreform before records, and its out/gce/plan.json is gone: the spec changed since: control-04 has no certificate (.coreform/gce/members/): it was added since: put the spec back",
-    );
+    expect(r.stderr).toContain(message);
     expect(tree(dir)).toEqual(before);
+    expect(existsSync(join(dir, ".coreform", env, "record.json"))).toBe(false);
   });
 });
