@@ -13,12 +13,14 @@ export const RECORD_VERSION = 1;
 
 /**
  * What made a node, or an environment's network: 0 is a coreform before records (the record was derived
- * from its output), 1 this one. A stack gives some settings only to machines made with them, where
- * setting them on a running machine would restart it (libvirt: autostart, DHCP for every address).
+ * from its output), 1 the first with records, 2 this one (issue 26: a node has its zone and its etcd data
+ * disk; an environment's network, on AWS, a subnet per zone). A stack gives some settings only to
+ * machines made with them, where setting them on a running machine would restart or replace it
+ * (libvirt: autostart, DHCP for every address; a zone).
  */
-const generation = z.union([z.literal(0), z.literal(1)]);
+const generation = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 export type Generation = z.infer<typeof generation>;
-export const GENERATION: Generation = 1;
+export const GENERATION: Generation = 2;
 
 const identity = {
   name: z.string(),
@@ -26,7 +28,7 @@ const identity = {
   role: z.enum(ROLES),
   /** Its number in the group: `worker-07` is 7. */
   number: z.number().int().min(0),
-  /** Its address is the network's `slot`-th node address (from .10 on). */
+  /** Its address is the network's `slot`-th node address (from .10 on; on AWS with a subnet per zone, zone by zone: src/plan/plan.ts, addressOf). */
   slot: z.number().int().min(0),
   ip: z.string(),
 };
@@ -51,6 +53,12 @@ const recordSchema = z.object({
   nodes: z.array(
     z.object({
       ...identity,
+      /**
+       * The failure domain it was placed in, an index into the environment's zones (src/plan/plan.ts,
+       * zoneOf): kept, so that no later run reads a zone list differently. Absent: placed without one
+       * (made before generation 2, or a platform without zones).
+       */
+      zone: z.number().int().min(0).optional(),
       generation,
       /** Digest of its user data as rendered; empty when unknown. */
       userData: z.string(),
@@ -83,8 +91,8 @@ export function parseRecord(text: string): EnvironmentRecord | string {
 export const generationOf = (record: EnvironmentRecord | undefined, node?: string): Generation =>
   (node === undefined ? record?.generation : record?.nodes.find((n) => n.name === node)?.generation) ?? GENERATION;
 
-/** What planCluster reads of a record: who holds which slot, and each group's width. */
-export type Placement = Pick<EnvironmentRecord, "groups" | "nodes" | "retired">;
+/** What planCluster reads of a record: who holds which slot (and zone), each group's width, and what made the network. */
+export type Placement = Pick<EnvironmentRecord, "generation" | "groups" | "nodes" | "retired">;
 
 /** What a planned node (src/plan/plan.ts, PlannedNode) says of itself: its slot is its `index`. */
 export interface PlannedIdentity {
@@ -93,6 +101,7 @@ export interface PlannedIdentity {
   readonly role: Role;
   readonly index: number;
   readonly ip: string;
+  readonly zone?: number;
 }
 
 /** A planned node's number in its group, as written: the digits after `<group>-`. */
@@ -153,6 +162,7 @@ export function recordOf(
     groups: JSON.parse(canonical(groups)),
     nodes: nodes.map((node) => ({
       ...identityOf(node),
+      ...(node.zone !== undefined ? { zone: node.zone } : {}),
       generation: before.get(node.name)?.generation ?? GENERATION,
       userData: node.userData,
       files: node.files,

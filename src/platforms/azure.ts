@@ -1,9 +1,12 @@
 // Azure: machines sized by VM size (x86_64 or Arm), a virtual network of the stack's, Flatcar's
 // Marketplace images (or an image of one's own). Its other half is stacks/azure.ts.
 import { z } from "zod";
-import { azureResourceGroup, bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName } from "../spec/fields";
+import { azureResourceGroup, bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName, zoneList } from "../spec/fields";
 import { azureTakes, parseSshKey } from "../spec/ssh-key";
 import { ownImage, platformModule, releaseImage, X86_AND_ARM, type Arch, type ImagePlan, type PlatformRule } from "./platform";
+
+/** A location with availability zones has three, named 1 to 3 (learn.microsoft.com/azure/reliability/availability-zones-overview). */
+const AZURE_ZONES = ["1", "2", "3"] as const;
 
 const schema = z
   .strictObject({
@@ -31,6 +34,9 @@ const schema = z
       .optional()
       .describe("An image of your own instead of the Marketplace's (a managed image or gallery image version), by resource id"),
     publicAddresses: publicAddresses.describe("A static public IP (Standard SKU) per node; without, a NAT gateway is the nodes' way out"),
+    zones: zoneList(z.enum(AZURE_ZONES, { error: 'must be an availability zone: "1", "2" or "3"' }), AZURE_ZONES.length).describe(
+      'The availability zones the nodes go round (each node keeps its own); [] where location has none: the nodes share an availability set instead. Default: ["1", "2", "3"]',
+    ),
     ...perRole(
       "machines: VM size and OS disk",
       z
@@ -143,6 +149,11 @@ export const azure = platformModule({
   // arm64 images are in the CoreVM offer `flatcar-container-linux-corevm` (flatcar.org docs, "Running on Microsoft Azure").
   imageArchs: X86_AND_ARM,
   rules: { hasSshKey, freeOfferIsX86, ltsNeedsSku, osDiskFits },
+  // Virtual networks and subnets span a location's zones: a node's zone moves no address.
+  spread: (env) =>
+    env.zones?.length === 0
+      ? { kind: "group", what: "availability set" }
+      : { kind: "zones", count: (env.zones ?? AZURE_ZONES).length, names: env.zones ?? AZURE_ZONES, subnets: false },
   image: (plan, env) => {
     const image = azureImage(plan, env);
     if ("id" in image) return ownImage(plan, "image", image.id);

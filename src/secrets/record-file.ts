@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { InputError } from "../errors";
-import { planCluster, type ClusterPlan, type PlannedNode } from "../plan/plan";
+import { EARLIER_PLACEMENT, planCluster, type ClusterPlan, type PlannedNode } from "../plan/plan";
 import { digest, identityOf, parseRecord, RECORD_VERSION, type EnvironmentRecord } from "../plan/record";
 import type { Spec } from "../spec/schema";
 import { holdsFiles, readText, renderedBefore } from "./disk";
@@ -91,7 +91,7 @@ function derivedRecord(nodes: readonly OldNode[], userData: (node: string) => st
  * node (an error naming the fix).
  */
 function placedBySpec(spec: Spec, env: string, dir: string, projectDir: string): readonly OldNode[] {
-  const nodes = planCluster(spec, env).nodes;
+  const nodes = planCluster(spec, env, EARLIER_PLACEMENT).nodes;
   const changed = nodes.flatMap((n) => {
     if (n.role !== "control") return [];
     const cert = readText(dir, `members/${n.name}.crt`);

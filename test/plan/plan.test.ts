@@ -260,17 +260,23 @@ describe("the rest of the plan", () => {
     expect(plan.scheduler).toEqual({ kind: "kubernetes", apiServer: `https://${plan.etcd.members[0]!.ip}:6443` });
   });
 
-  it("is the same for every platform but the platform and the image it boots", () => {
+  it("is the same for every platform but the platform, the image it boots and its zones (AWS: the addresses in them, test/plan/zones.test.ts)", () => {
     const s = spec((d) => {
       d.environments = {
         a: { platform: "libvirt" },
         b: { platform: "vagrant" },
-        c: { platform: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.0/24"] },
+        c: { platform: "gce", project: "coreform-test", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ["203.0.113.0/24"] },
+        d: { platform: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.0/24"], zones: ["eu-central-1a"] },
       };
     });
-    const strip = (env: string) => ({ ...planCluster(s, env), platform: undefined, environment: undefined, image: undefined });
+    const strip = (env: string) => {
+      const { platform: _p, environment: _e, image: _i, spread: _s, zoneSubnets: _z, nodes, ...rest } = planCluster(s, env);
+      return { ...rest, nodes: nodes.map(({ zone: _zone, ...n }) => n) };
+    };
     expect(strip("b")).toEqual(strip("a"));
     expect(strip("c")).toEqual(strip("a"));
+    // One zone: its subnet is the whole network.
+    expect(strip("d")).toEqual(strip("a"));
   });
 
   it("plans the default cluster.yaml: 3 control nodes, 2 workers, laptop on 192.168.56.0/24", () => {
