@@ -3,6 +3,7 @@
 // Attribute names: registry.terraform.io/providers/hashicorp/aws/6.25.0/docs (the version
 // @cdktf/provider-aws 21.22.1 pins). Deep imports only: the package root loads ~2200 modules.
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
+import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -14,8 +15,9 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
-import type { ITerraformDependable } from "cdktf";
-import type { ClusterPort } from "../src/plan/plan";
+import { Fn, type ITerraformDependable } from "cdktf";
+import type { Construct } from "constructs";
+import type { ClusterPlan, ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
 import { awsImage } from "../src/platforms/aws";
@@ -28,6 +30,17 @@ import type { StackBuilder } from "./registry";
  * (docs.aws.amazon.com/AWSEC2/latest/APIReference/API_SecurityGroupRuleRequest.html). */
 const rulePorts = (p: ClusterPort) =>
   p.protocol === "icmp" ? { ipProtocol: "icmp", fromPort: -1, toPort: -1 } : { ipProtocol: p.protocol, fromPort: p.from, toPort: p.to };
+
+/**
+ * Zone i's name: the spec's list, else the i-th of the region's availability zones as the provider lists
+ * them (true zones only: Local and Wavelength Zones are opted into; `element` wraps in a region of two).
+ */
+function zoneNames(stack: Construct, plan: ClusterPlan): (zone: number) => string {
+  const spread = plan.spread;
+  if (spread?.kind === "zones" && spread.names) return (zone) => spread.names![zone]!;
+  const zones = new DataAwsAvailabilityZones(stack, "zones", { filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
+  return (zone) => Fn.element(zones.names, zone);
+}
 
 export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   const { plan, env, nodes } = input;
@@ -54,23 +67,44 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
           ],
         }).id;
 
-  // network: the given VPC and subnet, or a VPC and one subnet holding the planned addresses, with a
-  // route to the internet (nodes pull their container images; public addresses, so no NAT)
+  // network: the given VPC and subnet, or a VPC with a route to the internet (nodes pull their container
+  // images; public addresses, so no NAT) and the subnets holding the planned addresses: one per zone,
+  // cut from the network (plan.zoneSubnets), or for an environment made before zones its one subnet
   let vpcId = env.vpcId;
-  let subnetId = env.subnetId;
+  /** Each node's subnet, by its zone (the one subnet of an environment made before zones, or the given one, for all). */
+  let subnetOf = (_zone?: number): string => env.subnetId!;
   /** What a node needs before its first boot can pull images (only when the stack builds the network). */
   let internet: ITerraformDependable[] = [];
-  if (!vpcId || !subnetId) {
+  if (!vpcId || !env.subnetId) {
     const vpc = new Vpc(stack, "vpc", { cidrBlock: plan.cidr, enableDnsSupport: true, enableDnsHostnames: true, tags: { Name: prefix } });
-    const subnet = new Subnet(stack, "subnet", { vpcId: vpc.id, cidrBlock: plan.cidr, tags: { Name: prefix } });
     const gateway = new InternetGateway(stack, "gateway", { vpcId: vpc.id, tags: { Name: prefix } });
     const table = new RouteTable(stack, "routes", { vpcId: vpc.id, tags: { Name: prefix } });
-    internet = [
-      new Route(stack, "default-route", { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: gateway.id }),
-      new RouteTableAssociation(stack, "subnet-routes", { subnetId: subnet.id, routeTableId: table.id }),
-    ];
+    internet = [new Route(stack, "default-route", { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: gateway.id })];
+    const routed = (id: string, subnet: Subnet) => {
+      internet.push(new RouteTableAssociation(stack, `${id}-routes`, { subnetId: subnet.id, routeTableId: table.id }));
+      return subnet.id;
+    };
+    if (plan.zoneSubnets) {
+      const zones = zoneNames(stack, plan);
+      const subnets = plan.zoneSubnets.map((cidr, i) =>
+        routed(
+          `subnet-zone-${i + 1}`,
+          new Subnet(stack, `subnet-zone-${i + 1}`, {
+            vpcId: vpc.id,
+            cidrBlock: cidr,
+            availabilityZone: zones(i),
+            tags: { Name: `${prefix}-zone-${i + 1}` },
+            // A zone list read differently later (the provider's, when the spec names none) never moves a subnet.
+            lifecycle: { ignoreChanges: ["availability_zone"] },
+          }),
+        ),
+      );
+      subnetOf = (zone) => subnets[zone ?? 0]!;
+    } else {
+      const subnet = routed("subnet", new Subnet(stack, "subnet", { vpcId: vpc.id, cidrBlock: plan.cidr, tags: { Name: prefix } }));
+      subnetOf = () => subnet;
+    }
     vpcId = vpc.id;
-    subnetId = subnet.id;
   }
 
   // firewall: the plan's ports between the nodes, the admin ports from adminCidrs only, all traffic out
@@ -96,7 +130,7 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
     return new Instance(stack, node.name, {
       ami,
       instanceType: size.instanceType,
-      subnetId,
+      subnetId: subnetOf(node.zone),
       privateIp: node.ip,
       vpcSecurityGroupIds: [group.id],
       ...(internet.length ? { associatePublicIpAddress: true, dependsOn: internet } : {}),

@@ -4,6 +4,7 @@
 // Ignition reads on Azure: coreos/ignition docs/supported-platforms.md).
 // Attribute names: registry.terraform.io/providers/hashicorp/azurerm/4.55.0/docs (the version
 // @cdktf/provider-azurerm 14.23.1 pins). Deep imports only: the package root loads every resource.
+import { AvailabilitySet } from "@cdktf/provider-azurerm/lib/availability-set";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
@@ -25,6 +26,7 @@ import { firewallRules } from "./firewall";
 import { azureAcceptsKey, azureImage } from "../src/platforms/azure";
 import { environmentLabels, fitName, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { generationOf } from "../src/plan/record";
 import type { StackBuilder } from "./registry";
 
 /** Linux VM names are at most 64 characters; NICs, IPs and NSGs may be longer. */
@@ -120,8 +122,21 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
   nsgRule("deny-vnet", LAST_PRIORITY, { access: "Deny", sources: ["VirtualNetwork"], description: "nothing else from the virtual network", protocol: "*", destinationPortRange: "*" });
   const secured = new SubnetNetworkSecurityGroupAssociation(stack, "subnet-firewall", { subnetId: subnet.id, networkSecurityGroupId: nsg.id });
 
-  // machines: per planned node a NIC at its planned IP (with a public IP, unless turned off) and a VM
+  // machines: per planned node a NIC at its planned IP (with a public IP, unless turned off) and a VM,
+  // in its availability zone, or where the location has none (zones: []) in the nodes' availability set
+  // (nodes made before either: neither, as they were made)
+  const spread = plan.spread;
+  const inSet = (node: (typeof nodes)[number]["node"]) => spread?.kind === "group" && generationOf(input.record, node.name) >= 2;
+  // Fault and update domains: azurerm's defaults (availability_set_resource.go@v4.55.0:51-88).
+  const set = nodes.some((n) => inSet(n.node)) ? new AvailabilitySet(stack, "availability-set", { ...placed, name: `${prefix}-nodes`, managed: true }) : undefined;
+  const placement = (node: (typeof nodes)[number]["node"]) =>
+    node.zone !== undefined && spread?.kind === "zones"
+      ? { zone: spread.names![node.zone]!, ignore: ["zone"] }
+      : inSet(node)
+        ? { availabilitySetId: set!.id, ignore: ["availability_set_id"] }
+        : { ignore: [] };
   const machines = nodes.map(({ node, config, userData }) => {
+    const { ignore, ...where } = placement(node);
     const size = env[node.role];
     const name = fitName(nodeName(plan, node), NAME_MAX);
     const publicIp = env.publicAddresses ? new PublicIp(stack, `${node.name}-ip`, { ...placed, name, sku: "Standard", allocationMethod: "Static" }) : undefined;
@@ -143,6 +158,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       tags: { ...tags, ...nodeLabels(node) },
       name,
       computerName: node.name,
+      ...where,
       size: size.vmSize,
       networkInterfaceIds: [nic.id],
       adminUsername: ADMIN_USER,
@@ -159,7 +175,8 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       dependsOn: [secured, ...internet],
       // A new image or a re-render must never replace a running etcd member: Flatcar updates itself in
       // place. A changed key list would replace the VM too; keys reach nodes through Ignition only.
-      lifecycle: { ignoreChanges: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key"] },
+      // Its zone or set stays what it was made with when the spec's zones change: running VMs are not moved.
+      lifecycle: { ignoreChanges: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key", ...ignore] },
     });
     return { nic, publicIp };
   });

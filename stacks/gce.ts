@@ -11,9 +11,10 @@ import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { DataGoogleComputeImage } from "@cdktf/provider-google/lib/data-google-compute-image";
+import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
-import type { ITerraformDependable } from "cdktf";
+import { Fn, type ITerraformDependable } from "cdktf";
 import type { ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
@@ -100,7 +101,12 @@ export const gceStack: StackBuilder<"gce"> = (stack, input) => {
     targetTags: [tag],
   });
 
-  // machines: one per planned node, run as a service account of their own
+  // machines: one per planned node, run as a service account of their own, in its zone (nodes made
+  // before zones: in `zone`). Zone i is the spec's i-th, else the region's i-th as the provider lists
+  // them (`element` wraps); a list read differently later moves no running machine (zone is ignored).
+  const listed = plan.spread?.kind === "zones" ? plan.spread.names : undefined;
+  const regionZones = !listed && nodes.some((n) => n.node.zone !== undefined) ? new DataGoogleComputeZones(stack, "zones", { region: env.region }).names : undefined;
+  const zoneOf = (zone: number | undefined) => (zone === undefined ? env.zone : listed ? listed[zone]! : Fn.element(regionZones!, zone));
   const account = new ServiceAccount(stack, "node-account", {
     accountId: fitName(`${prefix}-nodes`, ACCOUNT_ID_MAX),
     displayName: `coreform ${prefix} nodes`,
@@ -111,7 +117,7 @@ export const gceStack: StackBuilder<"gce"> = (stack, input) => {
     return new ComputeInstance(stack, node.name, {
       name: fitName(nodeName(plan, node), NAME_MAX),
       machineType: size.machineType,
-      zone: env.zone,
+      zone: zoneOf(node.zone),
       tags: [tag],
       labels: gceLabels(nodeLabels(node)),
       bootDisk: { initializeParams: { image, size: size.diskGiB, type: "pd-balanced" } },
@@ -131,7 +137,7 @@ export const gceStack: StackBuilder<"gce"> = (stack, input) => {
       // The boot disk's size and type would replace the instance too (initialize_params, ForceNew:
       // resource_compute_instance.go@v6.50.0:327-352): new nodes get them, running ones keep theirs (as Typhoon's
       // google-cloud controllers do).
-      lifecycle: { ignoreChanges: ["boot_disk[0].initialize_params", 'metadata["user-data"]'] },
+      lifecycle: { ignoreChanges: ["boot_disk[0].initialize_params", 'metadata["user-data"]', ...(node.zone !== undefined ? ["zone"] : [])] },
     });
   });
 

@@ -12,6 +12,7 @@ import type { ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import {
   ComputeInstanceV2,
+  ComputeServergroupV2,
   DataImagesImageV2,
   DataNetworkingNetworkV2,
   DataNetworkingSubnetV2,
@@ -31,6 +32,8 @@ import { openstackImage } from "../src/platforms/openstack";
 import { literal } from "./literal";
 import { environmentLabels, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { generationOf } from "../src/plan/record";
+import type { Role } from "../src/spec/schema";
 import type { StackBuilder } from "./registry";
 
 /** A port the plan lists, as a Neutron rule's protocol and port range (ICMP: all types, no range). */
@@ -129,9 +132,22 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
   }
   new NetworkingSecgroupRuleV2(stack, "egress", { securityGroupId: group.id, direction: "egress", ethertype: "IPv4", remoteIpPrefix: "0.0.0.0/0", description: EGRESS_DESCRIPTION });
 
+  // spread: a server group a role, which Nova's scheduler places on different hosts: control nodes
+  // strictly (anti-affinity: an instance no host can take fails to be made, rather than share one with
+  // another etcd member), workers as far as hosts allow (soft-anti-affinity, compute API 2.15). Nodes made
+  // before generation 2 are in none: joining one (scheduler_hints) would replace them.
+  const grouped = nodes.filter((n) => generationOf(input.record, n.node.name) >= 2).map((n) => n.node);
+  const POLICY = { control: "anti-affinity", worker: "soft-anti-affinity" } as const;
+  const serverGroups = new Map(
+    (["control", "worker"] as const satisfies readonly Role[])
+      .filter((role) => grouped.some((n) => n.role === role))
+      .map((role) => [role, new ComputeServergroupV2(stack, `${role}-group`, { name: `${prefix}-${role}`, policies: [POLICY[role]] })]),
+  );
+
   // machines: one port per planned node at its planned IP (the security group is on the port), one
   // instance on it, and a floating IP when asked
   const machines = nodes.map(({ node, userData }) => {
+    const serverGroup = grouped.includes(node) ? serverGroups.get(node.role) : undefined;
     const size = env[node.role];
     const name = nodeName(plan, node);
     const port = new NetworkingPortV2(stack, `${node.name}-port`, {
@@ -156,6 +172,7 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
       configDrive: false,
       metadata: { ...environmentLabels(plan), ...nodeLabels(node) },
       network: [{ port: port.id }],
+      ...(serverGroup ? { schedulerHints: [{ group: serverGroup.id }] } : {}),
       ...(internet.length ? { dependsOn: internet } : {}),
       // A new image or a re-render must never replace a running etcd member: Flatcar updates itself in place
       // (a new image_id is even worse than a replacement: a Rebuild re-images the root disk in place). The

@@ -7,8 +7,10 @@ import { basename, join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { loadSpec } from "../../src/spec/load";
 import type { Spec } from "../../src/spec/schema";
-import { GENERATION, RECORD_VERSION, serializeRecord, type EnvironmentRecord } from "../../src/plan/record";
+import { EARLIER_PLACEMENT, planCluster } from "../../src/plan/plan";
+import { GENERATION, identityOf, RECORD_VERSION, serializeRecord, type EnvironmentRecord } from "../../src/plan/record";
 import { RECORD_FILE } from "../../src/secrets/record-file";
+import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { prepareStacks } from "../../stacks/registry";
 import { cli, editSpec, project, type Doc } from "./cli";
 
@@ -72,6 +74,27 @@ export async function renderedProject(text: string, options: { secretsFrom?: str
     for (const env of envs.slice(1)) copy(secrets(envs[0]!), env);
   }
   await render(...envs);
+  return dir;
+}
+
+/**
+ * A project holding `text`, its environments `envs` rendered by a coreform of generation 1 (issue 25:
+ * before zones and data disks): each one's record says so, with every node where that coreform put it,
+ * and this coreform renders it (keeping all of that), as an operator upgrading would.
+ */
+export async function olderProject(text: string, envs: readonly string[]): Promise<string> {
+  const dir = project(text);
+  const spec = loaded(dir);
+  for (const env of envs) {
+    const plan = planCluster(spec, env, EARLIER_PLACEMENT);
+    await ensureSecrets(secretsDir(dir, env), plan);
+    const nodes = plan.nodes.map((n) => ({ ...identityOf(n), generation: 1 as const, userData: "" }));
+    const groups = Object.fromEntries(spec.nodes.map((g) => [g.name ?? g.role, { width: 2 }]));
+    const record: EnvironmentRecord = { version: RECORD_VERSION, generation: 1, groups, nodes, retired: [] };
+    writeFileSync(join(dir, ".coreform", env, RECORD_FILE), serializeRecord(record), { mode: 0o600 });
+  }
+  const r = await cli(dir, "render", ...envs);
+  expect([r.stderr, r.code]).toEqual([r.stderr, 0]);
   return dir;
 }
 
