@@ -70,8 +70,12 @@ export async function renderedProject(text: string, options: { secretsFrom?: str
   if (options.secretsFrom) {
     for (const env of envs) if (existsSync(join(options.secretsFrom, ".coreform", env))) copy(join(options.secretsFrom, ".coreform", env), env);
   } else {
-    await render(envs[0]!);
-    for (const env of envs.slice(1)) copy(secrets(envs[0]!), env);
+    // A new AWS environment's members have addresses of their own (zone subnets), and so certificates of
+    // their own: the shared secrets come from another platform's environment where there is one.
+    const spec = loaded(dir);
+    const first = envs.find((e) => spec.environments[e]!.platform !== "aws") ?? envs[0]!;
+    await render(first);
+    for (const env of envs.filter((e) => e !== first)) copy(secrets(first), env);
   }
   await render(...envs);
   return dir;

@@ -38,10 +38,10 @@ describe("the default cluster.yaml's azure stack", () => {
   });
 
   it.each([
-    ["control-01", "10.42.0.10", "control", "Standard_B2s"],
-    ["control-03", "10.42.0.12", "control", "Standard_B2s"],
-    ["worker-02", "10.42.0.14", "worker", "Standard_B2ms"],
-  ])("puts %s on a NIC with the static address %s and a static public IP, sized for its role, never replaced", (name, ip, role, size) => {
+    ["control-01", "10.42.0.10", "control", "Standard_B2s", "1"],
+    ["control-03", "10.42.0.12", "control", "Standard_B2s", "3"],
+    ["worker-02", "10.42.0.14", "worker", "Standard_B2ms", "2"],
+  ])("puts %s on a NIC with the static address %s and a static public IP, sized for its role, in its zone, never replaced", (name, ip, role, size, zone) => {
     expect(stack.result.synth).toHaveResourceWithProperties(NetworkInterface, {
       name: `demo-azure-${name}`,
       ip_configuration: [
@@ -63,7 +63,8 @@ describe("the default cluster.yaml's azure stack", () => {
       admin_username: "core",
       disable_password_authentication: true,
       os_disk: { caching: "ReadWrite", storage_account_type: "StandardSSD_LRS", disk_size_gb: 30 },
-      lifecycle: { ignore_changes: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key"] },
+      zone,
+      lifecycle: { ignore_changes: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key", "zone"] },
       tags: { "coreform:cluster": "demo", "coreform:environment": "azure", "coreform:role": role, "coreform:node": name },
     });
   });

@@ -182,6 +182,9 @@ const ROWS: readonly Row[] = [
   },
 ];
 
+/** Nodes by name: synthesized resources and outputs come sorted so (the plan's are in slot order: on AWS, zone by zone). */
+const byName = <N extends { readonly name: string }>(nodes: readonly N[]) => [...nodes].sort((a, b) => (a.name < b.name ? -1 : 1));
+
 const key = (r: Inbound) => JSON.stringify([r.protocol, r.from ?? null, r.to ?? null, r.source]);
 const asInbound = (p: ClusterPort, source: string): Inbound => ({ protocol: p.protocol, ...(p.protocol === "icmp" ? {} : { from: p.from, to: p.to }), source });
 
@@ -208,13 +211,13 @@ describe("every platform's stack", () => {
     it("hands every node the user data `coreform render` wrote, byte for byte", () => {
       const { tf, input } = stack();
       const machines = row.machines(tf);
-      expect(machines.map((m) => m.name)).toEqual(input.plan.nodes.map((n) => n.name));
+      expect(machines.map((m) => m.name)).toEqual(byName(input.plan.nodes).map((n) => n.name));
       for (const m of machines) expect(m.userData).toBe(renderedIgnition(dir, row.platform, m.name));
     });
 
     it("puts every node at its planned IP", () => {
       const { tf, input } = stack();
-      expect(row.machines(tf).map((m) => [m.name, m.privateIp])).toEqual(input.plan.nodes.map((n) => [n.name, n.ip]));
+      expect(row.machines(tf).map((m) => [m.name, m.privateIp])).toEqual(byName(input.plan.nodes).map((n) => [n.name, n.ip]));
     });
 
     const { inbound } = row;
@@ -257,7 +260,7 @@ describe("every platform's stack", () => {
     it("outputs the same keys as every other platform: nodes (private IP, public IP, role) and etcd_endpoints", () => {
       const { tf, input } = stack();
       expect(Object.keys(tf.output).sort()).toEqual(["etcd_endpoints", "nodes"]);
-      expect(Object.keys(tf.output.nodes.value)).toEqual(input.plan.nodes.map((n) => n.name));
+      expect(Object.keys(tf.output.nodes.value).sort()).toEqual(byName(input.plan.nodes).map((n) => n.name));
       for (const node of input.plan.nodes) {
         expect(Object.keys(tf.output.nodes.value[node.name]).sort()).toEqual(["private_ip", "public_ip", "role"]);
         expect(tf.output.nodes.value[node.name].role).toBe(node.role);
@@ -277,8 +280,9 @@ describe("every platform's stack", () => {
     });
   });
 
-  it("gives node N the same user data on every platform (the environments share their secrets)", () => {
-    const [first, ...others] = ROWS.map((row) => row.machines(synthesize(dir, row.platform).tf).map((m) => [m.name, m.userData]));
+  // A new AWS environment's nodes have addresses in their zones' subnets (test/plan/zones.test.ts): its etcd members' URLs differ.
+  it("gives node N the same user data on every platform that places it at the same address (the environments share their secrets)", () => {
+    const [first, ...others] = ROWS.filter((row) => row.platform !== "aws").map((row) => row.machines(synthesize(dir, row.platform).tf).map((m) => [m.name, m.userData]));
     for (const other of others) expect(other).toEqual(first);
   });
 });
