@@ -64,7 +64,7 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
       ...each("aws_instance", "stop", `${AWS_INSTANCE}, resourceInstanceUpdate: modifyInstanceAttributeWithStopStart`, ["instance_type", "user_data"], "instance_type replaces across CPU architectures (CustomizeDiff ForceNewIf on SupportedArchitectures)"),
       ...each("aws_instance", "in-place", `${AWS_INSTANCE}, resourceInstanceUpdate: ModifyVolume`, ["root_block_device.volume_size", "root_block_device.volume_type"], "online; EBS volumes never shrink"),
       ...each("aws_instance", "in-place", `${AWS_INSTANCE}, resourceInstanceUpdate`, ["vpc_security_group_ids", "metadata_options", "tags", "root_block_device.delete_on_termination"]),
-      ...each("aws_subnet", "replace", "internal/service/ec2/vpc_subnet.go, schema: ForceNew", ["cidr_block", "vpc_id"]),
+      ...each("aws_subnet", "replace", "internal/service/ec2/vpc_subnet.go, schema: ForceNew", ["cidr_block", "vpc_id", "availability_zone"]),
       ...each("aws_vpc", "replace", "internal/service/ec2/vpc_.go (documented ForceNew, not read here)", ["cidr_block"]),
       ...each("aws_security_group", "replace", "internal/service/ec2/vpc_security_group.go, schema: ForceNew (a v4-era copy)", ["name", "description", "vpc_id"]),
       ...each("aws_vpc_security_group_ingress_rule", "in-place", "internal/service/ec2/vpc_security_group_ingress_rule.go, Update (a v4-era copy)", ["cidr_ipv4", "from_port", "to_port", "ip_protocol", "description"]),
@@ -117,6 +117,8 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
         "disable_password_authentication",
       ]),
       ...each("azurerm_linux_virtual_machine", "replace", "internal/services/compute/ssh_keys.go:21-49 (ForceNew; validate.SSHKey on every plan)", ["admin_ssh_key"]),
+      ...each("azurerm_linux_virtual_machine", "replace", `${AZURE_VM}:137-150, 439 (ForceNew; each conflicts with the other)`, ["zone", "availability_set_id"]),
+      ...each("azurerm_availability_set", "replace", "internal/services/compute/availability_set_resource.go:51-88 (ForceNew)", ["name", "location", "managed"]),
       ...each("azurerm_linux_virtual_machine", "replace", `${AZURE_VM_SHARED}:141-147; shared_schema.go:468, 584`, ["os_disk.storage_account_type", "source_image_reference", "source_image_id", "plan"]),
       ...each("azurerm_linux_virtual_machine", "stop", `${AZURE_VM}:1411-1450, 1659-1680 (power off, and deallocate when the size is not on the VM's hardware)`, ["size"]),
       ...each("azurerm_linux_virtual_machine", "stop", `${AZURE_VM}:1330-1345, 1359-1364, 1687-1708 (deallocated)`, ["network_interface_ids", "os_disk.disk_size_gb", "os_disk.caching"], "a smaller disk is refused by Azure"),
@@ -150,6 +152,8 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
     machine: "openstack_compute_instance_v2",
     attributes: [
       ...each("openstack_compute_instance_v2", "replace", `${OS_INSTANCE}:85-88, 133-155, 194-197, 213-281 (ForceNew)`, ["user_data", "network", "config_drive", "key_pair", "block_device"]),
+      ...each("openstack_compute_instance_v2", "replace", `${OS_INSTANCE}:283-291 (scheduler_hints.group ForceNew)`, ["scheduler_hints.group"]),
+      ...each("openstack_compute_servergroup_v2", "replace", "openstack/resource_openstack_compute_servergroup_v2.go:24-74 (every argument ForceNew, no Update)", ["name", "policies"]),
       ...each("openstack_compute_instance_v2", "replace", `${OS_INSTANCE}:63-67, 1094-1125`, ["image_id"], "not a replacement: a Rebuild that re-images the root disk in place, etcd's data with it"),
       ...each("openstack_compute_instance_v2", "stop", `${OS_INSTANCE}:79-83, 1001-1090 (Nova resize); 417-425 (replaced when the old flavor is gone)`, ["flavor_name"]),
       ...each("openstack_compute_instance_v2", "in-place", `${OS_INSTANCE}:58-62, 189-192, 793, 918`, ["name", "metadata"]),
@@ -322,6 +326,9 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
       ),
     ),
     ...perRole("diskGiB", () => grow(applied("the volume grows online (EBS ModifyVolume); the node grows its file system at its next boot"))),
+    zones: ignored(
+      "subnets keep the zones they were made in (availability_zone is ignored), new nodes go into them; another number of zones would move every address of an environment with a subnet per zone: render refuses that node by node (readdress)",
+    ),
     "network.cidr": cases((c) => (c.after.vpcId ? 0 : 1), ["in your own VPC (vpcId)", NONE], ["in the stack's VPC", move("the VPC and its subnet are replaced, and every instance with them")]),
   },
   gce: {
@@ -336,6 +343,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     secureBoot: refused("stop", "a shielded-instance setting stops every machine, every control node at once"),
     ...perRole("machineType", (role) => sizeOf(role, "the instance is stopped, changed and started (allow_stopping_for_update)")),
     ...perRole("diskGiB", () => ignored("instances ignore their boot disk's settings (a new size would replace them): running nodes keep theirs, new nodes get the new size")),
+    zones: ignored("running instances keep the zone they were made in (zone is ignored); nodes made later, or replaced one at a time, go round the new list"),
     "network.cidr": cases(
       (c) => (contains(parseCidr(c.to as string), parseCidr(c.from as string)) ? 0 : 1),
       ["a range holding the old one", applied("the subnetwork grows in place")],
@@ -355,6 +363,17 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     publicAddresses: applied("public IPs are added or removed and NICs updated in place; the NAT gateway made or removed"),
     ...perRole("vmSize", (role) => sizeOf(role, "the VM is powered off (and deallocated when the size needs other hardware), changed and started")),
     ...perRole("diskGiB", (role) => grow(sizeOf(role, "the VM is deallocated while its disk grows, then started"))),
+    zones: cases(
+      (c) => (((c.from as unknown[] | undefined)?.length === 0) === ((c.to as unknown[] | undefined)?.length === 0) ? 0 : 1),
+      ["another list of zones", ignored("running VMs keep the zone they were made in (zone is ignored); VMs made later, or replaced one at a time, go round the new list")],
+      [
+        "zones to none ([]) or back",
+        {
+          kind: "fails",
+          what: "the record keeps no zone for a VM in the availability set, so the stack could no longer tell which VMs the set holds: keep what the environment was made with (a new environment for the other)",
+        },
+      ],
+    ),
     "network.cidr": { kind: "fails", what: "Azure changes a subnet's address range only while nothing is deployed in it (learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet): a new range is a new environment" },
   },
 };

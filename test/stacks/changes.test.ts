@@ -17,11 +17,11 @@ describe("the provider attributes changes.ts lists", () => {
   const stacks: Partial<Record<StackPlatform, Tf[]>> = {};
   beforeAll(async () => {
     // The fixture, and variants setting what the fixture leaves out: several admin networks and the
-    // free offer's plan, an own image, a key pair and boot volumes.
+    // free offer's plan, an own image, a key pair and boot volumes, Azure's availability set (a location without zones).
     const variants = [
       cloudSpec(),
       cloudSpec({ azure: { adminCidrs: ["198.51.100.0/24", "203.0.113.0/24"], offer: "free" }, openstack: { keyPair: "operator", control: { flavor: "m1.medium", diskGiB: 40 } } }),
-      cloudSpec({ azure: { image: "/subscriptions/0/resourceGroups/images/providers/Microsoft.Compute/images/flatcar" } }),
+      cloudSpec({ azure: { image: "/subscriptions/0/resourceGroups/images/providers/Microsoft.Compute/images/flatcar", zones: [] } }),
     ];
     for (const text of variants) {
       const dir = await renderedProject(text);

@@ -132,6 +132,19 @@ const ROWS: readonly Row[] = [
     },
     outcome: all(["move"]),
   },
+  {
+    name: "zones listed, reordered or fewer (running machines keep theirs)",
+    envs: ["aws", "gce", "azure"],
+    edit: (d) => {
+      env(d, "aws").zones = ["eu-central-1c", "eu-central-1b", "eu-central-1a"];
+      env(d, "gce").zones = ["europe-west1-d", "europe-west1-c"];
+      env(d, "azure").zones = ["2", "1"];
+    },
+  },
+  // The record keeps no zone for a VM in the set: which VMs the set holds would be lost.
+  { name: "Azure: zones to an availability set", envs: ["azure"], edit: (d) => (env(d, "azure").zones = []), outcome: { azure: "impossible" } },
+  // Another number of zone subnets moves every AWS address.
+  { name: "AWS: another number of zones", envs: ["aws"], edit: (d) => (env(d, "aws").zones = ["eu-central-1a", "eu-central-1b"]), outcome: { aws: ["readdress"] } },
   { name: "a Nova key pair", envs: ["openstack"], edit: (d) => (env(d, "openstack").keyPair = "operator"), outcome: { openstack: ["replace"] } },
   { name: "another scheduler", edit: (d) => (d.scheduler = { kind: "none" }), userData: "changes" },
 ];
