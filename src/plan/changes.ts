@@ -8,6 +8,7 @@ import type { AddedNodes } from "../platforms/platform";
 import { platformOf } from "../platforms/table";
 import type { Platform, Role } from "../spec/schema";
 import type { EnvironmentRecord, RecordedNode } from "./record";
+import { spreadSteps } from "./spread";
 
 export interface NodeChange {
   readonly name: string;
@@ -131,6 +132,7 @@ export function compareRecords({ cluster, environment, platform, settings, cidr,
     if (vagrant && gone.length) steps.push(`then, in out/${environment}/: vagrant destroy -f ${gone.join(" ")} (coreform up leaves removed machines)`);
     if (nodes.some((n) => n.state === "changed"))
       steps.push(`changed nodes keep the user data they booted with: it reaches a node when its machine is made anew, one at a time (README, Changing a running cluster)`);
+    steps.push(...spreadSteps(environment, platformOf(platform).spread?.(settings as never), previous, next));
   }
   return { environment, platform, rendered: previous !== undefined, nodes, members, settings: settingsChanged, refusals, steps };
 }
