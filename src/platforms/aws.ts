@@ -97,7 +97,7 @@ const networkFitsVpc: PlatformRule<Aws> = (environments, spec, push) => {
 const zonesInRegion: PlatformRule<Aws> = (environments, _spec, push) => {
   for (const [name, env] of environments)
     (env.zones ?? []).forEach((zone, i) => {
-      if (!zone.startsWith(env.region) || zone.length !== env.region.length + 1) push("error", `environments.${name}.zones.${i}`, `${zone} is not in region ${env.region}: use a zone like ${env.region}a`);
+      if (zone.slice(0, -1) !== env.region) push("error", `environments.${name}.zones.${i}`, `${zone} is not in region ${env.region}: use a zone like ${env.region}a`);
     });
 };
 

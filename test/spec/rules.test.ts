@@ -489,7 +489,17 @@ describe("gce: zoneInRegion", () => {
     ["a zone of the region", (d) => (d.environments.gce = gceEnv()), []],
     ["a zone of another region", (d) => (d.environments.gce = gceEnv({ zone: "europe-west4-a" })), [["error", "environments.gce.zone", "europe-west4-a is not in region europe-west1: use a zone like europe-west1-b"]]],
     ["a zone of a region with the same start", (d) => (d.environments.gce = gceEnv({ region: "us-east1", zone: "us-east11-a" })), [["error", "environments.gce.zone", "us-east11-a is not in region us-east1"]]],
+    ["zones of the region", (d) => (d.environments.gce = gceEnv({ zones: ["europe-west1-c", "europe-west1-d"] })), []],
+    ["a listed zone of another region", (d) => (d.environments.gce = gceEnv({ zones: ["europe-west1-c", "europe-west4-a"] })), [["error", "environments.gce.zones.1", "europe-west4-a is not in region europe-west1: use a zone like europe-west1-b"]]],
   ])("%s", (_n, edit, expected) => expectRule(platformRule("gce", "zoneInRegion"), edit, expected));
+});
+
+describe("aws: zonesInRegion", () => {
+  it.each<Row>([
+    ["no zones (the region's)", (d) => (d.environments.aws = awsEnv(ADMIN)), []],
+    ["zones of the region", (d) => (d.environments.aws = { ...awsEnv(ADMIN), zones: ["eu-central-1a", "eu-central-1b"] }), []],
+    ["a zone of another region", (d) => (d.environments.aws = { ...awsEnv(ADMIN), zones: ["eu-central-1a", "eu-west-1b"] }), [["error", "environments.aws.zones.1", "eu-west-1b is not in region eu-central-1: use a zone like eu-central-1a"]]],
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("aws", "zonesInRegion"), edit, expected));
 });
 
 const azureEnv = (extra: object = {}) => ({ platform: "azure" as const, location: "westeurope", adminCidrs: ADMIN, ...extra });
