@@ -121,17 +121,16 @@ describe("later runs keep each node's zone", () => {
 });
 
 describe("an environment rendered before keeps its placement and addresses", () => {
+  /** Its nodes as a coreform before zones placed them: in the spec's order, from .10 on, no zone. */
+  const PLACED_BEFORE = ["control-01 10.42.0.10", "control-02 10.42.0.11", "control-03 10.42.0.12", "worker-01 10.42.0.13", "worker-02 10.42.0.14"];
+
   it.each([0, 1] as const)("AWS, generation %i: one subnet, every address as it was, nodes added to it too", (generation) => {
     const before = spec();
     const old = recorded(before, planCluster(before, "aws", EARLIER_PLACEMENT), generation);
     const plan = planCluster(spec({ control: 5, worker: 3 }), "aws", old);
     expect(plan.zoneSubnets).toBeUndefined();
     expect(show(plan)).toEqual([
-      "control-01 10.42.0.10",
-      "control-02 10.42.0.11",
-      "control-03 10.42.0.12",
-      "worker-01 10.42.0.13",
-      "worker-02 10.42.0.14",
+      ...PLACED_BEFORE,
       "control-04 10.42.0.15",
       "control-05 10.42.0.16",
       "worker-03 10.42.0.17",
@@ -143,11 +142,7 @@ describe("an environment rendered before keeps its placement and addresses", () 
     const old = recorded(before, planCluster(before, "gce"), 1);
     const plan = planCluster(spec({ control: 4 }), "gce", old);
     expect(show(plan)).toEqual([
-      "control-01 10.42.0.10",
-      "control-02 10.42.0.11",
-      "control-03 10.42.0.12",
-      "worker-01 10.42.0.13",
-      "worker-02 10.42.0.14",
+      ...PLACED_BEFORE,
       "control-04 10.42.0.15 zone 0",
     ]);
     const rolled = { ...old, nodes: old.nodes.map((n) => (n.name === "control-02" ? { ...n, generation: 2 as const } : n)) };
