@@ -131,13 +131,14 @@ describe("user-data size", () => {
 });
 
 describe("identical clusters", () => {
+  // A new AWS environment places its nodes in zone subnets (test/plan/zones.test.ts): with one zone, its subnet is the whole network.
   test("with the same secrets, node N's user data is byte-identical on all six platforms", async () => {
     const base = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8").replace(/\nenvironments:[\s\S]*$/, "\n");
     const envs: Record<string, string> = {
       vagrant: "{ platform: vagrant }",
       libvirt: "{ platform: libvirt }",
       openstack: "{ platform: openstack, externalNetwork: public, adminCidrs: [203.0.113.0/24], control: { flavor: m1.medium }, worker: { flavor: m1.large } }",
-      aws: "{ platform: aws, region: eu-central-1, adminCidrs: [203.0.113.0/24] }",
+      aws: "{ platform: aws, region: eu-central-1, adminCidrs: [203.0.113.0/24], zones: [eu-central-1a] }",
       gce: "{ platform: gce, project: coreform-demo, region: europe-west1, zone: europe-west1-b, adminCidrs: [203.0.113.0/24] }",
       azure: "{ platform: azure, location: westeurope, adminCidrs: [203.0.113.0/24] }",
     };
