@@ -141,7 +141,8 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
   const serverGroups = new Map(
     (["control", "worker"] as const satisfies readonly Role[])
       .filter((role) => grouped.some((n) => n.role === role))
-      .map((role) => [role, new ComputeServergroupV2(stack, `${role}-group`, { name: `${prefix}-${role}`, policies: [POLICY[role]] })]),
+      // A group is never updated (every argument ForceNew): a cluster renamed keeps its groups' names, or every member would be replaced.
+      .map((role) => [role, new ComputeServergroupV2(stack, `${role}-group`, { name: `${prefix}-${role}`, policies: [POLICY[role]], lifecycle: { ignoreChanges: ["name"] } })]),
   );
 
   // machines: one port per planned node at its planned IP (the security group is on the port), one

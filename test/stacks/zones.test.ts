@@ -77,8 +77,8 @@ describe("a new environment", () => {
   it("OpenStack: a server group a role, control nodes strictly on different hosts, workers as far as hosts allow", () => {
     const t = tf("openstack");
     expect(t.resource.openstack_compute_servergroup_v2).toEqual({
-      "control-group": { name: "t-openstack-control", policies: ["anti-affinity"] },
-      "worker-group": { name: "t-openstack-worker", policies: ["soft-anti-affinity"] },
+      "control-group": { name: "t-openstack-control", policies: ["anti-affinity"], lifecycle: { ignore_changes: ["name"] } },
+      "worker-group": { name: "t-openstack-worker", policies: ["soft-anti-affinity"], lifecycle: { ignore_changes: ["name"] } },
     });
     for (const [name, i] of resources(t, "openstack_compute_instance_v2"))
       expect([name, i.scheduler_hints]).toEqual([name, [{ group: `\${openstack_compute_servergroup_v2.${name.split("-")[0]}-group.id}` }]]);
