@@ -25,6 +25,7 @@ import { firewallRules } from "./firewall";
 import { azureAcceptsKey, azureImage } from "../src/platforms/azure";
 import { environmentLabels, fitName, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** Linux VM names are at most 64 characters; NICs, IPs and NSGs may be longer. */
@@ -138,7 +139,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
         },
       ],
     });
-    new LinuxVirtualMachine(stack, node.name, {
+    const vm = new LinuxVirtualMachine(stack, node.name, {
       ...placed,
       tags: { ...tags, ...nodeLabels(node) },
       name,
@@ -161,6 +162,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       // place. A changed key list would replace the VM too; keys reach nodes through Ignition only.
       lifecycle: { ignoreChanges: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key"] },
     });
+    replacedWith(node, vm);
     return { nic, publicIp };
   });
 
