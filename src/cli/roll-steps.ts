@@ -17,7 +17,7 @@ async function run(io: Io, cwd: string, command: string, args: readonly string[]
   const line = `${command} ${args.join(" ")}`;
   io.out(`coreform: ${line}`);
   const r = await stream(command, args, { cwd, onStdout: (l) => io.out(l), onStderr: (l) => io.err(l) });
-  if (r.exitCode !== 0) throw new Error(`\`${line}\` failed (${r.notFound ? `no ${command} on PATH` : (r.failure ?? `exit ${r.exitCode}`)})`);
+  if (r.exitCode !== 0) throw new Error(`\`${line}\` failed (${r.notFound ? `no ${command} on PATH` : r.exitCode !== undefined ? `exit ${r.exitCode}` : r.failure})`);
 }
 
 /**
