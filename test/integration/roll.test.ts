@@ -11,6 +11,7 @@ import { cli, cliProcess, tempDir } from "../helpers/cli";
 import { renderCluster, startCluster, startMember, stopScripts, wipe, type Member, type Rendered } from "../helpers/cluster";
 import { etcdctl, parseEtcdJson, stopAllEtcd, stopEtcd, waitHealthy, type EtcdProcess } from "../helpers/etcd";
 import { describeWithTools } from "../helpers/tools";
+import { coreform, fakeHost } from "../vagrant/fake-vagrant";
 
 const describeEtcd = describeWithTools(["etcd", "etcdctl", "curl", "jq", "bash"]);
 
@@ -204,4 +205,34 @@ describeEtcd("coreform roll (real etcd, a stand-in terraform)", () => {
     expect(fake.replaced.map((r) => r.node)).toEqual(["control-01", "control-02", "control-02", "control-02", "control-03"]);
     await waitHealthy(procs.filter((p): p is EtcdProcess => p !== undefined), urls(cluster), cluster.operator);
   }, 240_000);
+
+  test("vagrant: the same loop over vagrant destroy -f NODE and vagrant up NODE (a stand-in vagrant)", async () => {
+    const cluster = await renderCluster("127.0.104", 3, { worker: 1, platform: "vagrant" });
+    const host = fakeHost();
+    expect((await coreform(host, cluster.dir, "up", "test")).code).toBe(0);
+    const procs = await startCluster(cluster);
+    await waitHealthy(procs, urls(cluster), cluster.operator);
+    const calls = host.calls().length;
+
+    const r = await coreform(host, cluster.dir, "roll", "test", "worker-01", "control-02", "--wait", "30");
+    expect(r.code).toBe(0);
+    // Control nodes first whatever the order named; each machine destroyed and brought up alone.
+    expect(host.calls().slice(calls).filter((c) => !c.includes("--version"))).toEqual([
+      "test|destroy -f control-02",
+      "test|up --provider=virtualbox control-02",
+      "test|destroy -f worker-01",
+      "test|up --provider=virtualbox worker-01",
+    ]);
+    expect(r.stdout).toContain("coreform: control-02 destroyed (1/1)");
+    expect(r.stdout).toContain("coreform: worker-01 up (1/1)");
+    expect(r.stdout).toContain("coreform roll test: done, 2 nodes replaced");
+    expect(readFileSync(join(host.state, "control-02"), "utf8").trim()).toBe("running");
+
+    // A machine that does not come up stops the roll there.
+    host.env.FAKE_FAIL_AT = "control-01";
+    const failed = await coreform(host, cluster.dir, "roll", "test", "--wait", "30");
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("coreform roll test: stopped at control-01 (1 of 4) replacing it: vagrant up failed at control-01 (exit 1); Vagrant's output above says why");
+    expect(failed.stderr).toContain("when that is fixed, resume with: coreform roll test control-01 control-02 control-03 worker-01 --wait 30");
+  }, 180_000);
 });
