@@ -286,7 +286,7 @@ ENV\` first; roll refuses a spec changed since. For each node, in turn:
   2. kubernetes: kubectl cordon, drain and delete the node (--kubeconfig, default .coreform/ENV/kubeconfig)
   3. the record moves the node to this coreform's layout (what a node made now gets)
   4. stacks: the CDKTF app synthesized into cdktf.out/, then
-     terraform -chdir=cdktf.out/stacks/ENV apply -auto-approve -replace=<the node's machine>…
+     terraform -chdir=cdktf.out/stacks/ENV apply -auto-approve -input=false -json -replace=<its machine>…
      vagrant: vagrant destroy -f NODE, vagrant up NODE (in OUTDIR/ENV/)
   5. waits until its etcd member is voting and healthy, and its Kubernetes node Ready (uncordoned)
 The first failure stops the roll (exit 1) with the step, the reason and the command that resumes it.

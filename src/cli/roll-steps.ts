@@ -12,12 +12,38 @@ export interface Replacer {
   replace(node: PlannedNode): Promise<void>;
 }
 
-/** Runs a command with its output streamed; a failure names the command. */
-async function run(io: Io, cwd: string, command: string, args: readonly string[]): Promise<void> {
+/** Runs a command with its output streamed (each stdout line through `shown`); a failure names the command. */
+async function run(io: Io, cwd: string, command: string, args: readonly string[], shown: (line: string) => string | undefined = (l) => l): Promise<void> {
   const line = `${command} ${args.join(" ")}`;
   io.out(`coreform: ${line}`);
-  const r = await stream(command, args, { cwd, onStdout: (l) => io.out(l), onStderr: (l) => io.err(l) });
+  const r = await stream(command, args, {
+    cwd,
+    onStdout: (l) => {
+      const text = shown(l);
+      if (text !== undefined) io.out(text);
+    },
+    onStderr: (l) => io.err(l),
+  });
   if (r.exitCode !== 0) throw new Error(`\`${line}\` failed (${r.notFound ? `no ${command} on PATH` : r.exitCode !== undefined ? `exit ${r.exitCode}` : r.failure})`);
+}
+
+/**
+ * One line of `terraform apply -json` as a person reads it: its message, and an error's detail. Plain
+ * output would show the plan's attribute values, user data with its TLS keys among them (the libvirt
+ * Ignition content, GCE's metadata); the machine-readable UI names resources and actions only
+ * (developer.hashicorp.com/terraform/internals/machine-readable-ui). A diagnostic's snippet of the
+ * configuration is left out for the same reason.
+ */
+export function terraformLine(line: string): string | undefined {
+  let message: { "@message"?: unknown; diagnostic?: { detail?: unknown } };
+  try {
+    message = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const text = typeof message["@message"] === "string" ? message["@message"] : undefined;
+  const detail = typeof message.diagnostic?.detail === "string" && message.diagnostic.detail ? `: ${message.diagnostic.detail}` : "";
+  return text === undefined ? undefined : `${text}${detail}`;
 }
 
 /**
@@ -41,7 +67,7 @@ export function stackReplacer(io: Io, specFile: string, projectDir: string, env:
       if (addresses.length === 0) throw new Error(`${relative(projectDir, file)} has no resource of ${node.name} to replace`);
       if (!initialized) await run(io, projectDir, "terraform", [chdir, "init", "-input=false"]);
       initialized = true;
-      await run(io, projectDir, "terraform", [chdir, "apply", "-auto-approve", "-input=false", ...addresses.map((a) => `-replace=${a}`)]);
+      await run(io, projectDir, "terraform", [chdir, "apply", "-auto-approve", "-input=false", "-json", ...addresses.map((a) => `-replace=${a}`)], terraformLine);
     },
   };
 }

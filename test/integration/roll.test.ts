@@ -19,6 +19,9 @@ const describeEtcd = describeWithTools(["etcd", "etcdctl", "curl", "jq", "bash"]
 const FAKE_TERRAFORM = `#!/bin/sh
 printf '%s\\n' "$*" >> "$FAKE_DIR/terraform.log"
 case " $* " in *" apply "*) ;; *) exit 0 ;; esac
+echo '{"@level":"info","@message":"Plan: 4 to add, 0 to change, 4 to destroy.","type":"change_summary"}'
+echo '{"@level":"info","@message":"raw","content":"-----BEGIN PRIVATE KEY----- of the user data"}'
+echo 'not JSON: -----BEGIN PRIVATE KEY-----'
 n=$(date +%s%N)
 printf '%s\\n' "$*" > "$FAKE_DIR/requests/.$n" && mv "$FAKE_DIR/requests/.$n" "$FAKE_DIR/requests/$n"
 while [ ! -f "$FAKE_DIR/done/$n" ]; do sleep 0.1; done
@@ -111,7 +114,7 @@ async function memberIds(cluster: Rendered): Promise<Record<string, string>> {
 const urls = (cluster: Rendered) => cluster.members.map((m) => m.clientUrl);
 /** The addresses the libvirt stack marks for a node (test/stacks/roll.test.ts checks every platform's). */
 const applyOf = (node: string) =>
-  `-chdir=cdktf.out/stacks/test apply -auto-approve -input=false -replace=libvirt_domain.${node} -replace=libvirt_ignition.${node}-ignition -replace=libvirt_volume.${node}-config -replace=libvirt_volume.${node}-disk`;
+  `-chdir=cdktf.out/stacks/test apply -auto-approve -input=false -json -replace=libvirt_domain.${node} -replace=libvirt_ignition.${node}-ignition -replace=libvirt_volume.${node}-config -replace=libvirt_volume.${node}-disk`;
 
 describeEtcd("coreform roll (real etcd, a stand-in terraform)", () => {
   test("control nodes one by one, then the worker; a member back on its data and one on an empty disk; kubernetes drained and back; every key kept", async () => {
@@ -145,6 +148,9 @@ describeEtcd("coreform roll (real etcd, a stand-in terraform)", () => {
     expect(r.stdout).toContain("coreform roll test: control-01, control-02, control-03, worker-01, one at a time");
     expect(r.stdout).toContain("coreform roll test: control-02 replaced (2 of 4), its etcd member voting and healthy");
     expect(r.stdout).toContain("coreform roll test: done, 4 nodes replaced");
+    // Terraform's machine-readable messages, never a value it would show (user data holds keys).
+    expect(r.stdout).toContain("Plan: 4 to add, 0 to change, 4 to destroy.");
+    expect(r.stdout).not.toContain("PRIVATE KEY");
 
     // control-01 and -03 came back as the same members; control-02, empty, as a new one; every key there.
     const after = await memberIds(cluster);
