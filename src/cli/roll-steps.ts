@@ -82,7 +82,16 @@ export function vagrantReplacer(io: Io, dir: string): Replacer {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Asks `why` every `pollMs` until it has no reason left (undefined), for at most `seconds`; then fails: `<what> within N s: <its last reason>`. */
+export async function waitUntil(what: string, seconds: number, pollMs: number, why: () => Promise<string | undefined>): Promise<void> {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const reason = await why();
+    if (reason === undefined) return;
+    if (Date.now() > deadline) throw new Error(`${what} within ${seconds} s: ${reason}`);
+    await new Promise<void>((resolve) => setTimeout(resolve, pollMs));
+  }
+}
 
 /**
  * The Kubernetes side of a node's replacement, through `kubectl --kubeconfig` (the operator's). Before:
@@ -106,15 +115,11 @@ export function kubectlSteps(io: Io, cwd: string, kubeconfig: string, waitSecond
       await kubectl("delete", "node", node, "--ignore-not-found", `--timeout=${waitSeconds}s`);
     },
     async after(node: string, pollMs: number): Promise<void> {
-      const deadline = Date.now() + waitSeconds * 1000;
-      let last = "";
-      for (;;) {
+      await waitUntil(`node ${node} is not Ready`, waitSeconds, pollMs, async () => {
         const r = await capture("kubectl", ["--kubeconfig", kubeconfig, "get", "node", node, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'], cwd);
-        last = r.exitCode === 0 ? `Ready is ${r.stdout.trim() || "unknown"}` : r.stderr.trim().split("\n")[0] ?? "";
-        if (r.exitCode === 0 && r.stdout.trim() === "True") break;
-        if (Date.now() > deadline) throw new Error(`node ${node} not Ready within ${waitSeconds} s (${last})`);
-        await sleep(pollMs);
-      }
+        if (r.exitCode !== 0) return r.stderr.trim().split("\n")[0] || (r.failure ?? "kubectl failed");
+        return r.stdout.trim() === "True" ? undefined : `its Ready condition is ${r.stdout.trim() || "not reported yet"}`;
+      });
       await kubectl("uncordon", node);
     },
   };

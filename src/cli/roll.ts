@@ -28,7 +28,7 @@ import { checkHost } from "../vagrant/host";
 import { lockProject } from "./lock";
 import { outDirOf } from "./render";
 import { stateDir } from "./repairs";
-import { kubectlSteps, stackReplacer, vagrantReplacer, type Replacer } from "./roll-steps";
+import { kubectlSteps, stackReplacer, vagrantReplacer, waitUntil, type Replacer } from "./roll-steps";
 
 export interface RollOptions {
   readonly file?: string | undefined;
@@ -63,26 +63,18 @@ function resumeCommand(env: string, nodes: readonly PlannedNode[], opts: RollOpt
   return ["coreform roll", env, ...nodes.map((n) => n.name), ...options].join(" ");
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** The target with a fresh command deadline: the roll asks etcd many times. */
 const fresh = (target: EtcdTarget): EtcdTarget => ({ ...target, deadline: Date.now() + COMMAND_TIMEOUT_MS });
 
 /** Waits until `node`'s etcd member is back, voting and healthy (a learner promotes itself), within `seconds`. */
-async function memberBack(target: EtcdTarget, node: string, seconds: number): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    let why: string | undefined;
+const memberBack = (target: EtcdTarget, node: string, seconds: number) =>
+  waitUntil("its etcd member is not back", seconds, POLL_MS, async () => {
     try {
-      why = notBack(await readMembership(fresh(target)), node);
+      return notBack(await readMembership(fresh(target)), node);
     } catch (e) {
-      why = firstLine(e);
+      return firstLine(e);
     }
-    if (why === undefined) return;
-    if (Date.now() > deadline) throw new Error(`its etcd member is not back within ${seconds} s: ${why}`);
-    await sleep(POLL_MS);
-  }
-}
+  });
 
 /** Moves `node` to this coreform's generation in the record (what parts of a stack a node made now gets). */
 function moveToCurrent(file: string, record: EnvironmentRecord, node: string): EnvironmentRecord {

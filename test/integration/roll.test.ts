@@ -27,10 +27,12 @@ printf '%s\\n' "$*" > "$FAKE_DIR/requests/.$n" && mv "$FAKE_DIR/requests/.$n" "$
 while [ ! -f "$FAKE_DIR/done/$n" ]; do sleep 0.1; done
 exit "$(cat "$FAKE_DIR/done/$n")"
 `;
-/** Logs its arguments; every node is Ready. */
+/** Logs its arguments; every node is Ready but those named in $FAKE_DIR/not-ready. */
 const FAKE_KUBECTL = `#!/bin/sh
 printf '%s\\n' "$*" >> "$FAKE_DIR/kubectl.log"
-case " $* " in *" get node "*) printf 'True' ;; esac
+case " $* " in *" get node "*)
+  if [ -f "$FAKE_DIR/not-ready" ] && [ "$(cat "$FAKE_DIR/not-ready")" = "$5" ]; then printf 'False'; else printf 'True'; fi ;;
+esac
 `;
 
 /** What the stand-in does when asked to replace a node: its member back with its data, or empty; the apply failing; the machine never back. */
@@ -161,6 +163,16 @@ describeEtcd("coreform roll (real etcd, a stand-in terraform)", () => {
       const got = await etcdctl([m.clientUrl], cluster.operator, ["get", "--prefix", "coreform/roll/", "--print-value-only"]);
       expect(got.stdout.trim().split("\n")).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`));
     }
+
+    // A node that is not Ready again within --wait stops the roll there, left cordoned.
+    writeFileSync(join(fake.dir, "not-ready"), "worker-01");
+    const notReady = await fake.roll("test", "worker-01", "--wait", "2");
+    expect(notReady.code).toBe(1);
+    expect(notReady.stderr).toContain(
+      "coreform roll test: stopped at worker-01 (1 of 1) waiting for it: node worker-01 is not Ready within 2 s: its Ready condition is False\n" +
+        "when that is fixed, resume with: coreform roll test worker-01 --wait 2",
+    );
+    expect(fake.kubectl().at(-1)).toContain("get node worker-01");
   }, 240_000);
 
   test("never starts while another member is down: no spare member; nothing replaced, the record unchanged", async () => {
