@@ -27,6 +27,7 @@ import { azureAcceptsKey, azureImage } from "../src/platforms/azure";
 import { environmentLabels, fitName, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
 import { generationOf } from "../src/plan/record";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** Linux VM names are at most 64 characters; NICs, IPs and NSGs may be longer. */
@@ -153,7 +154,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
         },
       ],
     });
-    new LinuxVirtualMachine(stack, node.name, {
+    const vm = new LinuxVirtualMachine(stack, node.name, {
       ...placed,
       tags: { ...tags, ...nodeLabels(node) },
       name,
@@ -178,6 +179,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       // Its zone or set stays what it was made with when the spec's zones change: running VMs are not moved.
       lifecycle: { ignoreChanges: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key", ...ignore] },
     });
+    replacedWith(node, vm);
     return { nic, publicIp };
   });
 

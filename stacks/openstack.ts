@@ -34,6 +34,7 @@ import { environmentLabels, qualifiedName, nodeLabels, nodeName } from "./naming
 import { clusterOutputs } from "./outputs";
 import { generationOf } from "../src/plan/record";
 import type { Role } from "../src/spec/schema";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** A port the plan lists, as a Neutron rule's protocol and port range (ICMP: all types, no range). */
@@ -185,6 +186,7 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
     const floating = env.publicAddresses
       ? new NetworkingFloatingipV2(stack, `${node.name}-address`, { pool: external(), portId: port.id, description: name, ...(internet.length ? { dependsOn: internet } : {}) })
       : undefined;
+    replacedWith(node, instance);
     return { instance, floating };
   });
 

@@ -36,3 +36,7 @@ export function renderedRecord(
   );
   return { record, text: serializeRecord(record) };
 }
+
+/** Whether rendering `nodes` now would write another record than `previous`: the spec changed since its last render. */
+export const changedSinceRender = (spec: Spec, environment: string, cidr: string, nodes: readonly RenderedForRecord[], previous: EnvironmentRecord): boolean =>
+  renderedRecord(spec, environment, cidr, nodes, previous).text !== serializeRecord(previous);

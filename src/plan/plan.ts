@@ -6,7 +6,7 @@ import { networkOf } from "../spec/cluster";
 import { InputError } from "../errors";
 import { formatCidr, nodeCapacity, nthNodeIp, parseCidr, type Cidr } from "../spec/ipv4";
 import type { Environment, Platform, Role, Spec } from "../spec/schema";
-import { GENERATION, type Placement } from "./record";
+import { GENERATION, type EnvironmentRecord, type Placement } from "./record";
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -288,4 +288,18 @@ export function membersInOrderFor(plan: ClusterPlan, node: PlannedNode): readonl
   const own = members.findIndex((m) => m.name === node.name);
   const start = own >= 0 ? own : node.index % members.length;
   return [...members.slice(start), ...members.slice(0, start)];
+}
+
+/**
+ * `record` with `node` moved to this coreform's generation and placed as a node of it is (its zone, where
+ * the platform has zones): what `coreform roll` writes before it replaces the node, so that the record
+ * stays the one a render would write.
+ */
+export function promoted(spec: Spec, environment: string, record: EnvironmentRecord, node: string): EnvironmentRecord {
+  const moved = { ...record, nodes: record.nodes.map((n) => (n.name === node ? { ...n, generation: GENERATION } : n)) };
+  const zone = planCluster(spec, environment, moved).nodes.find((n) => n.name === node)?.zone;
+  if (zone === undefined) return moved;
+  // The record's own key order (recordOf): identity, zone, generation, digests.
+  const withZone = ({ name, group, role, number, slot, ip, zone: _old, ...rest }: EnvironmentRecord["nodes"][number]) => ({ name, group, role, number, slot, ip, zone, ...rest });
+  return { ...moved, nodes: moved.nodes.map((n) => (n.name === node ? withZone(n) : n)) };
 }

@@ -1,8 +1,8 @@
 // Members spread over failure domains (issue 26): each node gets a zone when first placed, each role
 // going round the zones, and keeps it; on AWS a new environment's addresses lie in their zone's subnet,
 // while an environment made before keeps its one subnet and every address.
-import { EARLIER_PLACEMENT, planCluster, type ClusterPlan } from "../../src/plan/plan";
-import { recordOf, settingsOf, type EnvironmentRecord, type Generation } from "../../src/plan/record";
+import { EARLIER_PLACEMENT, planCluster, promoted, type ClusterPlan } from "../../src/plan/plan";
+import { recordOf, serializeRecord, settingsOf, type EnvironmentRecord, type Generation } from "../../src/plan/record";
 import type { Spec } from "../../src/spec/schema";
 import { editSpec, smallSpec, type Doc } from "../helpers/cli";
 import { specFrom } from "../helpers/nodes";
@@ -147,5 +147,28 @@ describe("an environment rendered before keeps its placement and addresses", () 
     ]);
     const rolled = { ...old, nodes: old.nodes.map((n) => (n.name === "control-02" ? { ...n, generation: 2 as const } : n)) };
     expect(planCluster(before, "gce", rolled).nodes.map((n) => n.zone)).toEqual([undefined, 0, undefined, undefined, undefined]);
+  });
+});
+
+describe("a node rolled to this generation (coreform roll)", () => {
+  it("gets its zone in the record, as a render of it would write it: the app still finds the record its render's", () => {
+    const before = spec();
+    const old = recorded(before, planCluster(before, "gce"), 1);
+    const moved = promoted(before, "gce", old, "control-02");
+    expect(moved.nodes.map((n) => `${n.name} ${n.generation} ${n.zone}`)).toEqual([
+      "control-01 1 undefined",
+      "control-02 2 0",
+      "control-03 1 undefined",
+      "worker-01 1 undefined",
+      "worker-02 1 undefined",
+    ]);
+    // What a render of the plan from the moved record writes (digests aside) is the moved record.
+    const plan = planCluster(before, "gce", moved);
+    expect(serializeRecord(recorded(before, plan, 2, moved))).toBe(serializeRecord({ ...moved, settings: recorded(before, plan, 2, moved).settings }));
+    // On AWS (its network made before zone subnets), or KVM: the generation only.
+    for (const env of ["aws", "libvirt"]) {
+      const o = recorded(before, planCluster(before, env, EARLIER_PLACEMENT), 1);
+      expect(promoted(before, env, o, "control-02").nodes.find((n) => n.name === "control-02")).toEqual({ ...o.nodes.find((n) => n.name === "control-02"), generation: 2 });
+    }
   });
 });
