@@ -6,7 +6,7 @@ import { networkOf } from "../spec/cluster";
 import { InputError } from "../errors";
 import { nodeCapacity, nthNodeIp, parseCidr } from "../spec/ipv4";
 import type { Environment, Platform, Role, Spec } from "../spec/schema";
-import type { Placement } from "./record";
+import { GENERATION, type Placement } from "./record";
 
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
@@ -30,6 +30,8 @@ export interface EtcdMember {
   readonly ip: string;
   readonly clientUrl: string;
   readonly peerUrl: string;
+  /** Its data disk for etcd's data dir, in GiB: a node made with one (generation 2, not on Vagrant), else none. */
+  readonly dataDiskGiB?: number;
 }
 
 /** Every port the plan may name: a stack may key what it makes of a port by its name (Azure: its rule's priority). */
@@ -141,13 +143,18 @@ export function planCluster(spec: Spec, environment: string, placement: Placemen
     return { ...n, ip: nthNodeIp(block, n.index) };
   });
 
-  const members = nodes
+  // A member made before data disks has none: its stack adds none to a running machine, and its config
+  // looks for none (`coreform roll` replaces it with one that has).
+  const generations = new Map(placement.nodes.map((n) => [n.name, n.generation]));
+  const disk = !platformOf(env.platform).etcdOnRootDisk;
+  const members: EtcdMember[] = nodes
     .filter((n) => n.role === "control")
     .map((n) => ({
       name: n.name,
       ip: n.ip,
       clientUrl: `https://${n.ip}:${ETCD_CLIENT_PORT}`,
       peerUrl: `https://${n.ip}:${ETCD_PEER_PORT}`,
+      ...(disk && (generations.get(n.name) ?? GENERATION) >= 2 ? { dataDiskGiB: spec.etcd.diskGiB } : {}),
     }));
 
   const kind = spec.scheduler.kind;

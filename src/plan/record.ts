@@ -16,9 +16,9 @@ export const RECORD_VERSION = 1;
  * from its output), 1 this one. A stack gives some settings only to machines made with them, where
  * setting them on a running machine would restart it (libvirt: autostart, DHCP for every address).
  */
-const generation = z.union([z.literal(0), z.literal(1)]);
+const generation = z.union([z.literal(0), z.literal(1), z.literal(2)]);
 export type Generation = z.infer<typeof generation>;
-export const GENERATION: Generation = 1;
+export const GENERATION: Generation = 2;
 
 const identity = {
   name: z.string(),

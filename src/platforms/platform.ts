@@ -65,6 +65,8 @@ export interface PlatformModule<E> {
   readonly rules: Readonly<Record<string, PlatformRule<E>>>;
   /** The image the environment's nodes boot. */
   readonly image: (plan: ImagePlan, env: E) => ResolvedImage;
+  /** Control nodes keep etcd's data on their root disk, without a data disk of their own (Vagrant). */
+  readonly etcdOnRootDisk?: true;
   /** What the operator does by hand for nodes added to a rendered environment, where the stack cannot (coreform diff prints it). */
   readonly newNodeSteps?: (env: E, added: AddedNodes) => string[];
 }
