@@ -3,6 +3,8 @@
 // Attribute names: registry.terraform.io/providers/hashicorp/aws/6.25.0/docs (the version
 // @cdktf/provider-aws 21.22.1 pins). Deep imports only: the package root loads ~2200 modules.
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
+import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
+import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -12,10 +14,11 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VolumeAttachment } from "@cdktf/provider-aws/lib/volume-attachment";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { ITerraformDependable } from "cdktf";
-import type { ClusterPort } from "../src/plan/plan";
+import { dataDiskOf, type ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
 import { awsImage } from "../src/platforms/aws";
@@ -58,6 +61,8 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   // route to the internet (nodes pull their container images; public addresses, so no NAT)
   let vpcId = env.vpcId;
   let subnetId = env.subnetId;
+  /** The subnet's zone, where a data volume must be: the subnet's, never an instance's (unknown while one is replaced). */
+  let zone: string | undefined;
   /** What a node needs before its first boot can pull images (only when the stack builds the network). */
   let internet: ITerraformDependable[] = [];
   if (!vpcId || !subnetId) {
@@ -71,7 +76,9 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
     ];
     vpcId = vpc.id;
     subnetId = subnet.id;
+    zone = subnet.availabilityZone;
   }
+  const zoneOf = () => (zone ??= new DataAwsSubnet(stack, "existing-subnet", { id: subnetId }).availabilityZone);
 
   // firewall: the plan's ports between the nodes, the admin ports from adminCidrs only, all traffic out
   const group = new SecurityGroup(stack, "firewall", {
@@ -93,7 +100,7 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   // machines: one per planned node
   const instances = nodes.map(({ node, userData }) => {
     const size = env[node.role];
-    return new Instance(stack, node.name, {
+    const instance = new Instance(stack, node.name, {
       ami,
       instanceType: size.instanceType,
       subnetId,
@@ -109,6 +116,21 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
       // A new AMI or a re-render must never replace a running etcd member: Flatcar updates itself in place.
       lifecycle: { ignoreChanges: ["ami", "user_data"] },
     });
+    // etcd's data disk: kept when the instance goes, attached to the one that replaces it (after it exists:
+    // the node waits for it). Stopping the instance first detaches a mounted volume cleanly.
+    const diskGiB = dataDiskOf(plan, node);
+    if (diskGiB) {
+      const volume = new EbsVolume(stack, `${node.name}-etcd`, {
+        availabilityZone: zoneOf(),
+        size: diskGiB,
+        type: "gp3",
+        encrypted: true,
+        tags: { Name: `${nodeName(plan, node)}-etcd`, ...nodeLabels(node) },
+        lifecycle: { preventDestroy: true },
+      });
+      new VolumeAttachment(stack, `${node.name}-etcd-attachment`, { deviceName: "/dev/sdf", instanceId: instance.id, volumeId: volume.id, stopInstanceBeforeDetaching: true });
+    }
+    return instance;
   });
 
   // outputs

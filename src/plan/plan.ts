@@ -190,6 +190,10 @@ export function planCluster(spec: Spec, environment: string, placement: Placemen
   };
 }
 
+/** The GiB of a node's etcd data disk, when it has one (EtcdMember.dataDiskGiB): what its stack attaches. */
+export const dataDiskOf = (plan: ClusterPlan, node: { readonly name: string }): number | undefined =>
+  plan.etcd.members.find((m) => m.name === node.name)?.dataDiskGiB;
+
 /**
  * Every etcd member, in the order this node's clients try them: a control node's own member first, a
  * worker's from member `index mod members`, then the rest in turn. Complete on every node, so any live
