@@ -95,7 +95,7 @@ describe("etcd's data disk on every platform with a stack", () => {
   let made: string;
   let before: string;
   beforeAll(async () => {
-    made = await renderedProject(cloudSpec((doc: Doc) => void doc, (doc) => (doc.etcd = { diskGiB: 20 })));
+    made = await renderedProject(cloudSpec({}, (doc: Doc) => (doc.etcd = { diskGiB: 20 })));
     // The same environments as a coreform before data disks made them: generation 1 in each record, then rendered again.
     before = tempDir();
     cpSync(made, before, { recursive: true });
