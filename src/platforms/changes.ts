@@ -154,7 +154,7 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
         ["address_prefixes"],
         "Azure changes a subnet's address range only while nothing is deployed in it",
       ),
-      ...each("azurerm_managed_disk", "replace", "internal/services/compute/managed_disk_resource.go:62, 87, 172 (ForceNew)", ["name", "create_option", "zone"]),
+      ...each("azurerm_managed_disk", "replace", "internal/services/compute/managed_disk_resource.go:62, 87, 172 (ForceNew)", ["name", "create_option"]),
       ...each("azurerm_managed_disk", "in-place", "internal/services/compute/managed_disk_resource.go:722-742", ["disk_size_gb"], "grows only; a data disk grows online where Azure supports it, else its VM is stopped"),
       ...each("azurerm_virtual_machine_data_disk_attachment", "replace", "internal/services/compute/virtual_machine_data_disk_attachment_resource.go:88-120 (ForceNew)", ["managed_disk_id", "virtual_machine_id", "lun"]),
       ...each("azurerm_resource_group", "replace", "internal/services/resource/resource_group_resource.go:47-49", ["name", "location"]),
