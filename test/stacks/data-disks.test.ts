@@ -105,6 +105,13 @@ describe("etcd's data disk on every platform with a stack", () => {
     }
     const r = await cli(before, "render");
     expect(r.code).toBe(0);
+    rendered = r.stderr;
+  });
+  let rendered = "";
+
+  test("render names the nodes made before data disks, and how each gets one", () => {
+    for (const env of ENVS)
+      expect(rendered).toContain(`  next: control-01, control-02, control-03: etcd's data on the root disk, no data disk (made before data disks): \`coreform roll ${env} NODE\` gives each one, one at a time`);
   });
 
   test.each(ENVS)("%s: each control node has a kept volume of etcd.diskGiB, attached to its machine; workers have none", (env) => {
