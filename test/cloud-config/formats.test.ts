@@ -147,7 +147,7 @@ describe("identical clusters", () => {
     const spec = specFrom(`${base}environments:\n${Object.entries(envs).map(([k, v]) => `  ${k}: ${v}`).join("\n")}\n`);
     const first = await renderEnv(spec, "libvirt");
     // Vagrant's control nodes keep etcd's data on the root disk: their etcd-member script looks for no disk, and that is all.
-    const noDisk = (config: NodeConfig): NodeConfig => ({ ...config, files: config.files.map((f) => ({ ...f, contents: f.contents.replace(/^DISK_GIB='10'/m, "DISK_GIB=''") })) });
+    const noDisk = (config: NodeConfig): NodeConfig => ({ ...config, files: config.files.map((f) => ({ ...f, contents: f.contents.replace(/^DISK_GIB=\$\{DISK_GIB-'10'\}/m, "DISK_GIB=${DISK_GIB-''}") })) });
     expect(first.nodes.filter((n) => noDisk(n.config).files.some((f, i) => f.contents !== n.config.files[i]!.contents)).map((n) => n.node.name)).toEqual(["control-01", "control-02", "control-03"]);
     for (const platform of PLATFORMS) {
       const { nodes } = await renderEnv(spec, platform, first.secrets);

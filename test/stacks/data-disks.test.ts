@@ -88,7 +88,7 @@ const diskResources = (tf: Tf) => Object.entries(tf.resource).flatMap(([type, al
 /** The data disk the node's script looks for: its DISK_GIB, empty for none. */
 const scriptDisk = (dir: string, env: string, node: string) => {
   const script = fromIgnition(renderedIgnition(dir, env, node)).files.find((f) => f.path === "/opt/coreform/etcd-member");
-  return script && /^DISK_GIB='(\d*)'/m.exec(script.contents)![1];
+  return script && /^DISK_GIB=\$\{DISK_GIB-'(\d*)'\}/m.exec(script.contents)![1];
 };
 
 describe("etcd's data disk on every platform with a stack", () => {
