@@ -25,6 +25,7 @@ import { awsImage } from "../src/platforms/aws";
 import { literal } from "./literal";
 import { environmentLabels, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** A port the plan lists, as a security group rule. For ICMP, from and to are type and code; -1 means all
@@ -132,6 +133,7 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
     }
     return instance;
   });
+  instances.forEach((instance, i) => replacedWith(nodes[i]!.node, instance));
 
   // outputs
   clusterOutputs(stack, plan, nodes.map((n) => n.node), (i) => ({ privateIp: instances[i]!.privateIp, publicIp: instances[i]!.publicIp }));

@@ -27,6 +27,7 @@ import { firewallRules } from "./firewall";
 import { azureAcceptsKey, azureImage } from "../src/platforms/azure";
 import { environmentLabels, fitName, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** Linux VM names are at most 64 characters; NICs, IPs and NSGs may be longer. */
@@ -178,6 +179,7 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       });
       new VirtualMachineDataDiskAttachment(stack, `${node.name}-etcd-attachment`, { managedDiskId: disk.id, virtualMachineId: vm.id, lun: 0, caching: "None" });
     }
+    replacedWith(node, vm);
     return { nic, publicIp };
   });
 

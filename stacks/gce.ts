@@ -22,6 +22,7 @@ import { gceImage } from "../src/platforms/gce";
 import { literal } from "./literal";
 import { environmentLabels, fitName, gceLabels, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** GCE resource names: lowercase letters, digits and '-', at most 63 characters (RFC 1035). */
@@ -143,6 +144,7 @@ export const gceStack: StackBuilder<"gce"> = (stack, input) => {
       lifecycle: { ignoreChanges: ["boot_disk[0].initialize_params", 'metadata["user-data"]'] },
     });
   });
+  instances.forEach((instance, i) => replacedWith(nodes[i]!.node, instance));
 
   // outputs
   clusterOutputs(stack, plan, nodes.map((n) => n.node), (i) => {

@@ -16,6 +16,7 @@ import { dhcpSlots, libvirtImage, nodeMac } from "../src/platforms/libvirt";
 import { literal } from "./literal";
 import { qualifiedName, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** The fw_cfg item Flatcar's Ignition reads its config from on QEMU (flatcar.org docs, "Running on libvirt"). */
@@ -111,7 +112,7 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
     // Any change of a domain stops it and defines it again: a domain made before gets neither autostart
     // nor the longer shutdown, which would restart every one at once (`virsh autostart` sets it by hand).
     const made = generationOf(input.record, node.name) >= 1;
-    new LibvirtDomain(stack, node.name, {
+    const domain = new LibvirtDomain(stack, node.name, {
       name,
       type: "kvm",
       memory: size.memoryMiB,
@@ -136,6 +137,9 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
       // Never for a new Ignition file, read at first boot only, nor for the pty libvirt filled in.
       lifecycle: { ignoreChanges: ["sys_info", "devices.serials[0].source.pty.path", ...(made ? [] : ["autostart", "update"])] },
     });
+    // A new domain on the old root volume would boot the old system, Ignition long done; the old
+    // Ignition files would hand it the old config (their content is ignored): all four go together.
+    replacedWith(node, domain, disk, ignition, config);
   }
 
   // outputs: the planned addresses, which the network's DHCP hands out; nothing reaches in from outside.

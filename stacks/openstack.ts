@@ -33,6 +33,7 @@ import { openstackImage } from "../src/platforms/openstack";
 import { literal } from "./literal";
 import { environmentLabels, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** A port the plan lists, as a Neutron rule's protocol and port range (ICMP: all types, no range). */
@@ -176,6 +177,7 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
     const floating = env.publicAddresses
       ? new NetworkingFloatingipV2(stack, `${node.name}-address`, { pool: external(), portId: port.id, description: name, ...(internet.length ? { dependsOn: internet } : {}) })
       : undefined;
+    replacedWith(node, instance);
     return { instance, floating };
   });
 

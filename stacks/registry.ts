@@ -5,9 +5,9 @@
 import { join } from "node:path";
 import type { TerraformStack } from "cdktf";
 import { renderNodes, UserDataBudgetError, type RenderedNode } from "../cloud-config/user-data";
-import { renderedRecord } from "../src/node/record";
+import { changedSinceRender } from "../src/node/record";
 import type { ClusterPlan } from "../src/plan/plan";
-import { serializeRecord, type EnvironmentRecord } from "../src/plan/record";
+import type { EnvironmentRecord } from "../src/plan/record";
 import { planEnvironment } from "../src/secrets/record-file";
 import { MissingSecretsError, readSecrets, renderedBefore, secretsDir } from "../src/secrets/store";
 import type { EnvOf, Platform, Spec } from "../src/spec/schema";
@@ -78,7 +78,7 @@ export function prepareStacks(spec: Spec, projectDir: string, warn: (line: strin
       // out/<env>/plan.json next to the spec says the environment was rendered: its secrets were made.
       const rendered = renderedBefore(join(projectDir, "out"), name);
       const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan, rendered ? { rendered } : {}));
-      if (source === "record" && renderedRecord(spec, name, plan, nodes, previous).text !== serializeRecord(previous!)) {
+      if (source === "record" && changedSinceRender(spec, name, plan, nodes, previous!)) {
         notes.push({
           problem: `environments.${name}: the spec changed since its last render: \`coreform diff ${name}\` shows how, \`coreform render ${name}\` accepts it (or says why not) before it can be deployed`,
           unrendered: name,

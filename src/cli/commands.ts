@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { EXIT_OK } from "../errors";
 import type { Io } from "../io";
-import { COMMAND_TIMEOUT_TEXT, REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
+import { COMMAND_TIMEOUT_TEXT, REQUEST_TIMEOUT_TEXT, ROLL_WAIT_SECONDS } from "../ops/timeout";
 
 interface Option {
   readonly type: "string" | "boolean";
@@ -273,6 +273,32 @@ change refused by the cluster's state, 2 bad input.`,
       ...FILE,
     },
     run: async (io, { positionals, values }) => (await import("./etcd")).etcd(io, positionals, values),
+  }),
+  roll: command({
+    summary: "replace nodes one at a time with their current config",
+    usage: `coreform roll ENV [NODE…] [--wait SECONDS] [--kubeconfig FILE] [--endpoints URL,…] [-f FILE] [-o OUTDIR]
+
+Replaces ENV's nodes (default: all of them; control nodes first, one by one, then workers) with new
+machines made from the environment's last render: how a changed config (renewed certificates, a new
+etcd or k3s version, any edit) reaches running nodes, whose user data ran once. Run \`coreform render
+ENV\` first; roll refuses a spec changed since. For each node, in turn:
+  1. etcd must keep its quorum without the node (a spare member), no member joining: else it stops
+  2. kubernetes: kubectl cordon, drain and delete the node (--kubeconfig, default .coreform/ENV/kubeconfig)
+  3. the record moves the node to this coreform's layout (what a node made now gets)
+  4. stacks: the CDKTF app synthesized into cdktf.out/, then
+     terraform -chdir=cdktf.out/stacks/ENV apply -auto-approve -input=false -json -replace=<its machine>…
+     vagrant: vagrant destroy -f NODE, vagrant up NODE (in OUTDIR/ENV/)
+  5. waits until its etcd member is voting and healthy, and its Kubernetes node Ready (uncordoned)
+The first failure stops the roll (exit 1) with the step, the reason and the command that resumes it.
+Exit 0 when every node was replaced, 2 on bad input.`,
+    options: {
+      wait: { type: "string", value: "SECONDS", help: `how long each step may wait for a node (drain, back in etcd, Ready); default ${ROLL_WAIT_SECONDS}` },
+      kubeconfig: { type: "string", value: "FILE", help: "the kubeconfig kubectl uses (default: .coreform/ENV/kubeconfig, see coreform kubeconfig)" },
+      ...ENDPOINTS,
+      ...FILE,
+      ...out("OUTDIR", "vagrant: where the environment is rendered (default: out/ next to the spec)"),
+    },
+    run: async (io, { positionals, values }) => (await import("./roll")).roll(io, positionals, values),
   }),
   "reboot-lock": command({
     summary: "show or change locksmith's reboot lock",

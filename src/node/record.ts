@@ -37,3 +37,12 @@ export function renderedRecord(
   );
   return { record, text: serializeRecord(record) };
 }
+
+/** Whether rendering `nodes` now would write another record than `previous`: the spec changed since its last render. */
+export const changedSinceRender = (
+  spec: Spec,
+  environment: string,
+  plan: Pick<ClusterPlan, "cidr" | "etcd">,
+  nodes: readonly RenderedForRecord[],
+  previous: EnvironmentRecord,
+): boolean => renderedRecord(spec, environment, plan, nodes, previous).text !== serializeRecord(previous);

@@ -5,8 +5,9 @@
 // script's `promote` runs beside it as the unit's ExecStartPost does. Only where files are moves (data
 // and certificate directories to temp dirs) and how etcdctl runs (Debian's, not the image's in Docker).
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { fromIgnition } from "../../cloud-config/ignition";
 import { cli, project, smallSpec, tempDir, type CliResult } from "./cli";
 import { envWithoutEtcd, parseEnvFile, startEtcd, stopEtcd, writeFiles, type ClientTls, type EtcdProcess } from "./etcd";
@@ -49,9 +50,10 @@ const planned = (prefix: string, count: number) =>
     return { name: `control-${String(i + 1).padStart(2, "0")}`, ip, clientUrl: `https://${ip}:2379`, peerUrl: `https://${ip}:2380` };
   });
 
-/** A spec with `control` control nodes on `prefix.0/24` (scheduler none unless given), rendered, each member prepared. */
-export async function renderCluster(prefix: string, control: number, opts: { scheduler?: string; worker?: number; extra?: string } = {}): Promise<Rendered> {
-  const text = smallSpec({ cidr: `${prefix}.0/24`, control, worker: opts.worker ?? 0, scheduler: opts.scheduler ?? "none" });
+/** A spec with `control` control nodes on `prefix.0/24` (scheduler none, platform libvirt unless given), rendered, each member prepared. */
+export async function renderCluster(prefix: string, control: number, opts: { scheduler?: string; worker?: number; extra?: string; platform?: string } = {}): Promise<Rendered> {
+  const spec = smallSpec({ cidr: `${prefix}.0/24`, control, worker: opts.worker ?? 0, scheduler: opts.scheduler ?? "none" });
+  const text = opts.platform ? spec.replace("platform: libvirt", `platform: ${opts.platform}`) : spec;
   const dir = project(opts.extra ? text.replace("updates:", `${opts.extra}\nupdates:`) : text);
   const result = await cli(dir, "render");
   expect(result.code).toBe(0);
@@ -77,7 +79,9 @@ export async function rerender(cluster: Rendered, control: number, ...renderArgs
 function membersOf(dir: string, nodes: readonly ReturnType<typeof planned>[number][]): Member[] {
   const scripts = new Set<string>();
   const members = nodes.map((p) => {
-    const node = fromIgnition(readFileSync(join(dir, "out", "test", "ignition", `${p.name}.json`), "utf8"));
+    // Ignition, or cloud-config where the platform takes it (vagrant).
+    const ignition = join(dir, "out", "test", "ignition", `${p.name}.json`);
+    const node = existsSync(ignition) ? fromIgnition(readFileSync(ignition, "utf8")) : fromCloudConfig(readFileSync(join(dir, "out", "test", "cloud-config", `${p.name}.yaml`), "utf8"));
     expect(node.hostname).toBe(p.name);
     const file = (path: string) => {
       const found = node.files.find((f) => f.path === path);
