@@ -403,7 +403,7 @@ export interface Acceptance {
 const oneAtATime = (env: string, machine: string | undefined, replace: boolean) =>
   machine
     ? `render with --accept ${replace ? "replace" : "stop"}, \`npx cdktf synth\`, then one control node at a time \`terraform -chdir=cdktf.out/stacks/${env} apply ${replace ? `-replace=${machine}.NODE ` : ""}-target=${machine}.NODE\`` +
-      `${replace ? " (the node comes back empty and rejoins etcd as a learner)" : ""}, each only once \`coreform etcd members ${env}\` shows every member healthy; then the workers`
+      `${replace ? " (a control node comes back with its etcd data disk; one made before data disks comes back empty and rejoins etcd as a learner)" : ""}, each only once \`coreform etcd members ${env}\` shows every member healthy; then the workers`
     : `render with --accept ${replace ? "replace" : "stop"}, then \`vagrant reload NODE\` (or destroy and up) one control node at a time in out/${env}/, each only once \`coreform etcd members ${env}\` shows every member healthy`;
 const oneMember = (env: string) => `remove one member at a time: lower the control count by one, render, \`coreform etcd remove ${env} NODE\`, deploy; then the next`;
 
