@@ -4,6 +4,8 @@
 // @cdktf/provider-aws 21.22.1 pins). Deep imports only: the package root loads ~2200 modules.
 import { DataAwsAmi } from "@cdktf/provider-aws/lib/data-aws-ami";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
+import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
+import { EbsVolume } from "@cdktf/provider-aws/lib/ebs-volume";
 import { Instance } from "@cdktf/provider-aws/lib/instance";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
@@ -13,11 +15,12 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { VolumeAttachment } from "@cdktf/provider-aws/lib/volume-attachment";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { Fn, type ITerraformDependable } from "cdktf";
 import type { Construct } from "constructs";
-import type { ClusterPlan, ClusterPort } from "../src/plan/plan";
+import { dataDiskOf, type ClusterPlan, type ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
 import { awsImage } from "../src/platforms/aws";
@@ -72,8 +75,14 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   // images; public addresses, so no NAT) and the subnets holding the planned addresses: one per zone,
   // cut from the network (plan.zoneSubnets), or for an environment made before zones its one subnet
   let vpcId = env.vpcId;
-  /** Each node's subnet, by its zone (the one subnet of an environment made before zones, or the given one, for all). */
-  let subnetOf = (_zone?: number): string => env.subnetId!;
+  /**
+   * Each node's subnet, by its zone (the one subnet of an environment made before zones, or the given one,
+   * for all), and that subnet's zone, where a data volume must be: the subnet's, never an instance's
+   * (unknown while one is replaced, which would replace the volume).
+   */
+  let given: { id: string; zone: string } | undefined;
+  let subnetOf = (_zone?: number): { id: string; zone: string } =>
+    (given ??= { id: env.subnetId!, zone: new DataAwsSubnet(stack, "existing-subnet", { id: env.subnetId! }).availabilityZone });
   /** What a node needs before its first boot can pull images (only when the stack builds the network). */
   let internet: ITerraformDependable[] = [];
   if (!vpcId || !env.subnetId) {
@@ -83,7 +92,7 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
     internet = [new Route(stack, "default-route", { routeTableId: table.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: gateway.id })];
     const routed = (id: string, subnet: Subnet) => {
       internet.push(new RouteTableAssociation(stack, `${id}-routes`, { subnetId: subnet.id, routeTableId: table.id }));
-      return subnet.id;
+      return { id: subnet.id, zone: subnet.availabilityZone };
     };
     if (plan.zoneSubnets) {
       const zones = zoneNames(stack, plan);
@@ -128,10 +137,10 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
   // machines: one per planned node
   const instances = nodes.map(({ node, userData }) => {
     const size = env[node.role];
-    return new Instance(stack, node.name, {
+    const instance = new Instance(stack, node.name, {
       ami,
       instanceType: size.instanceType,
-      subnetId: subnetOf(node.zone),
+      subnetId: subnetOf(node.zone).id,
       privateIp: node.ip,
       vpcSecurityGroupIds: [group.id],
       ...(internet.length ? { associatePublicIpAddress: true, dependsOn: internet } : {}),
@@ -144,6 +153,21 @@ export const awsStack: StackBuilder<"aws"> = (stack, input) => {
       // A new AMI or a re-render must never replace a running etcd member: Flatcar updates itself in place.
       lifecycle: { ignoreChanges: ["ami", "user_data"] },
     });
+    // etcd's data disk: kept when the instance goes, attached to the one that replaces it (after it exists:
+    // the node waits for it). Stopping the instance first detaches a mounted volume cleanly.
+    const diskGiB = dataDiskOf(plan, node);
+    if (diskGiB) {
+      const volume = new EbsVolume(stack, `${node.name}-etcd`, {
+        availabilityZone: subnetOf(node.zone).zone,
+        size: diskGiB,
+        type: "gp3",
+        encrypted: true,
+        tags: { Name: `${nodeName(plan, node)}-etcd`, ...nodeLabels(node) },
+        lifecycle: { preventDestroy: true },
+      });
+      new VolumeAttachment(stack, `${node.name}-etcd-attachment`, { deviceName: "/dev/sdf", instanceId: instance.id, volumeId: volume.id, stopInstanceBeforeDetaching: true });
+    }
+    return instance;
   });
   instances.forEach((instance, i) => replacedWith(nodes[i]!.node, instance));
 

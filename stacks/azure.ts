@@ -7,6 +7,7 @@
 import { AvailabilitySet } from "@cdktf/provider-azurerm/lib/availability-set";
 import { DataAzurermResourceGroup } from "@cdktf/provider-azurerm/lib/data-azurerm-resource-group";
 import { LinuxVirtualMachine } from "@cdktf/provider-azurerm/lib/linux-virtual-machine";
+import { ManagedDisk } from "@cdktf/provider-azurerm/lib/managed-disk";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
 import { NatGatewayPublicIpAssociation } from "@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association";
 import { NetworkInterface } from "@cdktf/provider-azurerm/lib/network-interface";
@@ -18,9 +19,10 @@ import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
+import { VirtualMachineDataDiskAttachment } from "@cdktf/provider-azurerm/lib/virtual-machine-data-disk-attachment";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import type { ITerraformDependable } from "cdktf";
-import type { ClusterPort, PortName } from "../src/plan/plan";
+import { dataDiskOf, type ClusterPort, type PortName } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { firewallRules } from "./firewall";
 import { azureAcceptsKey, azureImage } from "../src/platforms/azure";
@@ -179,6 +181,22 @@ export const azureStack: StackBuilder<"azure"> = (stack, input) => {
       // Its zone or set stays what it was made with when the spec's zones change: running VMs are not moved.
       lifecycle: { ignoreChanges: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key", ...ignore] },
     });
+    // etcd's data disk: a VM's deletion deletes its OS disk only; the attachment comes after the VM exists
+    // (the node waits for it). No host caching: etcd writes its log with fsync.
+    const diskGiB = dataDiskOf(plan, node);
+    if (diskGiB) {
+      const disk = new ManagedDisk(stack, `${node.name}-etcd`, {
+        ...placed,
+        tags: { ...tags, ...nodeLabels(node) },
+        name: `${name}-etcd`,
+        storageAccountType: "StandardSSD_LRS",
+        createOption: "Empty",
+        diskSizeGb: diskGiB,
+        // In its VM's zone (a zonal VM takes zonal disks only), kept like the VM's when the spec's zones change.
+        ...("zone" in where ? { zone: where.zone, lifecycle: { preventDestroy: true, ignoreChanges: ["zone"] } } : { lifecycle: { preventDestroy: true } }),
+      });
+      new VirtualMachineDataDiskAttachment(stack, `${node.name}-etcd-attachment`, { managedDiskId: disk.id, virtualMachineId: vm.id, lun: 0, caching: "None" });
+    }
     replacedWith(node, vm);
     return { nic, publicIp };
   });

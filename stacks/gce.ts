@@ -4,6 +4,7 @@
 // on GCE: coreos/ignition docs/supported-platforms.md).
 // Attribute names: registry.terraform.io/providers/hashicorp/google/6.50.0/docs (the version
 // @cdktf/provider-google 16.12.1 pins). Deep imports only: the package root loads every resource.
+import { ComputeDisk } from "@cdktf/provider-google/lib/compute-disk";
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { ComputeInstance } from "@cdktf/provider-google/lib/compute-instance";
 import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
@@ -15,7 +16,7 @@ import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-c
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { Fn, type ITerraformDependable } from "cdktf";
-import type { ClusterPort } from "../src/plan/plan";
+import { dataDiskOf, type ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import { EGRESS_DESCRIPTION, firewallRules } from "./firewall";
 import { gceImage } from "../src/platforms/gce";
@@ -115,13 +116,22 @@ export const gceStack: StackBuilder<"gce"> = (stack, input) => {
   });
   const instances = nodes.map(({ node, userData }) => {
     const size = env[node.role];
+    const zone = zoneOf(node.zone);
+    // etcd's data disk, in the instance's zone, attached at creation (present at first boot); the disk is
+    // kept when the instance goes. Its size grows in place (resource_compute_disk.go@v6.50.0, size). Its
+    // zone is ignored like the instance's: a zone list read differently later must not replace it.
+    const diskGiB = dataDiskOf(plan, node);
+    const disk =
+      diskGiB &&
+      new ComputeDisk(stack, `${node.name}-etcd`, { name: fitName(`${nodeName(plan, node)}-etcd`, NAME_MAX), zone, size: diskGiB, type: "pd-balanced", labels: gceLabels(nodeLabels(node)), lifecycle: { preventDestroy: true, ...(node.zone !== undefined ? { ignoreChanges: ["zone"] } : {}) } });
     return new ComputeInstance(stack, node.name, {
       name: fitName(nodeName(plan, node), NAME_MAX),
       machineType: size.machineType,
-      zone: zoneOf(node.zone),
+      zone,
       tags: [tag],
       labels: gceLabels(nodeLabels(node)),
       bootDisk: { initializeParams: { image, size: size.diskGiB, type: "pd-balanced" } },
+      ...(disk ? { attachedDisk: [{ source: disk.id, deviceName: "etcd", mode: "READ_WRITE" }] } : {}),
       networkInterface: [{ subnetwork: subnet.id, networkIp: node.ip, ...(env.publicAddresses ? { accessConfig: [{}] } : {}) }],
       // The spec's keys (in the Ignition config) are the way in, not keys of the whole project.
       metadata: { "user-data": literal(userData), "block-project-ssh-keys": "true" },

@@ -8,6 +8,7 @@
 // Update), never changes a network's DHCP hosts and cannot change a volume: what a running
 // environment may change is src/platforms/changes.ts's to say.
 import { formatIp, nthNodeIp, parseCidr } from "../src/spec/ipv4";
+import { dataDiskOf } from "../src/plan/plan";
 import { generationOf } from "../src/plan/record";
 import { stateBackend } from "./backend";
 import { LibvirtDomain, LibvirtIgnition, LibvirtNetwork, LibvirtProvider, LibvirtVolume } from "./bindings/libvirt";
@@ -102,6 +103,12 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
       create: { content: { url: ignition.path } },
       lifecycle: { ignoreChanges: ["create"] },
     });
+    // etcd's data disk: a volume of its own, kept when the domain and its root disk are replaced. Its size
+    // cannot change (the provider's volume update always fails): render refuses a change of etcd.diskGiB.
+    const diskGiB = dataDiskOf(plan, node);
+    const data =
+      diskGiB &&
+      new LibvirtVolume(stack, `${node.name}-etcd`, { name: `${name}-etcd.qcow2`, pool: env.pool, capacity: diskGiB * GiB, capacityUnit: "bytes", target: { format: { type: "qcow2" } }, lifecycle: { preventDestroy: true } });
     // Any change of a domain stops it and defines it again: a domain made before gets neither autostart
     // nor the longer shutdown, which would restart every one at once (`virsh autostart` sets it by hand).
     const made = generationOf(input.record, node.name) >= 1;
@@ -117,7 +124,10 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
       // `value` is required by the schema and unused when `file` is given.
       sysInfo: [{ fwCfg: { entry: [{ name: FW_CFG_IGNITION, file: config.path, value: "" }] } }],
       devices: {
-        disks: [{ source: { volume: { pool: disk.pool, volume: disk.name } }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", type: "qcow2" } }],
+        disks: [
+          { source: { volume: { pool: disk.pool, volume: disk.name } }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", type: "qcow2" } },
+          ...(data ? [{ source: { volume: { pool: data.pool, volume: data.name } }, target: { dev: "vdb", bus: "virtio" as const }, driver: { name: "qemu", type: "qcow2" } as const, serial: "coreform-etcd" }] : []),
+        ],
         interfaces: [{ source: { network: { network: network.name } }, mac: { address: nodeMac(node.ip) }, model: { type: "virtio" } }],
         // ttyS0 as a pty (`virsh console <name>`); an empty path lets libvirt allocate one.
         serials: [{ source: { pty: { path: "" } }, target: { type: "isa-serial", port: 0 } }],

@@ -8,11 +8,13 @@
 // Bindings: stacks/bindings/openstack.ts (terraform-provider-openstack/openstack ~> 3.4).
 import type { ITerraformDependable } from "cdktf";
 import { FIRST_HOST_OFFSET, formatIp, parseCidr } from "../src/spec/ipv4";
-import type { ClusterPort } from "../src/plan/plan";
+import { dataDiskOf, type ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import {
+  BlockstorageVolumeV3,
   ComputeInstanceV2,
   ComputeServergroupV2,
+  ComputeVolumeAttachV2,
   DataImagesImageV2,
   DataNetworkingNetworkV2,
   DataNetworkingSubnetV2,
@@ -182,6 +184,13 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
       // ForceNew: resource_openstack_compute_instance_v2.go@v3.4.0:218-281): new nodes boot the new way.
       lifecycle: { ignoreChanges: ["image_id", "block_device", "user_data"] },
     });
+    // etcd's data disk, attached after the instance exists (the node waits for it): kept when the instance
+    // goes. Online resize lets it grow while attached (resource_openstack_blockstorage_volume_v3.go@v3.4.0).
+    const diskGiB = dataDiskOf(plan, node);
+    if (diskGiB) {
+      const volume = new BlockstorageVolumeV3(stack, `${node.name}-etcd`, { name: `${name}-etcd`, description: `coreform ${prefix}: etcd data of ${node.name}`, size: diskGiB, enableOnlineResize: true, lifecycle: { preventDestroy: true } });
+      new ComputeVolumeAttachV2(stack, `${node.name}-etcd-attachment`, { instanceId: instance.id, volumeId: volume.id });
+    }
     // The floating IP is associated with the port on creation; Neutron needs the port's subnet on a router to the external network first.
     const floating = env.publicAddresses
       ? new NetworkingFloatingipV2(stack, `${node.name}-address`, { pool: external(), portId: port.id, description: name, ...(internet.length ? { dependsOn: internet } : {}) })

@@ -78,7 +78,7 @@ export function prepareStacks(spec: Spec, projectDir: string, warn: (line: strin
       // out/<env>/plan.json next to the spec says the environment was rendered: its secrets were made.
       const rendered = renderedBefore(join(projectDir, "out"), name);
       const nodes = renderNodes(spec, plan, readSecrets(secretsDir(projectDir, name), plan, rendered ? { rendered } : {}));
-      if (source === "record" && changedSinceRender(spec, name, plan.cidr, nodes, previous!)) {
+      if (source === "record" && changedSinceRender(spec, name, plan, nodes, previous!)) {
         notes.push({
           problem: `environments.${name}: the spec changed since its last render: \`coreform diff ${name}\` shows how, \`coreform render ${name}\` accepts it (or says why not) before it can be deployed`,
           unrendered: name,

@@ -126,7 +126,7 @@ export async function renderInMemory(
         ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec.environments[env]!, plan, (n) => FORMATS["cloud-config"].file(n.name))), mode: PUBLIC }]
         : []),
     ];
-    const { record: next, text } = renderedRecord(spec, env, plan.cidr, nodes, previous);
+    const { record: next, text } = renderedRecord(spec, env, plan, nodes, previous);
     const change = compareRecords({
       cluster: spec.name,
       environment: env,

@@ -98,7 +98,7 @@ export async function roll(io: Io, positionals: string[], opts: RollOptions): Pr
     if (source !== "record" || !previous) throw new InputError(`environments.${env}: no record of its last render: run \`coreform render ${env}\` first`);
     const order = rollOrder(plan, named);
     // What the new machines get is the last render: it must be what the spec says now.
-    if (changedSinceRender(spec, env, plan.cidr, renderNodes(spec, plan, readSecrets(secretsDir(projectDir, env), plan)), previous))
+    if (changedSinceRender(spec, env, plan, renderNodes(spec, plan, readSecrets(secretsDir(projectDir, env), plan)), previous))
       throw new InputError(`environments.${env}: the spec changed since its last render: \`coreform diff ${env}\` shows how, \`coreform render ${env}\` renders it, then roll`);
     const target = operatorTarget(spec, file, env, opts.endpoints);
     const kubeconfig = plan.scheduler.kind === "kubernetes" ? (opts.kubeconfig ? resolve(io.cwd, opts.kubeconfig) : join(secretsDir(projectDir, env), "kubeconfig")) : undefined;

@@ -1,7 +1,7 @@
 // The record of a render (src/plan/record.ts) from its rendered nodes: a digest of each node's user
 // data and of each thing it gets, keyed by where it lands (a path, `unit:<name>`, `hostname`, `ssh`),
 // so that a later render can say which of a node's files change without keeping them (they hold keys).
-import type { PlannedNode } from "../plan/plan";
+import type { ClusterPlan, PlannedNode } from "../plan/plan";
 import { canonical, digest, recordOf, serializeRecord, settingsOf, type EnvironmentRecord } from "../plan/record";
 import type { Spec } from "../spec/schema";
 import type { NodeConfig } from "./model";
@@ -24,11 +24,12 @@ export interface RenderedForRecord {
 export function renderedRecord(
   spec: Spec,
   environment: string,
-  cidr: string,
+  plan: Pick<ClusterPlan, "cidr" | "etcd">,
   nodes: readonly RenderedForRecord[],
   previous: EnvironmentRecord | undefined,
 ): { readonly record: EnvironmentRecord; readonly text: string } {
-  const settings = settingsOf(spec.name, cidr, spec.environments[environment]!);
+  const disk = plan.etcd.members.find((m) => m.dataDiskGiB)?.dataDiskGiB;
+  const settings = settingsOf(spec.name, plan.cidr, spec.environments[environment]!, disk);
   const record = recordOf(
     nodes.map((r) => ({ ...r.node, userData: digest(r.userData), files: nodeFileDigests(r.config) })),
     settings,
@@ -38,5 +39,10 @@ export function renderedRecord(
 }
 
 /** Whether rendering `nodes` now would write another record than `previous`: the spec changed since its last render. */
-export const changedSinceRender = (spec: Spec, environment: string, cidr: string, nodes: readonly RenderedForRecord[], previous: EnvironmentRecord): boolean =>
-  renderedRecord(spec, environment, cidr, nodes, previous).text !== serializeRecord(previous);
+export const changedSinceRender = (
+  spec: Spec,
+  environment: string,
+  plan: Pick<ClusterPlan, "cidr" | "etcd">,
+  nodes: readonly RenderedForRecord[],
+  previous: EnvironmentRecord,
+): boolean => renderedRecord(spec, environment, plan, nodes, previous).text !== serializeRecord(previous);

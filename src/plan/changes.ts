@@ -133,6 +133,9 @@ export function compareRecords({ cluster, environment, platform, settings, cidr,
     if (nodes.some((n) => n.state === "changed"))
       steps.push(`changed nodes keep the user data they booted with: it reaches a node when its machine is made anew, one at a time (README, Changing a running cluster)`);
     steps.push(...spreadSteps(environment, platformOf(platform).spread?.(settings as never), previous, next));
+    // Made before data disks: etcd stays on the root disk until the node is made anew (README, etcd's data disk).
+    const rootDisk = platformOf(platform).etcdOnRootDisk ? [] : next.nodes.filter((n) => n.role === "control" && n.generation < 2).map((n) => n.name);
+    if (rootDisk.length) steps.push(`${rootDisk.join(", ")}: etcd's data on the root disk, no data disk (made before data disks): \`coreform roll ${environment} NODE\` gives each one, one at a time`);
   }
   return { environment, platform, rendered: previous !== undefined, nodes, members, settings: settingsChanged, refusals, steps };
 }

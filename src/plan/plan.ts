@@ -35,6 +35,8 @@ export interface EtcdMember {
   readonly ip: string;
   readonly clientUrl: string;
   readonly peerUrl: string;
+  /** Its data disk for etcd's data dir, in GiB: a node made with one (generation 2, not on Vagrant), else none. */
+  readonly dataDiskGiB?: number;
 }
 
 /** Every port the plan may name: a stack may key what it makes of a port by its name (Azure: its rule's priority). */
@@ -229,13 +231,18 @@ export function planCluster(spec: Spec, environment: string, placement: Placemen
     return { ...n, ip: addressOf(block, layout, n.index) };
   });
 
-  const members = nodes
+  // A member made before data disks has none: its stack adds none to a running machine, and its config
+  // looks for none (`coreform roll` replaces it with one that has).
+  const generations = new Map(placement.nodes.map((n) => [n.name, n.generation]));
+  const disk = !platformOf(env.platform).etcdOnRootDisk;
+  const members: EtcdMember[] = nodes
     .filter((n) => n.role === "control")
     .map((n) => ({
       name: n.name,
       ip: n.ip,
       clientUrl: `https://${n.ip}:${ETCD_CLIENT_PORT}`,
       peerUrl: `https://${n.ip}:${ETCD_PEER_PORT}`,
+      ...(disk && (generations.get(n.name) ?? GENERATION) >= 2 ? { dataDiskGiB: spec.etcd.diskGiB } : {}),
     }));
 
   const kind = spec.scheduler.kind;
@@ -272,6 +279,10 @@ export function planCluster(spec: Spec, environment: string, placement: Placemen
     },
   };
 }
+
+/** The GiB of a node's etcd data disk, when it has one (EtcdMember.dataDiskGiB): what its stack attaches. */
+export const dataDiskOf = (plan: ClusterPlan, node: { readonly name: string }): number | undefined =>
+  plan.etcd.members.find((m) => m.name === node.name)?.dataDiskGiB;
 
 /**
  * Every etcd member, in the order this node's clients try them: a control node's own member first, a

@@ -45,6 +45,8 @@ const recordSchema = z.object({
       cidr: z.string(),
       /** The environment's settings as parsed (defaults filled in), without `network` (that is `cidr`). */
       environment: z.record(z.string(), z.unknown()),
+      /** etcd.diskGiB, once a node has an etcd data disk (made with generation 2); absent before. */
+      etcdDiskGiB: z.number().int().optional(),
     })
     .optional(),
   /** Each group's name width: `worker-01` is 2 and stays 2 when the group grows past 99. */
@@ -127,11 +129,11 @@ export function canonical(value: unknown): string {
 }
 
 /** The settings a record keeps of an environment: admin networks sorted and each once, as the stacks open them. */
-export function settingsOf(name: string, cidr: string, env: Environment): RecordedSettings {
+export function settingsOf(name: string, cidr: string, env: Environment, etcdDiskGiB?: number): RecordedSettings {
   const { network: _own, ...rest } = env;
   const environment: Record<string, unknown> = JSON.parse(canonical(rest));
   if (Array.isArray(environment.adminCidrs)) environment.adminCidrs = [...new Set(environment.adminCidrs as string[])].sort();
-  return { name, cidr, environment };
+  return { name, cidr, environment, ...(etcdDiskGiB !== undefined ? { etcdDiskGiB } : {}) };
 }
 
 /**

@@ -67,6 +67,9 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
       ...each("aws_subnet", "replace", "internal/service/ec2/vpc_subnet.go, schema: ForceNew", ["cidr_block", "vpc_id", "availability_zone"]),
       ...each("aws_vpc", "replace", "internal/service/ec2/vpc_.go (documented ForceNew, not read here)", ["cidr_block"]),
       ...each("aws_security_group", "replace", "internal/service/ec2/vpc_security_group.go, schema: ForceNew (a v4-era copy)", ["name", "description", "vpc_id"]),
+      ...each("aws_ebs_volume", "replace", "internal/service/ec2/ebs_volume.go, resourceEBSVolume(): ForceNew (a recent copy)", ["availability_zone", "encrypted"]),
+      ...each("aws_ebs_volume", "in-place", "internal/service/ec2/ebs_volume.go, resourceEBSVolumeUpdate: ModifyVolume (a recent copy)", ["size", "type"], "online; EBS volumes never shrink"),
+      ...each("aws_volume_attachment", "replace", "internal/service/ec2/ebs_volume_attachment.go, schema: ForceNew (several copies agree)", ["device_name", "instance_id", "volume_id"]),
       ...each("aws_vpc_security_group_ingress_rule", "in-place", "internal/service/ec2/vpc_security_group_ingress_rule.go, Update (a v4-era copy)", ["cidr_ipv4", "from_port", "to_port", "ip_protocol", "description"]),
     ],
   },
@@ -97,6 +100,16 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
         note: "in place when the new range holds the old one",
         inPlaceIf: (from, to) => contains(parseCidr(to as string), parseCidr(from as string)),
       },
+      ...each("google_compute_disk", "replace", "google/services/compute/resource_compute_disk.go:68-74, 363-364 (ForceNew)", ["name", "zone", "type"]),
+      {
+        resource: "google_compute_disk",
+        attribute: "size",
+        onChange: "replace",
+        source: "google/services/compute/resource_compute_disk.go:590, 859-870 (ForceNewIfChange IsDiskShrinkage; grows through resize)",
+        note: "in place when it grows",
+        inPlaceIf: (from, to) => (to as number) >= (from as number),
+      },
+      ...each("google_compute_instance", "in-place", `${GCE_INSTANCE}:812, 2540 (attached_disk: attach and detach, no stop)`, ["attached_disk"]),
       ...each("google_compute_network", "replace", "google/services/compute/resource_compute_network.go:61-89", ["name", "description"]),
       ...each("google_compute_firewall", "in-place", "google/services/compute/resource_compute_firewall.go:182-370", ["allow", "source_ranges", "source_tags", "target_tags"]),
       ...each("google_service_account", "replace", "google/services/resourcemanager/resource_google_service_account.go:69-75", ["account_id"]),
@@ -143,6 +156,9 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
         ["address_prefixes"],
         "Azure changes a subnet's address range only while nothing is deployed in it",
       ),
+      ...each("azurerm_managed_disk", "replace", "internal/services/compute/managed_disk_resource.go:62, 87, 172 (ForceNew)", ["name", "create_option", "zone"]),
+      ...each("azurerm_managed_disk", "in-place", "internal/services/compute/managed_disk_resource.go:722-742", ["disk_size_gb"], "grows only; a data disk grows online where Azure supports it, else its VM is stopped"),
+      ...each("azurerm_virtual_machine_data_disk_attachment", "replace", "internal/services/compute/virtual_machine_data_disk_attachment_resource.go:88-120 (ForceNew)", ["managed_disk_id", "virtual_machine_id", "lun"]),
       ...each("azurerm_resource_group", "replace", "internal/services/resource/resource_group_resource.go:47-49", ["name", "location"]),
     ],
   },
@@ -164,6 +180,8 @@ export const PROVIDERS: { readonly [P in StackPlatform]: ProviderFacts } = {
       ...each("openstack_networking_secgroup_rule_v2", "replace", "openstack/resource_openstack_networking_secgroup_rule_v2.go:40-116", ["remote_ip_prefix", "port_range_min", "port_range_max", "protocol"], "ids come from the content: rules are added and removed, never changed"),
       ...each("openstack_networking_floatingip_v2", "replace", "openstack/resource_openstack_networking_floatingip_v2.go:56", ["pool"]),
       ...each("openstack_networking_floatingip_v2", "in-place", "openstack/resource_openstack_networking_floatingip_v2.go:41, 60", ["port_id", "description"]),
+      ...each("openstack_blockstorage_volume_v3", "in-place", "openstack/resource_openstack_blockstorage_volume_v3.go:106, 318-345 (ExtendSize; attached: enable_online_resize)", ["size"], "grows only: Cinder refuses a smaller size"),
+      ...each("openstack_compute_volume_attach_v2", "replace", "openstack/resource_openstack_compute_volume_attach_v2.go:42-72 (ForceNew)", ["instance_id", "volume_id"]),
       ...each("openstack_images_image_v2", "replace", "openstack/resource_openstack_images_image_v2.go:46, 55, 83", ["image_source_url", "container_format", "disk_format"]),
     ],
   },
@@ -241,6 +259,17 @@ const sizeOf = (role: "control" | "worker", how: string): Effect =>
 const SHRINK: Effect = { kind: "fails", what: "a disk never shrinks: keep its size or a larger one" };
 /** A disk size: `larger` when it grows; never smaller. */
 const grow = (larger: Effect) => cases((c: SettingChange) => ((c.to as number) < (c.from as number) ? 1 : 0), ["larger", larger], ["smaller", SHRINK]);
+/**
+ * etcd.diskGiB: every control node's data disk. None before the first node made with one (an environment
+ * rendered before data disks), then `larger` when it grows; never smaller.
+ */
+const etcdDisk = (larger: Effect) =>
+  cases(
+    (c: SettingChange) => (c.from === undefined || c.to === undefined ? 0 : (c.to as number) < (c.from as number) ? 2 : 1),
+    ["the first data disks (none before)", NONE],
+    ["larger", larger],
+    ["smaller", SHRINK],
+  );
 const perRole = <E>(key: string, rule: (role: "control" | "worker") => Rule<E>): SettingRules<E> => ({ [`control.${key}`]: rule("control"), [`worker.${key}`]: rule("worker") });
 
 /** What every cloud environment has: admin networks, world access, the state backend. */
@@ -278,6 +307,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     ...perRole("memoryMiB", (role) => sizeOf(role, "the domain is stopped (30 s ACPI, then forced) and defined again")),
     ...perRole("cpus", (role) => sizeOf(role, "the domain is stopped (30 s ACPI, then forced) and defined again")),
     ...perRole("diskGiB", () => ignored("the provider cannot resize a volume (its update fails): running nodes keep their disks, new nodes get the new size")),
+    "etcd.diskGiB": etcdDisk({ kind: "fails", what: "the provider cannot resize a volume (its update always fails): keep etcd.diskGiB" }),
   },
   openstack: {
     // Every OpenStack name coreform sets changes in place (name is not ForceNew on instances, ports,
@@ -299,6 +329,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     keyPair: refused("replace", "key_pair replaces every instance"),
     ...perRole("flavor", (role) => sizeOf(role, "Nova resizes the instance (stopped, migrated, started)")),
     ...perRole("diskGiB", () => ignored("instances ignore their boot device: running nodes keep theirs, new nodes boot the new way")),
+    "etcd.diskGiB": etcdDisk(applied("each data volume grows online (Cinder extend); the node grows its file system at its next boot")),
     "network.cidr": move("the subnet is replaced, and every port re-addressed"),
   },
   aws: {
@@ -329,6 +360,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     zones: ignored(
       "subnets keep the zones they were made in (availability_zone is ignored), new nodes go into them; another number of zones would move every address of an environment with a subnet per zone: render refuses that node by node (readdress)",
     ),
+    "etcd.diskGiB": etcdDisk(applied("each data volume grows online (EBS ModifyVolume); the node grows its file system at its next boot")),
     "network.cidr": cases((c) => (c.after.vpcId ? 0 : 1), ["in your own VPC (vpcId)", NONE], ["in the stack's VPC", move("the VPC and its subnet are replaced, and every instance with them")]),
   },
   gce: {
@@ -344,6 +376,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
     ...perRole("machineType", (role) => sizeOf(role, "the instance is stopped, changed and started (allow_stopping_for_update)")),
     ...perRole("diskGiB", () => ignored("instances ignore their boot disk's settings (a new size would replace them): running nodes keep theirs, new nodes get the new size")),
     zones: ignored("running instances keep the zone they were made in (zone is ignored); nodes made later, or replaced one at a time, go round the new list"),
+    "etcd.diskGiB": etcdDisk(applied("each data disk grows in place (a smaller one would replace it); the node grows its file system at its next boot")),
     "network.cidr": cases(
       (c) => (contains(parseCidr(c.to as string), parseCidr(c.from as string)) ? 0 : 1),
       ["a range holding the old one", applied("the subnetwork grows in place")],
@@ -374,6 +407,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
         },
       ],
     ),
+    "etcd.diskGiB": etcdDisk(applied("each managed data disk grows, online where Azure supports it (Standard SSD up to 4 TiB); the node grows its file system at its next boot")),
     "network.cidr": { kind: "fails", what: "Azure changes a subnet's address range only while nothing is deployed in it (learn.microsoft.com/azure/virtual-network/virtual-network-manage-subnet): a new range is a new environment" },
   },
 };
@@ -388,7 +422,7 @@ export interface Acceptance {
 const oneAtATime = (env: string, machine: string | undefined, replace: boolean) =>
   machine
     ? `render with --accept ${replace ? "replace" : "stop"}, \`npx cdktf synth\`, then one control node at a time \`terraform -chdir=cdktf.out/stacks/${env} apply ${replace ? `-replace=${machine}.NODE ` : ""}-target=${machine}.NODE\`` +
-      `${replace ? " (the node comes back empty and rejoins etcd as a learner)" : ""}, each only once \`coreform etcd members ${env}\` shows every member healthy; then the workers`
+      `${replace ? " (a control node comes back with its etcd data disk; one made before data disks comes back empty and rejoins etcd as a learner)" : ""}, each only once \`coreform etcd members ${env}\` shows every member healthy; then the workers`
     : `render with --accept ${replace ? "replace" : "stop"}, then \`vagrant reload NODE\` (or destroy and up) one control node at a time in out/${env}/, each only once \`coreform etcd members ${env}\` shows every member healthy`;
 const oneMember = (env: string) => `remove one member at a time: lower the control count by one, render, \`coreform etcd remove ${env} NODE\`, deploy; then the next`;
 
@@ -418,6 +452,8 @@ export interface SettingsSnapshot {
   readonly name: string;
   readonly cidr: string;
   readonly environment: Readonly<Record<string, unknown>>;
+  /** etcd.diskGiB, once the environment has a data disk. */
+  readonly etcdDiskGiB?: number;
 }
 
 /** `control.<key>` for each per-role setting, the key itself for the others; the cluster's name and network too. */
@@ -426,6 +462,7 @@ function flatten(s: SettingsSnapshot): Map<string, unknown> {
     ["name", s.name],
     ["network.cidr", s.cidr],
   ]);
+  if (s.etcdDiskGiB !== undefined) out.set("etcd.diskGiB", s.etcdDiskGiB);
   for (const [key, value] of Object.entries(s.environment)) {
     if ((key === "control" || key === "worker") && value && typeof value === "object")
       for (const [k, v] of Object.entries(value)) out.set(`${key}.${k}`, v);

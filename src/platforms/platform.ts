@@ -67,6 +67,8 @@ export interface PlatformModule<E> {
   readonly image: (plan: ImagePlan, env: E) => ResolvedImage;
   /** How the platform spreads nodes over failure domains (issue 26); absent: it has none (one host, one laptop). */
   readonly spread?: (env: E) => Spread | undefined;
+  /** Control nodes keep etcd's data on their root disk, without a data disk of their own (Vagrant). */
+  readonly etcdOnRootDisk?: true;
   /** What the operator does by hand for nodes added to a rendered environment, where the stack cannot (coreform diff prints it). */
   readonly newNodeSteps?: (env: E, added: AddedNodes) => string[];
 }

@@ -29,6 +29,9 @@ const sshKey = z
 
 export const ROLES = ["control", "worker"] as const;
 const CHANNELS = ["stable", "beta", "alpha", "lts"] as const;
+/** etcd's data disk: GCE persistent disks start at 10 GB (cloud.google.com/compute/docs/disks, "Persistent Disk" size limits); 1 TiB is far past etcd's own 8 GiB storage quota maximum (etcd.io/docs/v3.5/dev-guide/limit). */
+export const ETCD_DISK_MIN_GIB = 10;
+export const ETCD_DISK_MAX_GIB = 1024;
 const REBOOT_STRATEGIES = ["etcd-lock", "reboot", "off"] as const;
 
 const nodeGroup = z
@@ -141,10 +144,19 @@ export const clusterSections = {
         })
         .prefault({})
         .describe("Each control node's own snapshots of its etcd member, on a systemd timer"),
+      diskGiB: z
+        .number()
+        .int()
+        .min(ETCD_DISK_MIN_GIB)
+        .max(ETCD_DISK_MAX_GIB)
+        .default(10)
+        .describe(
+          `Each control node's data disk for /var/lib/etcd, in GiB (default 10, ${ETCD_DISK_MIN_GIB} to ${ETCD_DISK_MAX_GIB}): kept when the machine is replaced, on every platform but vagrant; it may grow later, never shrink (KVM: fixed)`,
+        ),
     })
     .prefault({})
     .describe(
-      "`image`, `version`, `digest`: the etcd container (default `v3.5.33`); v3.5.x keeps the v2 API locksmith needs, releases before v3.5.26 get a warning; `digest: sha256:…` pins the tag's image; `snapshots`: each control node's own (`schedule`: hourly, daily (default), weekly, a UTC time like `\"03:30\"`, or `\"off\"`; `keep`: 7)",
+      "`image`, `version`, `digest`: the etcd container (default `v3.5.33`); v3.5.x keeps the v2 API locksmith needs, releases before v3.5.26 get a warning; `digest: sha256:…` pins the tag's image; `snapshots`: each control node's own (`schedule`: hourly, daily (default), weekly, a UTC time like `\"03:30\"`, or `\"off\"`; `keep`: 7); `diskGiB`: each control node's data disk for etcd (default 10; not on vagrant)",
     ),
   updates: z
     .strictObject({

@@ -113,6 +113,8 @@ export interface LibvirtDomainProps {
       readonly source: { readonly volume: { readonly pool: string; readonly volume: string } };
       readonly target: { readonly dev: string; readonly bus: "virtio" };
       readonly driver: { readonly name: "qemu"; readonly type: "qcow2" };
+      /** The disk's serial (`/dev/disk/by-id/virtio-<serial>` in the guest). */
+      readonly serial?: string;
     }[];
     readonly interfaces: readonly {
       readonly source: { readonly network: { readonly network: string } };

@@ -209,6 +209,29 @@ export class ComputeServergroupV2 extends OpenstackResource<ComputeServergroupV2
   static readonly tfResourceType = "openstack_compute_servergroup_v2";
 }
 
+/** A Cinder volume: a control node's etcd data disk (resource_openstack_blockstorage_volume_v3.go). */
+export interface BlockstorageVolumeV3Props {
+  readonly name: string;
+  /** GiB; grows in place (ExtendSize), on an attached volume only with enableOnlineResize. */
+  readonly size: number;
+  readonly enableOnlineResize: boolean;
+  readonly description?: string;
+}
+
+export class BlockstorageVolumeV3 extends OpenstackResource<BlockstorageVolumeV3Props> {
+  static readonly tfResourceType = "openstack_blockstorage_volume_v3";
+}
+
+/** A volume attached to an instance after it exists (resource_openstack_compute_volume_attach_v2.go: every field replaces). */
+export interface ComputeVolumeAttachV2Props {
+  readonly instanceId: string;
+  readonly volumeId: string;
+}
+
+export class ComputeVolumeAttachV2 extends OpenstackResource<ComputeVolumeAttachV2Props> {
+  static readonly tfResourceType = "openstack_compute_volume_attach_v2";
+}
+
 export interface NetworkingFloatingipV2Props {
   /** The external network's name. */
   readonly pool: string;

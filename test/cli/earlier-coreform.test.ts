@@ -4,13 +4,15 @@
 // its output there, and with only its secrets kept (.coreform/ backed up, out/ made again). The spec
 // lists a worker group first, so that position in `nodes`, not the role, decides every address.
 //
-// PREVIOUS is main when records came. The comparison is byte for byte because nothing else changed in
-// rendered files since then; a later change to what a node gets changes its user data on purpose, and
-// then this test compares names, addresses and secrets only (the placement is what it is about).
+// PREVIOUS is main when records came. Since then, control nodes' etcd-member script changed (etcd's data
+// disk step, which a node made before data disks skips): their configs differ in that file alone, every
+// other file of out/ is byte for byte what it was; names, addresses and secrets are what this is about.
 // plan.json is compared without `spread` (issue 26: how the platform spreads nodes; the nodes are as they were).
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
+import { fromIgnition } from "../../cloud-config/ignition";
 import { cli, tempDir, tree } from "../helpers/cli";
 import { cloudSpec, type Doc } from "../helpers/stacks";
 
@@ -45,16 +47,31 @@ const REORDERED = specOf([...NODES.slice(1), NODES[0]!]);
 const ENVS = ["aws", "gce", "azure", "openstack", "libvirt", "laptop"];
 
 const planNodes = (dir: string, env: string): Doc[] => JSON.parse(readFileSync(join(dir, "out", env, "plan.json"), "utf8")).nodes;
-/** out/ file by file; each plan.json as its JSON without `spread`. */
+const placement = (nodes: readonly Doc[]) => nodes.map((n) => `${n.name} ${n.ip}`);
+/**
+ * out/ (or out/<env>/) without control nodes' user data, which outOfControl compares; each plan.json as
+ * its JSON without `spread`.
+ */
 const outOf = (dir: string) =>
   Object.fromEntries(
-    Object.entries(tree(join(dir, "out"))).map(([path, hash]) => {
-      if (!path.endsWith("plan.json")) return [path, hash];
-      const { spread: _spread, ...plan } = JSON.parse(readFileSync(join(dir, "out", path), "utf8"));
-      return [path, JSON.stringify(plan)];
-    }),
+    Object.entries(tree(dir))
+      .filter(([p]) => !/(ignition|cloud-config)\/control-\d+\./.test(p))
+      .map(([path, hash]) => {
+        if (!path.endsWith("plan.json")) return [path, hash];
+        const { spread: _spread, ...plan } = JSON.parse(readFileSync(join(dir, path), "utf8"));
+        return [path, JSON.stringify(plan)];
+      }),
   );
-const placement = (nodes: readonly Doc[]) => nodes.map((n) => `${n.name} ${n.ip}`);
+/** Each control node's files but the etcd-member script, in both formats, as the user data of `dir` (out/) has them. */
+function outOfControl(dir: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of Object.keys(tree(dir)).filter((p) => /(ignition|cloud-config)\/control-\d+\./.test(p))) {
+    const text = readFileSync(join(dir, p), "utf8");
+    const config = p.includes("/ignition/") || p.startsWith("ignition/") ? fromIgnition(text) : fromCloudConfig(text);
+    out[p] = { ...config, files: config.files.filter((f) => f.path !== "/opt/coreform/etcd-member") };
+  }
+  return out;
+}
 /** Every file below .coreform/<env>/ but the record (and Terraform's state, which no render writes). */
 const secretsOf = (dir: string, env: string) => Object.fromEntries(Object.entries(tree(join(dir, ".coreform", env))).filter(([p]) => p !== "record.json"));
 
@@ -88,10 +105,14 @@ const secretsOf = (dir: string, env: string) => Object.fromEntries(Object.entrie
     const dir = copy();
     const r = await cli(dir, "render");
     expect(r.code).toBe(0);
-    expect(r.stderr.split("\n").sort()).toEqual(
-      ENVS.map((env) => `${env}: rendered by a coreform before records: every node stays where it put it (as out/${env}/plan.json says); .coreform/${env}/record.json keeps them from now on: back it up with the secrets`).sort(),
+    expect(r.stderr.split("\n").filter((l) => !l.startsWith("  next: ")).sort()).toEqual(
+      ENVS.flatMap((env) => [
+        `${env}: rendered by a coreform before records: every node stays where it put it (as out/${env}/plan.json says); .coreform/${env}/record.json keeps them from now on: back it up with the secrets`,
+        `${env}: 3 nodes changed (coreform diff ${env} shows each)`,
+      ]).sort(),
     );
-    expect(outOf(dir)).toEqual(outOf(earlier));
+    expect(outOf(join(dir, "out"))).toEqual(outOf(join(earlier, "out")));
+    expect(outOfControl(join(dir, "out"))).toEqual(outOfControl(join(earlier, "out")));
     for (const env of ENVS) {
       expect(secretsOf(dir, env)).toEqual(secretsOf(earlier, env));
       const record = JSON.parse(readFileSync(join(dir, ".coreform", env, "record.json"), "utf8"));
@@ -103,8 +124,8 @@ const secretsOf = (dir: string, env: string) => Object.fromEntries(Object.entrie
     writeFileSync(join(dir, "cluster.yaml"), REORDERED);
     expect((await cli(dir, "render", "aws")).code).toBe(0);
     expect(placement(planNodes(dir, "aws"))).toEqual(placement(planNodes(earlier, "aws")));
-    const ignition = (d: string) => Object.fromEntries(Object.entries(tree(join(d, "out/aws"))).filter(([p]) => p.startsWith("ignition/")));
-    expect(ignition(dir)).toEqual(ignition(earlier));
+    expect(outOf(join(dir, "out/aws"))).toEqual(outOf(join(earlier, "out/aws")));
+    expect(outOfControl(join(dir, "out/aws"))).toEqual(outOfControl(join(earlier, "out/aws")));
   });
 
   test("its groups reordered before the upgrade: every node stays where out/<env>/plan.json says, its user data too", async () => {
@@ -113,8 +134,8 @@ const secretsOf = (dir: string, env: string) => Object.fromEntries(Object.entrie
     const r = await cli(dir, "render", "aws");
     expect(r.code).toBe(0);
     expect(placement(planNodes(dir, "aws"))).toEqual(placement(planNodes(earlier, "aws")));
-    const ignition = (d: string) => Object.fromEntries(Object.entries(tree(join(d, "out/aws"))).filter(([p]) => p.startsWith("ignition/")));
-    expect(ignition(dir)).toEqual(ignition(earlier));
+    expect(outOf(join(dir, "out/aws"))).toEqual(outOf(join(earlier, "out/aws")));
+    expect(outOfControl(join(dir, "out/aws"))).toEqual(outOfControl(join(earlier, "out/aws")));
     expect(secretsOf(dir, "aws")).toEqual(secretsOf(earlier, "aws"));
   });
 
@@ -124,7 +145,8 @@ const secretsOf = (dir: string, env: string) => Object.fromEntries(Object.entrie
     const r = await cli(dir, "render");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain(`laptop: rendered by a coreform before records: every node stays where it put it (in the spec's order, as it placed them)`);
-    expect(outOf(dir)).toEqual(outOf(earlier));
+    expect(outOf(join(dir, "out"))).toEqual(outOf(join(earlier, "out")));
+    expect(outOfControl(join(dir, "out"))).toEqual(outOfControl(join(earlier, "out")));
     for (const env of ENVS) {
       expect(secretsOf(dir, env)).toEqual(secretsOf(earlier, env));
       expect(placement(JSON.parse(readFileSync(join(dir, ".coreform", env, "record.json"), "utf8")).nodes)).toEqual(placement(planNodes(earlier, env)));

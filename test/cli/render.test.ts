@@ -146,12 +146,12 @@ describe("coreform render", () => {
 
 describe("a refused render leaves nothing behind", () => {
   const keys = (n: number) => Array.from({ length: n }, (_, i) => `    - ${sshKey("ssh-ed25519", i, `k${i}`)}`).join("\n");
-  /** The default spec with `n` SSH keys (160 push an EC2 node over 16 KiB), changed further by `edit`. */
+  /** The default spec with `n` SSH keys (300 push an EC2 node over 16 KiB, even packed: packIgnition), changed further by `edit`. */
   const withKeys = (n: number, edit: (s: string) => string = (s) => s) => edit(readFileSync(DEFAULT_SPEC, "utf8").replace(/  authorizedKeys:\n.*\n/, `  authorizedKeys:\n${keys(n)}\n`));
   const overBudget = /prod: node control-01: ignition config is \d+ bytes, over the 16384-byte limit/;
 
   test.each([[[]], [["prod"]], [["laptop", "prod"]], [["prod", "laptop", "kvm"]]])("a first render %j over EC2's budget writes neither secrets nor output", async (envs) => {
-    const dir = project(withKeys(160));
+    const dir = project(withKeys(300));
     const r = await cli(dir, "render", ...envs);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(overBudget);
@@ -160,7 +160,7 @@ describe("a refused render leaves nothing behind", () => {
   });
 
   test("every environment over its budget is named in the one run", async () => {
-    const r = await cli(project(withKeys(700)), "render");
+    const r = await cli(project(withKeys(1500)), "render");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^coreform render: environments\.openstack: node control-01: .* over the 49149-byte limit/m);
     expect(r.stderr).toMatch(/^environments\.prod: node control-01: .* over the 16384-byte limit/m);
@@ -178,7 +178,7 @@ describe("a refused render leaves nothing behind", () => {
     expect((await cli(dir, "render")).code).toBe(0);
     const secrets = tree(join(dir, ".coreform"));
     const out = tree(join(dir, "out"));
-    writeFileSync(join(dir, "cluster.yaml"), withKeys(160, change));
+    writeFileSync(join(dir, "cluster.yaml"), withKeys(300, change));
     const r = await cli(dir, "render", ...accept);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(overBudget);

@@ -145,6 +145,8 @@ export function runScript(member: Member, args: readonly string[]): ScriptRun {
     ETCDCTL: etcdctl,
     ETCDUTL: etcdctl,
     RETRY_SECONDS: "1",
+    // No data disk on this machine: test/integration/etcd-disk.test.ts runs that step on loop devices.
+    DISK_GIB: "",
   };
   const child = spawn("bash", [member.script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

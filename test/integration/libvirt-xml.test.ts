@@ -95,7 +95,7 @@ describeWithTools(["virsh", "virt-xml-validate"])("the kvm stack as libvirt XML 
         "devices",
         {},
         ...d.devices.disks.map((k: Doc) =>
-          el("disk", { type: "volume", device: "disk" }, el("driver", k.driver), el("source", { pool: resolve(k.source.volume.pool), volume: resolve(k.source.volume.volume) }), el("target", k.target)),
+          el("disk", { type: "volume", device: "disk" }, el("driver", k.driver), el("source", { pool: resolve(k.source.volume.pool), volume: resolve(k.source.volume.volume) }), el("target", k.target), k.serial ? el("serial", {}, esc(k.serial)) : undefined),
         ),
         ...d.devices.interfaces.map((i: Doc) =>
           el("interface", { type: "network" }, el("mac", { address: i.mac.address }), el("source", { network: resolve(i.source.network.network) }), el("model", { type: i.model.type })),
@@ -117,8 +117,8 @@ describeWithTools(["virsh", "virt-xml-validate"])("the kvm stack as libvirt XML 
       ...resources(tf, "libvirt_volume").map(([id, v]) => write(`volume-${id}.xml`, volumeXml(v))),
       ...resources(tf, "libvirt_domain").map(([id, d]) => write(`domain-${id}.xml`, domainXml(d))),
     ];
-    // the base image, and per node its disk and its Ignition config's volume
-    expect(files).toHaveLength(1 + 11 + 5);
+    // the base image, per node its disk and its Ignition config's volume, per control node its etcd data volume
+    expect(files).toHaveLength(1 + 11 + 5 + 3);
     for (const file of files) expect(await run("virt-xml-validate", [file])).toMatchObject({ code: 0, output: expect.stringContaining("validates") });
   });
 

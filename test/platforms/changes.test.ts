@@ -12,7 +12,9 @@ function settingsOf(platform: Platform): string[] {
   const keys = Object.entries(schema.properties).flatMap(([key, value]) =>
     key === "control" || key === "worker" ? Object.keys(value.properties ?? {}).map((k) => `${key}.${k}`) : key === "network" ? [] : [key],
   );
-  return ["name", "network.cidr", ...keys].sort();
+  // etcd.diskGiB is cluster-wide, and a setting of every platform whose control nodes have a data disk.
+  const disk = PLATFORM_MODULES[platform].etcdOnRootDisk ? [] : ["etcd.diskGiB"];
+  return ["name", "network.cidr", ...disk, ...keys].sort();
 }
 
 describe("what each setting's change does", () => {

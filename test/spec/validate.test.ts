@@ -590,6 +590,14 @@ describe("a good spec", () => {
   });
 });
 
+describe("etcd.diskGiB", () => {
+  it.each([9, 1025, 10.5])("%s is refused, named", (value) => {
+    const { issues } = parseSpec(spec((d) => (d.etcd = { diskGiB: value })));
+    expect(issues.filter((i) => i.severity === "error").map((i) => i.path)).toEqual(["etcd.diskGiB"]);
+  });
+  it.each([10, 1024])("%s is taken", (value) => expect(parseSpec(spec((d) => (d.etcd = { diskGiB: value }))).spec?.etcd.diskGiB).toBe(value));
+});
+
 describe("defaults", () => {
   const parse = (text: string) => {
     const { spec: parsed, issues } = parseSpec(text);
@@ -600,7 +608,7 @@ describe("defaults", () => {
   it("fill in os, etcd, updates and scheduler", () => {
     const s = parse(spec((d) => (delete d.os, delete d.etcd, delete d.updates, delete d.scheduler)));
     expect(s.os).toEqual({ channel: "stable", version: "current" });
-    expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.33", snapshots: { schedule: "daily", keep: 7 } });
+    expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.33", snapshots: { schedule: "daily", keep: 7 }, diskGiB: 10 });
     expect(s.updates).toEqual({ server: "https://public.update.flatcar-linux.net/v1/update/", rebootStrategy: "etcd-lock" });
     expect(s.scheduler).toEqual({ kind: "kubernetes", version: "v1.32.2+k3s1", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/16", sysupdate: true });
   });

@@ -89,6 +89,8 @@ const ROWS: readonly Row[] = [
     edit: (d) => eachEnv(d, (e) => (e.control = { ...e.control, diskGiB: 40 })),
     outcome: { aws: "impossible", azure: "impossible" },
   },
+  { name: "etcd's data disks larger", edit: (d) => (d.etcd = { diskGiB: 20 }), outcome: { libvirt: "impossible" }, userData: "changes" },
+  { name: "etcd's data disks smaller", base: (d) => (d.etcd = { diskGiB: 20 }), edit: (d) => (d.etcd = { diskGiB: 10 }), outcome: all("impossible") },
   {
     name: "control machines larger",
     edit: (d) => eachEnv(d, (e, n) => (e.control = { ...e.control, [SIZES[n][0]]: SIZES[n][2] })),

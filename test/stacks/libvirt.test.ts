@@ -72,7 +72,11 @@ describe("the default cluster.yaml's kvm stack", () => {
       features: { acpi: true },
       running: true,
       devices: {
-        disks: [{ source: { volume: { pool: `\${libvirt_volume.${name}-disk.pool}`, volume: `\${libvirt_volume.${name}-disk.name}` } }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", type: "qcow2" } }],
+        // and a control node's data disk, second (test/stacks/data-disks.test.ts)
+        disks: [
+          { source: { volume: { pool: `\${libvirt_volume.${name}-disk.pool}`, volume: `\${libvirt_volume.${name}-disk.name}` } }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", type: "qcow2" } },
+          ...(name.startsWith("control") ? [{ target: { dev: "vdb", bus: "virtio" }, serial: "coreform-etcd" }] : []),
+        ],
         interfaces: [{ source: { network: { network: "${libvirt_network.network.name}" } }, model: { type: "virtio" } }],
         serials: [{ source: { pty: { path: "" } }, target: { type: "isa-serial", port: 0 } }],
       },
@@ -96,7 +100,7 @@ describe("the default cluster.yaml's kvm stack", () => {
       create: { content: { url: "https://stable.release.flatcar-linux.net/amd64-usr/current/flatcar_production_qemu_image.img" } },
       lifecycle: { ignore_changes: ["create"] },
     });
-    expect(resources(stack.result.tf, "libvirt_volume")).toHaveLength(1 + 5 + 5);
+    expect(resources(stack.result.tf, "libvirt_volume")).toHaveLength(1 + 5 + 5 + 3);
   });
 
   it("never stops or replaces a member for a re-render or a new image; starts with the host, with two minutes to shut down when an update stops it", () => {
