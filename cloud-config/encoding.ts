@@ -53,6 +53,9 @@ export const toDataUrl = once((text: string): IgnitionContents => {
   return candidates.reduce((best, c) => (c.source.length < best.source.length ? c : best));
 });
 
+/** Always gzip + base64: a whole config packed into another (packIgnition). */
+export const gzipDataUrl = (text: string): IgnitionContents & { compression: "gzip" } => ({ source: `data:;base64,${gzip(text).toString("base64")}`, compression: "gzip" });
+
 /** The inverse of toDataUrl, for fromIgnition (beside gzip, which both use). */
 export function fromDataUrl(contents: IgnitionContents): string {
   const { source, compression } = contents;

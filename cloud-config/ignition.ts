@@ -3,7 +3,7 @@
 // `fromIgnition` reads it back into a NodeConfig for the equivalence test.
 import { PUBLIC } from "../src/modes";
 import type { NodeConfig, NodeDownload, NodeFile, SystemdUnit } from "../src/node/model";
-import { fromDataUrl, toDataUrl, type IgnitionContents } from "./encoding";
+import { fromDataUrl, gzipDataUrl, toDataUrl, type IgnitionContents } from "./encoding";
 
 export const IGNITION_VERSION = "3.3.0";
 const HOSTNAME_FILE = "/etc/hostname";
@@ -74,10 +74,26 @@ export function toIgnition(node: NodeConfig): IgnitionConfig {
 
 export const serializeIgnition = (config: IgnitionConfig): string => JSON.stringify(config);
 
+/** A config whose whole content is another config, which Ignition fetches and applies instead. */
+interface PackedIgnition {
+  ignition: { version: typeof IGNITION_VERSION; config: { replace: IgnitionContents } };
+}
+
+/**
+ * A config over its platform's user-data budget (EC2's 16 KiB: a kubernetes control node with a long SSH
+ * key), packed: the whole config gzip'd into `ignition.config.replace` as a data URL, which Ignition reads
+ * in its fetch stage (spec 3.3.0, coreos.github.io/ignition/configuration-v3_3/: `replace.source`,
+ * `replace.compression`). Nobody reads such user data by eye: only configs that need it are packed.
+ */
+export const packIgnition = (json: string): string =>
+  JSON.stringify({ ignition: { version: IGNITION_VERSION, config: { replace: gzipDataUrl(json) } } } satisfies PackedIgnition);
+
 /** Only the equivalence tests read a config back; it stays here, where the layout it undoes (HOSTNAME_FILE, data URLs) is private. */
 export function fromIgnition(json: string): NodeConfig {
-  const config = JSON.parse(json) as IgnitionConfig;
+  const config = JSON.parse(json) as IgnitionConfig | PackedIgnition;
   if (config.ignition?.version !== IGNITION_VERSION) throw new Error(`not an Ignition ${IGNITION_VERSION} config`);
+  if ("config" in config.ignition) return fromIgnition(fromDataUrl(config.ignition.config.replace));
+  if (!("storage" in config)) throw new Error("an Ignition config without storage");
   const files = config.storage.files.filter(isData).map((f) => ({ path: f.path, mode: f.mode, contents: fromDataUrl(f.contents) }));
   const downloads = config.storage.files
     .filter((f) => !isData(f))

@@ -3,7 +3,7 @@
 // Only that format is made: the other would be one more file of TLS keys that nothing reads. Pure: the
 // caller reads secrets and writes files.
 import { serializeCloudConfig, toCloudConfig } from "./coreos-cloudinit";
-import { serializeIgnition, toIgnition } from "./ignition";
+import { packIgnition, serializeIgnition, toIgnition } from "./ignition";
 import type { ClusterPlan, PlannedNode } from "../src/plan/plan";
 import type { EnvironmentSecrets } from "../src/secrets/store";
 import type { UserDataLimit } from "../src/platforms/platform";
@@ -38,7 +38,10 @@ export function renderNodes(spec: Spec, plan: ClusterPlan, secrets: EnvironmentS
   const limit = platformOf(plan.platform).userData;
   const rendered = plan.nodes.map((node) => {
     const config = buildNodeConfig({ spec, plan, node, secrets });
-    return { node, config, format: limit.format, userData: FORMATS[limit.format].serialize(config) };
+    const userData = FORMATS[limit.format].serialize(config);
+    // Over the budget, an Ignition config is packed (packIgnition); the budget holds for what is sent.
+    const packed = limit.format === "ignition" && limit.maxBytes !== undefined && Buffer.byteLength(userData) > limit.maxBytes;
+    return { node, config, format: limit.format, userData: packed ? packIgnition(userData) : userData };
   });
   if (limit.maxBytes !== undefined) {
     const over = rendered

@@ -14,11 +14,13 @@
 #   libxml2-utils             KVM stack's settings as libvirt XML (xmllint, which virt-xml-validate runs;
 #                             also checks that topology.svg is well-formed XML)
 #   chromium                  headless screenshots of topology.svg: the drawing renders in a real browser
+#   openssh-client            ssh-keygen reads every public key line the spec's check reads the same way
 #   strace                    kills a render at the Nth rename, write… (-e inject=…:signal=KILL:when=N)
 #   git                       `git add -A` in a new project stages no secret (coreform init's .gitignore)
 #   util-linux, bsdutils      unshare -m for full and read-only tmpfs disks; script for a terminal
+#   mount, e2fsprogs, fdisk   losetup, mkfs.ext4, resize2fs and sfdisk: the etcd data disk step on loop devices
 # Debian's etcd-server package enables a system etcd unit; where systemd runs it, it listens on
 # 127.0.0.1:2379 only, which the tests never use (they take 127.0.X.10 and up).
 set -euo pipefail
-packages=(etcd-server etcd-client curl jq shellcheck ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium strace git util-linux bsdutils)
+packages=(etcd-server etcd-client curl jq shellcheck ignition openssl systemd iproute2 vagrant libvirt-clients libxml2-utils chromium strace git util-linux bsdutils openssh-client mount e2fsprogs fdisk)
 bash "$(dirname "$0")/apt-install.sh" "${packages[@]}"

@@ -1,16 +1,22 @@
 // KVM through libvirt: Flatcar's QEMU image as one base volume in the pool, a copy-on-write disk per node
 // layered on it, a NAT network of the environment's own whose DHCP server hands each node its planned
 // address (and nothing else), and one domain per node that gets its Ignition config through QEMU fw_cfg
-// (flatcar.org/docs/latest/installing/vms/libvirt/, "Terraform"), under both names Ignition reads.
-// Provider: dmacvicar/libvirt 0.9.7 through coreform's own bindings (stacks/bindings/libvirt.ts).
-import { formatIp, parseCidr } from "../src/spec/ipv4";
-import type { PlannedNode } from "../src/plan/plan";
+// (flatcar.org/docs/latest/installing/vms/libvirt/, "Terraform"), under both names Ignition reads, from a
+// volume in the pool.
+// Provider: dmacvicar/libvirt 0.9.7 through coreform's own bindings (stacks/bindings/libvirt.ts). That
+// provider stops and defines a domain again for any change of it (internal/provider/domain_resource.go,
+// Update), never changes a network's DHCP hosts and cannot change a volume: what a running
+// environment may change is src/platforms/changes.ts's to say.
+import { formatIp, nthNodeIp, parseCidr } from "../src/spec/ipv4";
+import { dataDiskOf } from "../src/plan/plan";
+import { generationOf } from "../src/plan/record";
 import { stateBackend } from "./backend";
 import { LibvirtDomain, LibvirtIgnition, LibvirtNetwork, LibvirtProvider, LibvirtVolume } from "./bindings/libvirt";
-import { libvirtImage } from "../src/platforms/libvirt";
+import { dhcpSlots, libvirtImage, nodeMac } from "../src/platforms/libvirt";
 import { literal } from "./literal";
 import { qualifiedName, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /**
@@ -26,17 +32,8 @@ export const FW_CFG_IGNITION = ["opt/com.coreos/config", "opt/org.flatcar-linux/
 
 const GiB = 2 ** 30;
 
-/**
- * A node's MAC address: QEMU's prefix 52:54:00 (the one libvirt gives its guests) and the low 24 bits
- * of the node's planned address. Deterministic, and unique within an environment by construction: every
- * network a spec may use is inside a /8 at most (rules.ts keeps them private), so the low 24 bits tell
- * any two of its addresses apart, and planned addresses are distinct. A hash of the node's name could
- * collide; this cannot. It changes only with the node's address, which its DHCP entry follows anyway.
- */
-export function nodeMac(node: PlannedNode): string {
-  const [, b, c, d] = node.ip.split(".").map(Number);
-  return ["52", "54", "00", ...[b!, c!, d!].map((o) => o.toString(16).padStart(2, "0"))].join(":");
-}
+/** How long an update waits for a domain to shut down before forcing it off (the provider's default is 30 s). */
+export const SHUTDOWN_SECONDS = 120;
 
 export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
   const { plan, env, nodes } = input;
@@ -61,14 +58,24 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
   });
 
   // network: NAT, holding the planned addresses; the host sits at the block's first address (the nodes
-  // start at .10). DHCP has no range, only one host entry per node (libvirt.org/formatnetwork.html,
-  // "Addressing"): an address for each planned node's MAC, and none for anything else.
+  // start at .10). DHCP has no range, only host entries (libvirt.org/formatnetwork.html, "Addressing"):
+  // an address for each planned address's MAC, and none for anything else. The provider never changes
+  // them once the network exists (network_resource.go, Update), so a network made by this coreform has
+  // an entry for every node address from the start (dhcpSlots): a node added later finds its own. One
+  // made before has its first nodes' (coreform diff says how to add a new node's by hand).
   const block = parseCidr(plan.cidr);
+  const generation = generationOf(input.record);
+  const slots = dhcpSlots(plan.cidr, generation);
+  const hosts =
+    slots > 0
+      ? Array.from({ length: slots }, (_, slot) => ({ mac: nodeMac(nthNodeIp(block, slot)), ip: nthNodeIp(block, slot) }))
+      : nodes.map(({ node }) => ({ mac: nodeMac(node.ip), ip: node.ip, name: node.name }));
   const network = new LibvirtNetwork(stack, "network", {
     name: prefix,
     autostart: true,
     forward: { mode: "nat" },
-    ips: [{ address: formatIp(block.base + 1), prefix: block.prefix, dhcp: { hosts: nodes.map(({ node }) => ({ mac: nodeMac(node), ip: node.ip, name: node.name })) } }],
+    ips: [{ address: formatIp(block.base + 1), prefix: block.prefix, dhcp: { hosts } }],
+    lifecycle: { ignoreChanges: ["ips"] },
   });
 
   // firewall: none. A libvirt NAT network is its own boundary: libvirt lets the guests out through the
@@ -76,7 +83,7 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
   // virtual network"); no port is forwarded. Between the nodes everything flows, as on one switch;
   // SSH and the Kubernetes API are reached from the libvirt host itself, where adminCidrs would mean nothing.
 
-  // machines: a copy-on-write disk, an Ignition file and a domain per node.
+  // machines: a copy-on-write disk, the Ignition config in a volume and a domain per node.
   for (const { node, userData } of nodes) {
     const size = env[node.role];
     const name = nodeName(plan, node);
@@ -87,17 +94,33 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
       capacityUnit: "bytes",
       target: { format: { type: "qcow2" } },
       backingStore: { path: base.path, format: { type: "qcow2" } },
-      // A new base image must never replace a running member's disk.
-      lifecycle: { ignoreChanges: ["backing_store"] },
+      // A new base image must never replace a running member's disk; a new size cannot be applied at all
+      // (the provider's volume update always fails): new nodes get it.
+      lifecycle: { ignoreChanges: ["backing_store", "capacity"] },
     });
-    const ignition = new LibvirtIgnition(stack, `${node.name}-ignition`, {
+    // The provider writes the config to a file where Terraform runs (its temp directory, readable by all,
+    // gone with a tmp cleanup: internal/provider/ignition_resource.go), and the volume keeps it in the
+    // pool, readable by its owner only, where the domain reads it at every start (libvirt hands the file
+    // to QEMU's user then: src/security/security_dac.c, virSecurityDACSetSysinfoLabel). Its own docs
+    // upload it so (docs/resources/ignition.md). A re-render must replace neither: Ignition ran once.
+    const ignition = new LibvirtIgnition(stack, `${node.name}-ignition`, { name: `${name}.ign`, content: literal(userData), lifecycle: { ignoreChanges: ["content"] } });
+    const config = new LibvirtVolume(stack, `${node.name}-config`, {
       name: `${name}.ign`,
-      content: literal(userData),
-      // A re-render must not replace the file: its content forces a new one (RequiresReplace), at a new
-      // path (a hash of the content), and the domain would follow. Ignition ran once, at first boot.
-      lifecycle: { ignoreChanges: ["content"] },
+      pool: env.pool,
+      target: { format: { type: "raw" }, permissions: { mode: "0600" } },
+      create: { content: { url: ignition.path } },
+      lifecycle: { ignoreChanges: ["create"] },
     });
-    new LibvirtDomain(stack, node.name, {
+    // etcd's data disk: a volume of its own, kept when the domain and its root disk are replaced. Its size
+    // cannot change (the provider's volume update always fails): render refuses a change of etcd.diskGiB.
+    const diskGiB = dataDiskOf(plan, node);
+    const data =
+      diskGiB &&
+      new LibvirtVolume(stack, `${node.name}-etcd`, { name: `${name}-etcd.qcow2`, pool: env.pool, capacity: diskGiB * GiB, capacityUnit: "bytes", target: { format: { type: "qcow2" } }, lifecycle: { preventDestroy: true } });
+    // Any change of a domain stops it and defines it again: a domain made before gets neither autostart
+    // nor the longer shutdown, which would restart every one at once (`virsh autostart` sets it by hand).
+    const made = generationOf(input.record, node.name) >= 1;
+    const domain = new LibvirtDomain(stack, node.name, {
       name,
       type: "kvm",
       memory: size.memoryMiB,
@@ -107,18 +130,24 @@ export const libvirtStack: StackBuilder<"libvirt"> = (stack, input) => {
       os: { type: "hvm", typeArch: "x86_64", typeMachine: "q35" },
       features: { acpi: true },
       // `value` is required by the schema and unused when `file` is given.
-      sysInfo: [{ fwCfg: { entry: FW_CFG_IGNITION.map((name) => ({ name, file: ignition.path, value: "" })) } }],
+      sysInfo: [{ fwCfg: { entry: FW_CFG_IGNITION.map((name) => ({ name, file: config.path, value: "" })) } }],
       devices: {
-        disks: [{ source: { volume: { pool: disk.pool, volume: disk.name } }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", type: "qcow2" } }],
-        interfaces: [{ source: { network: { network: network.name } }, mac: { address: nodeMac(node) }, model: { type: "virtio" } }],
+        disks: [
+          { source: { volume: { pool: disk.pool, volume: disk.name } }, target: { dev: "vda", bus: "virtio" }, driver: { name: "qemu", type: "qcow2" } },
+          ...(data ? [{ source: { volume: { pool: data.pool, volume: data.name } }, target: { dev: "vdb", bus: "virtio" as const }, driver: { name: "qemu", type: "qcow2" } as const, serial: "coreform-etcd" }] : []),
+        ],
+        interfaces: [{ source: { network: { network: network.name } }, mac: { address: nodeMac(node.ip) }, model: { type: "virtio" } }],
         // ttyS0 as a pty (`virsh console <name>`); an empty path lets libvirt allocate one.
         serials: [{ source: { pty: { path: "" } }, target: { type: "isa-serial", port: 0 } }],
       },
       running: true,
-      // A domain update stops the running guest and redefines it (internal/provider/domain_resource.go,
-      // Update): never for a new Ignition file, read at first boot only, nor for the pty libvirt filled in.
-      lifecycle: { ignoreChanges: ["sys_info", "devices.serials[0].source.pty.path"] },
+      ...(made ? { autostart: true, update: { shutdown: { timeout: SHUTDOWN_SECONDS } } } : {}),
+      // Never for a new Ignition file, read at first boot only, nor for the pty libvirt filled in.
+      lifecycle: { ignoreChanges: ["sys_info", "devices.serials[0].source.pty.path", ...(made ? [] : ["autostart", "update"])] },
     });
+    // A new domain on the old root volume would boot the old system, Ignition long done; the old
+    // Ignition files would hand it the old config (their content is ignored): all four go together.
+    replacedWith(node, domain, disk, ignition, config);
   }
 
   // outputs: the planned addresses, which the network's DHCP hands out; nothing reaches in from outside.

@@ -8,10 +8,13 @@
 // Bindings: stacks/bindings/openstack.ts (terraform-provider-openstack/openstack ~> 3.4).
 import type { ITerraformDependable } from "cdktf";
 import { FIRST_HOST_OFFSET, formatIp, parseCidr } from "../src/spec/ipv4";
-import type { ClusterPort } from "../src/plan/plan";
+import { dataDiskOf, type ClusterPort } from "../src/plan/plan";
 import { stateBackend } from "./backend";
 import {
+  BlockstorageVolumeV3,
   ComputeInstanceV2,
+  ComputeServergroupV2,
+  ComputeVolumeAttachV2,
   DataImagesImageV2,
   DataNetworkingNetworkV2,
   DataNetworkingSubnetV2,
@@ -31,6 +34,9 @@ import { openstackImage } from "../src/platforms/openstack";
 import { literal } from "./literal";
 import { environmentLabels, qualifiedName, nodeLabels, nodeName } from "./naming";
 import { clusterOutputs } from "./outputs";
+import { generationOf } from "../src/plan/record";
+import type { Role } from "../src/spec/schema";
+import { replacedWith } from "./roll";
 import type { StackBuilder } from "./registry";
 
 /** A port the plan lists, as a Neutron rule's protocol and port range (ICMP: all types, no range). */
@@ -129,9 +135,23 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
   }
   new NetworkingSecgroupRuleV2(stack, "egress", { securityGroupId: group.id, direction: "egress", ethertype: "IPv4", remoteIpPrefix: "0.0.0.0/0", description: EGRESS_DESCRIPTION });
 
+  // spread: a server group a role, which Nova's scheduler places on different hosts: control nodes
+  // strictly (anti-affinity: an instance no host can take fails to be made, rather than share one with
+  // another etcd member), workers as far as hosts allow (soft-anti-affinity, compute API 2.15). Nodes made
+  // before generation 2 are in none: joining one (scheduler_hints) would replace them.
+  const grouped = nodes.filter((n) => generationOf(input.record, n.node.name) >= 2).map((n) => n.node);
+  const POLICY = { control: "anti-affinity", worker: "soft-anti-affinity" } as const;
+  const serverGroups = new Map(
+    (["control", "worker"] as const satisfies readonly Role[])
+      .filter((role) => grouped.some((n) => n.role === role))
+      // A group is never updated (every argument ForceNew): a cluster renamed keeps its groups' names, or every member would be replaced.
+      .map((role) => [role, new ComputeServergroupV2(stack, `${role}-group`, { name: `${prefix}-${role}`, policies: [POLICY[role]], lifecycle: { ignoreChanges: ["name"] } })]),
+  );
+
   // machines: one port per planned node at its planned IP (the security group is on the port), one
   // instance on it, and a floating IP when asked
   const machines = nodes.map(({ node, userData }) => {
+    const serverGroup = grouped.includes(node) ? serverGroups.get(node.role) : undefined;
     const size = env[node.role];
     const name = nodeName(plan, node);
     const port = new NetworkingPortV2(stack, `${node.name}-port`, {
@@ -156,14 +176,26 @@ export const openstackStack: StackBuilder<"openstack"> = (stack, input) => {
       configDrive: false,
       metadata: { ...environmentLabels(plan), ...nodeLabels(node) },
       network: [{ port: port.id }],
+      ...(serverGroup ? { schedulerHints: [{ group: serverGroup.id }] } : {}),
       ...(internet.length ? { dependsOn: internet } : {}),
-      // A new image or a re-render must never replace a running etcd member: Flatcar updates itself in place.
-      lifecycle: { ignoreChanges: [size.diskGiB ? "block_device[0].uuid" : "image_id", "user_data"] },
+      // A new image or a re-render must never replace a running etcd member: Flatcar updates itself in place
+      // (a new image_id is even worse than a replacement: a Rebuild re-images the root disk in place). The
+      // boot volume's size, or booting from a volume at all, would replace the instance (block_device is
+      // ForceNew: resource_openstack_compute_instance_v2.go@v3.4.0:218-281): new nodes boot the new way.
+      lifecycle: { ignoreChanges: ["image_id", "block_device", "user_data"] },
     });
+    // etcd's data disk, attached after the instance exists (the node waits for it): kept when the instance
+    // goes. Online resize lets it grow while attached (resource_openstack_blockstorage_volume_v3.go@v3.4.0).
+    const diskGiB = dataDiskOf(plan, node);
+    if (diskGiB) {
+      const volume = new BlockstorageVolumeV3(stack, `${node.name}-etcd`, { name: `${name}-etcd`, description: `coreform ${prefix}: etcd data of ${node.name}`, size: diskGiB, enableOnlineResize: true, lifecycle: { preventDestroy: true } });
+      new ComputeVolumeAttachV2(stack, `${node.name}-etcd-attachment`, { instanceId: instance.id, volumeId: volume.id });
+    }
     // The floating IP is associated with the port on creation; Neutron needs the port's subnet on a router to the external network first.
     const floating = env.publicAddresses
       ? new NetworkingFloatingipV2(stack, `${node.name}-address`, { pool: external(), portId: port.id, description: name, ...(internet.length ? { dependsOn: internet } : {}) })
       : undefined;
+    replacedWith(node, instance);
     return { instance, floating };
   });
 

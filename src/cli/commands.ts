@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { EXIT_OK } from "../errors";
 import type { Io } from "../io";
-import { COMMAND_TIMEOUT_TEXT, REQUEST_TIMEOUT_TEXT } from "../ops/timeout";
+import { COMMAND_TIMEOUT_TEXT, REQUEST_TIMEOUT_TEXT, ROLL_WAIT_SECONDS } from "../ops/timeout";
 
 interface Option {
   readonly type: "string" | "boolean";
@@ -60,6 +60,13 @@ function command<const O extends Options>(c: { summary: string; usage: string; o
 const FILE = { file: { type: "string", short: "f", value: "FILE", help: "the spec (default: cluster.yaml, here or in the nearest directory above)" } } as const;
 const out = <V extends string, H extends string>(value: V, help: H) => ({ out: { type: "string", short: "o", value, help } }) as const;
 const ENDPOINTS = { endpoints: { type: "string", value: "URL,…", help: "ask these https://HOST:PORT instead of the plan's addresses (a tunnel, a bastion)" } } as const;
+const ACCEPT = {
+  accept: {
+    type: "string",
+    value: "KIND,…",
+    help: "render changes that are refused otherwise (coreform diff shows them): readdress,\nrename, remove-members, quorum, stop, replace, move",
+  },
+} as const;
 const VAGRANT_ENV = { env: { type: "string", short: "e", value: "ENV", help: "the vagrant environment (same as the ENV argument)" } } as const;
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
@@ -136,9 +143,21 @@ line on stdout, PATH: missing | differs | mode 0644, expected 0600 | not rendere
 OUTDIR/<env>/ of an environment the spec no longer has), or ENV: no secrets … when render
 would first create or renew secrets; paths are relative to the current directory when below it.
 Contents are never printed. Other files in OUTDIR/<env>/ (.vagrant/, config.rb) are ignored.
-Exit 0 when everything matches, 1 when anything differs (a summary line last), 2 on invalid input.`,
+The environment's record (.coreform/<env>/record.json) is compared too.
+Exit 0 when everything matches, 1 when anything differs (a summary line last), 2 on invalid input.
+
+A node keeps its name and address for as long as it exists: the record of the environment's last
+render says where each one is, whatever the order or the size of the groups. An environment rendered
+before is compared with its record first, and a change that would re-address or rename a node,
+remove more than one etcd member, fall below the running cluster's quorum, or that Terraform would
+carry out by stopping or replacing every control node at once, is refused (exit 2, nothing written)
+unless --accept names its kind; \`coreform diff\` shows the change and what to do instead. An
+environment a coreform before records rendered gets its record at its first render here, keeping
+every node where that coreform put it (out/<env>/plan.json, else the spec's order, checked against
+the members' certificates).`,
     options: {
       check: { type: "boolean", help: "compare instead of writing (see above)" },
+      ...ACCEPT,
       "new-secrets": {
         type: "boolean",
         help: "make the missing CAs, k3s token and keys of the ENVs named afresh, when no backup\nis left: nodes running with the old ones will not trust them",
@@ -148,6 +167,24 @@ Exit 0 when everything matches, 1 when anything differs (a summary line last), 2
     },
     run: async (io, { positionals, values }) =>
       values.check ? (await import("./render-check")).renderCheck(io, positionals, values) : (await import("./render")).render(io, positionals, values),
+  }),
+  diff: command({
+    summary: "show what render would change in a running environment, and what it refuses",
+    usage: `coreform diff [ENV…] [--accept KIND,…] [--json] [-f FILE] [-o OUTDIR]
+
+Compares what \`coreform render\` would write for each environment (default: all of them) with the
+record of its last render (.coreform/<env>/record.json), and writes nothing:
+  every node      added, removed, unchanged, or changed: its address, role, or which of its files
+                  (a path on the node, unit:<name>, hostname, ssh)
+  etcd            the members before and after, with the quorum of each
+  settings        each changed setting and what it does on the platform: applied in place,
+                  ignored by the stack (running machines keep theirs), refused, or impossible
+  refused         what render refuses, why, what to do instead, and the --accept that renders it
+  steps           what to run, in order (coreform etcd add/remove, the deploy)
+Exit 0 when render would write it (with --accept), 2 when render would refuse it or on bad input,
+1 on a runtime failure.`,
+    options: { ...ACCEPT, json: { type: "boolean", help: "print the changes as one JSON document" }, ...FILE, ...out("OUTDIR", "where the environments were rendered (default: out/ next to the spec)") },
+    run: async (io, { positionals, values }) => (await import("./diff")).diff(io, positionals, values),
   }),
   up: command({
     summary: "bring up a vagrant environment (VirtualBox)",
@@ -236,6 +273,32 @@ change refused by the cluster's state, 2 bad input.`,
       ...FILE,
     },
     run: async (io, { positionals, values }) => (await import("./etcd")).etcd(io, positionals, values),
+  }),
+  roll: command({
+    summary: "replace nodes one at a time with their current config",
+    usage: `coreform roll ENV [NODE…] [--wait SECONDS] [--kubeconfig FILE] [--endpoints URL,…] [-f FILE] [-o OUTDIR]
+
+Replaces ENV's nodes (default: all of them; control nodes first, one by one, then workers) with new
+machines made from the environment's last render: how a changed config (renewed certificates, a new
+etcd or k3s version, any edit) reaches running nodes, whose user data ran once. Run \`coreform render
+ENV\` first; roll refuses a spec changed since. For each node, in turn:
+  1. etcd must keep its quorum without the node (a spare member), no member joining: else it stops
+  2. kubernetes: kubectl cordon, drain and delete the node (--kubeconfig, default .coreform/ENV/kubeconfig)
+  3. the record moves the node to this coreform's layout (what a node made now gets)
+  4. stacks: the CDKTF app synthesized into cdktf.out/, then
+     terraform -chdir=cdktf.out/stacks/ENV apply -auto-approve -input=false -json -replace=<its machine>…
+     vagrant: vagrant destroy -f NODE, vagrant up NODE (in OUTDIR/ENV/)
+  5. waits until its etcd member is voting and healthy, and its Kubernetes node Ready (uncordoned)
+The first failure stops the roll (exit 1) with the step, the reason and the command that resumes it.
+Exit 0 when every node was replaced, 2 on bad input.`,
+    options: {
+      wait: { type: "string", value: "SECONDS", help: `how long each step may wait for a node (drain, back in etcd, Ready); default ${ROLL_WAIT_SECONDS}` },
+      kubeconfig: { type: "string", value: "FILE", help: "the kubeconfig kubectl uses (default: .coreform/ENV/kubeconfig, see coreform kubeconfig)" },
+      ...ENDPOINTS,
+      ...FILE,
+      ...out("OUTDIR", "vagrant: where the environment is rendered (default: out/ next to the spec)"),
+    },
+    run: async (io, { positionals, values }) => (await import("./roll")).roll(io, positionals, values),
   }),
   "reboot-lock": command({
     summary: "show or change locksmith's reboot lock",

@@ -11,7 +11,7 @@ import { operatorTarget } from "../ops/target";
 import { v2TopKeys } from "../ops/v2";
 import { secretsDir } from "../secrets/store";
 import { loadSpecOrFail } from "../spec/file";
-import { table } from "./status";
+import { table } from "./table";
 
 interface EtcdOptions {
   readonly file?: string | undefined;

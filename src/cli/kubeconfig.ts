@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { writeAtomic } from "../files";
 import { SECRET } from "../modes";
-import { planCluster } from "../plan/plan";
+import { planEnvironment } from "../secrets/record-file";
 import { kubeconfig as buildKubeconfig } from "../secrets/kubeconfig";
 import { readSecrets, secretsDir } from "../secrets/store";
 import { EXIT_OK, InputError } from "../errors";
@@ -36,7 +36,7 @@ export async function kubeconfig(io: Io, positionals: string[], { file, out, ser
   if (spec.scheduler.kind !== "kubernetes") throw new InputError(`scheduler.kind is ${spec.scheduler.kind}: only kubernetes has a kubeconfig`);
   if (server !== undefined && !/^https:\/\/[^/\s]+$/.test(server)) throw new InputError(`--server must be an https URL like https://203.0.113.7:6443`);
 
-  const plan = planCluster(spec, env);
+  const { plan } = planEnvironment(spec, env, dirname(specFile));
   const dir = secretsDir(dirname(specFile), env);
   // Missing secrets are the project's state: exit 1, as for status and reboot-lock.
   const text = buildKubeconfig(plan, readSecrets(dir, plan).kubernetes!, { server });

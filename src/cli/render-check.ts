@@ -99,8 +99,11 @@ async function checkEnvironments(io: Io, spec: Spec, specFile: string, chosen: r
       : [];
   for (const e of gone) lines.push(`${shown(io, join(outDir, e.name))}/: not an environment of this spec (stale)`);
   let checked = 0;
-  for (const { env, files } of rendered) {
+  for (const { env, files, record } of rendered) {
     const found = differences(io, join(outDir, env), files);
+    // A record made by render, not what this spec would make: a setting or a node changed since (an
+    // environment rendered before records has none yet, and render would derive the same).
+    if (record.source === "record" && !record.current) found.push(`${shown(io, record.file)}: differs (coreform diff ${env} shows what the spec changes)`);
     checked += files.length;
     if (found.length) differing.add(env);
     lines.push(...found);

@@ -1,20 +1,27 @@
 // `coreform render`: spec → plan → secrets → node configs → files, for each chosen environment.
-// Every environment is rendered in memory, new secrets included, before anything is written: a
-// refused render leaves neither output nor secrets behind. `render --check` (render-check.ts) renders
+// Every environment is rendered in memory, new secrets included, and compared with its record before
+// anything is written: a refused render (an invalid spec, a change the operator did not accept) leaves
+// neither output, nor secrets, nor record behind. `render --check` (render-check.ts) renders
 // the same list of files in memory, with the existing secrets only, and compares it with OUTDIR.
-import { dirname, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { FORMATS, renderNodes, UserDataBudgetError } from "../../cloud-config/user-data";
 import { EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { PUBLIC, SECRET } from "../modes";
-import { planCluster, type ClusterPlan } from "../plan/plan";
+import { renderedRecord } from "../node/record";
+import { compareRecords, type EnvironmentChange } from "../plan/changes";
+import type { ClusterPlan } from "../plan/plan";
 import { environmentTopology } from "../plan/topology";
+import { ACCEPT_KINDS, type AcceptKind } from "../platforms/changes";
+import { platformOf } from "../platforms/table";
 import { SecretsChanged } from "../secrets/disk";
+import { planEnvironment, RECORD_FILE, type RecordSource } from "../secrets/record-file";
 import { MissingSecretsError, prepareSecrets, readSecrets, renderedBefore, secretsDir, type PreparedSecrets } from "../secrets/store";
 import { chooseEnvironments, loadSpecOrFail } from "../spec/file";
 import type { Spec } from "../spec/schema";
 import { renderVagrantfile, vagrantfileModel } from "../vagrant/vagrantfile";
-import { membershipWarning } from "./earlier";
+import { changeSummary, refusalLines } from "./changes-view";
 import { emit, type OutputFile } from "./emit";
 import { beginRender } from "./repairs";
 import { warnExpiringCertificates } from "./validate";
@@ -41,7 +48,11 @@ export interface RenderedEnvironment {
   readonly plan: ClusterPlan;
   /** Every file below OUTDIR/<env>/, each with its contents and mode. */
   readonly files: readonly OutputFile[];
-  /** Writes the secrets made for it (nothing when every one existed). */
+  /** The environment's record as render would write it, where, and whether the file holds it already. */
+  readonly record: { readonly file: string; readonly text: string; readonly current: boolean; readonly source: RecordSource };
+  /** What this render changes in the environment, against its record. */
+  readonly change: EnvironmentChange;
+  /** Writes the secrets made for it (nothing when every one existed) and its record, when new. */
   readonly persist: () => void;
 }
 
@@ -64,8 +75,9 @@ export interface InMemoryOptions {
 /**
  * Renders the environments in memory: nothing is written. `secrets` says whether missing or stale
  * secrets are made (render: in memory, written by `persist`) or leave the environment unrendered
- * (check: the secrets are only read, so nothing is created and nothing is logged). An environment
- * over its platform's user-data budget is invalid input, for both.
+ * (check: the secrets are only read, so nothing is created and nothing is logged). Each environment is
+ * planned as its record says (src/secrets/record-file.ts). An environment over its platform's
+ * user-data budget is invalid input, for both.
  */
 export async function renderInMemory(
   io: Io,
@@ -77,18 +89,19 @@ export async function renderInMemory(
   const rendered: RenderedEnvironment[] = [];
   const withoutSecrets: WithoutSecrets[] = [];
   const refused: string[] = [];
-  const plans = envs.map((env) => planCluster(spec, env));
-  const total = plans.reduce((n, plan) => n + plan.nodes.length, 0);
+  const planned = envs.map((env) => {
+    const format = platformOf(spec.environments[env]!.platform).userData.format;
+    return planEnvironment(spec, env, dirname(specFile), options.outDir, (n) => FORMATS[format].file(n));
+  });
+  const total = planned.reduce((n, { plan }) => n + plan.nodes.length, 0);
   for (const [i, env] of envs.entries()) {
-    const plan = plans[i]!;
+    const { plan, previous, source, file: recordFile } = planned[i]!;
     if (io.progress && total >= PROGRESS_NODES) io.progress(`coreform: rendering ${env} (${i + 1} of ${envs.length}): ${plan.nodes.length} nodes…`);
     const dir = secretsDir(dirname(specFile), env);
-    // out/<env>/plan.json of an earlier render: evidence of secrets nodes trust, and the membership they booted with.
+    // out/<env>/plan.json of an earlier render: evidence of secrets nodes trust.
     const earlier = renderedBefore(options.outDir, env);
     let prepared: PreparedSecrets;
     if (options.secrets === "create") {
-      const warning = membershipWarning(io.cwd, earlier, plan);
-      if (warning) io.err(warning);
       prepared = await prepareSecrets(dir, plan, (line) => io.err(line), { ...(earlier ? { rendered: earlier } : {}), newSecrets: options.newSecrets === true });
     } else {
       try {
@@ -113,15 +126,36 @@ export async function renderInMemory(
         ? [{ path: "Vagrantfile", contents: renderVagrantfile(vagrantfileModel(spec.environments[env]!, plan, (n) => FORMATS["cloud-config"].file(n.name))), mode: PUBLIC }]
         : []),
     ];
-    rendered.push({ env, plan, files, persist: prepared.persist });
+    const { record: next, text } = renderedRecord(spec, env, plan, nodes, previous);
+    const change = compareRecords({
+      cluster: spec.name,
+      environment: env,
+      platform: plan.platform,
+      settings: next.settings?.environment ?? {},
+      cidr: plan.cidr,
+      previous,
+      next,
+    });
+    const current = source === "record" && readFileSync(recordFile, "utf8") === text;
+    const record = { file: recordFile, text, current, source };
+    rendered.push({ env, plan, files, record, change, persist: () => prepared.persist(current ? undefined : new Map([[RECORD_FILE, text]])) });
   }
   if (refused.length) throw new InputError(refused.join("\n"));
   return { rendered, withoutSecrets };
 }
 
+/** The `--accept` list: kinds of refused changes the operator accepts. */
+export function acceptedKinds(text: string | undefined): Set<AcceptKind> {
+  const kinds = (text ?? "").split(",").map((k) => k.trim()).filter(Boolean);
+  const unknown = kinds.filter((k) => !(ACCEPT_KINDS as readonly string[]).includes(k));
+  if (unknown.length) throw new InputError(`--accept: ${unknown.join(", ")} is no kind of change (kinds: ${ACCEPT_KINDS.join(", ")})`);
+  return new Set(kinds as AcceptKind[]);
+}
+
 /**
  * Renders the environments into `outDir` (secrets created or reused next to the spec) and returns each
- * one's plan and summary line. Nothing is written, secrets or output, unless every environment rendered.
+ * one's plan and summary line. Nothing is written, secrets, record or output, unless every environment
+ * rendered and no change of one is refused (unless `accepted`).
  */
 export async function renderEnvironments(
   io: Io,
@@ -129,15 +163,25 @@ export async function renderEnvironments(
   specFile: string,
   envs: readonly string[],
   outDir: string,
-  newSecrets = false,
+  options: { readonly accepted?: ReadonlySet<AcceptKind>; readonly newSecrets?: boolean } = {},
 ): Promise<{ readonly plan: ClusterPlan; readonly summary: string }[]> {
   // One render at a time per project, from reading the secrets to the last file written.
   const release = beginRender(io, specFile, outDir, envs);
   try {
-    const { rendered } = await renderInMemory(io, spec, specFile, envs, { secrets: "create", outDir, newSecrets });
-    // Secrets first: output whose keys were not kept would be worse than no output.
+    const { rendered } = await renderInMemory(io, spec, specFile, envs, { secrets: "create", outDir, newSecrets: options.newSecrets === true });
+    const refusals = rendered.flatMap((r) => refusalLines(r.change, options.accepted ?? new Set()));
+    if (refusals.length) throw new InputError([...refusals, "nothing was written"].join("\n"));
+    // Secrets (and records) first: output whose keys were not kept would be worse than no output.
     for (const r of rendered) r.persist();
     emit(outDir, new Map(rendered.map((r) => [r.env, r.files])));
+    for (const r of rendered) {
+      if (r.record.source === "output" || r.record.source === "secrets")
+        io.err(
+          `${r.env}: rendered by a coreform before records: every node stays where it put it (${r.record.source === "output" ? `as out/${r.env}/plan.json says` : "in the spec's order, as it placed them"}); ` +
+            `${relative(dirname(specFile), r.record.file)} keeps them from now on: back it up with the secrets`,
+        );
+      for (const line of changeSummary(r.change)) io.err(line);
+    }
     return rendered.map(({ env, plan }) => ({ plan, summary: `rendered ${env} (${plan.platform}): ${plan.nodes.length} nodes → ${resolve(outDir, env)}` }));
   } finally {
     release();
@@ -148,11 +192,13 @@ export async function renderEnvironments(
 export interface RenderOptions {
   readonly file?: string;
   readonly out?: string;
+  readonly accept?: string;
   /** `--new-secrets` (render only). */
   readonly "new-secrets"?: boolean;
 }
 
 export async function render(io: Io, names: string[], options: RenderOptions): Promise<number> {
+  const accepted = acceptedKinds(options.accept);
   const newSecrets = options["new-secrets"] === true;
   // Never for every environment at once: a new CA is a new cluster for the nodes of each one named.
   if (newSecrets && !names.length) throw new InputError("--new-secrets needs the environments named: coreform render ENV… --new-secrets");
@@ -160,6 +206,6 @@ export async function render(io: Io, names: string[], options: RenderOptions): P
   const chosen = chooseEnvironments(spec, specFile, names);
   // The certificates as they are before render renews any: those the running nodes have.
   warnExpiringCertificates(io, spec, specFile, chosen);
-  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out), newSecrets)) io.out(summary);
+  for (const { summary } of await renderEnvironments(io, spec, specFile, chosen, outDirOf(io, specFile, options.out), { accepted, newSecrets })) io.out(summary);
   return EXIT_OK;
 }

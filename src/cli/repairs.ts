@@ -6,12 +6,12 @@ import { dirname, join } from "node:path";
 import { leftoversIn, removeLeftovers } from "../files";
 import type { Io } from "../io";
 import { wrongModes } from "../secrets/disk";
-import { secretsDir } from "../secrets/store";
+import { secretsDir, STATE_DIR } from "../secrets/store";
 import { JOURNAL, readJournal, recoverOutput } from "./emit";
 import { lockProject } from "./lock";
 
 /** `.coreform/` next to the spec: the secrets of every environment, and the project lock. */
-export const stateDir = (specFile: string) => join(dirname(specFile), ".coreform");
+export const stateDir = (specFile: string) => join(dirname(specFile), STATE_DIR);
 
 /**
  * Takes the project lock for a render of `envs` into `outDir` and puts the project in order under it;

@@ -8,6 +8,7 @@ import type { Io } from "../io";
 import { certificateExpiries, daysLeft, expiryWarning, type CertificateExpiry } from "../secrets/expiry";
 import { secretsDir } from "../secrets/store";
 import { loadSpecOrFail } from "../spec/file";
+import { table } from "./table";
 
 export interface StatusOptions {
   readonly file?: string;
@@ -28,10 +29,6 @@ function size(bytes: number | undefined): string {
 
 const reachable = (m: MemberStatus) => (!m.reachable ? "no" : m.healthy ? "yes" : "no quorum");
 
-export function table(rows: readonly (readonly string[])[]): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length))) ?? [];
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i] as number))).join("  "));
-}
 
 function quorumText(q: ClusterStatus["quorum"]): string {
   const counts = `${q.healthy} of ${q.members} members healthy, quorum needs ${q.needed}`;

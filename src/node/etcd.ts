@@ -90,6 +90,7 @@ export function etcdPart({ spec, plan, node, secrets }: NodeContext): NodePart {
     image: etcdImage(spec.etcd),
     tlsDir: ETCD_TLS_DIR,
     etcdutl: restoreTool(spec.etcd),
+    diskGiB: member.dataDiskGiB ?? "",
   });
   const unit = renderTemplate("etcd-member.service", { script: ETCD_MEMBER_SCRIPT });
   const calendar = snapshotCalendar(spec.etcd.snapshots.schedule);

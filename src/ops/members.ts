@@ -150,3 +150,36 @@ export async function addLearner(target: EtcdTarget, m: Membership, node: Member
 export async function removeMember(target: EtcdTarget, m: Membership, member: MemberView): Promise<void> {
   await change(target, m, (c) => c.cluster.memberRemove({ ID: BigInt(`0x${member.id}`).toString() }, within(target)));
 }
+
+/**
+ * Checks that `name`'s machine may be replaced now (`coreform roll`): no member is joining, and the
+ * cluster keeps a quorum without it: the healthy voting members other than it are a quorum of all
+ * voting members (a spare member). A broken member itself may go: its replacement changes no count.
+ * For a worker (no member) a working quorum is enough.
+ */
+export function checkReplace(m: Membership, name: string): void {
+  const waiting = pending(m);
+  if (waiting.length)
+    throw new Refused(`${waiting.map((x) => `${x.name} (${x.state})`).join(", ")} has not joined yet: wait until \`coreform etcd members ${m.environment}\` shows it voting`, true);
+  const voting = m.members.filter((x) => x.state === "voting" || x.state === "added");
+  const spare = voting.filter((x) => x.name !== name && x.healthy).length;
+  const needed = quorumOf(voting.length);
+  if (spare >= needed) return;
+  const sick = unhealthy(m).filter((x) => x !== name);
+  const member = voting.some((x) => x.name === name);
+  throw new Refused(
+    `${member ? `replacing ${name} leaves` : "etcd has"} ${spare} healthy of ${voting.length} voting members, and a quorum needs ${needed}: ` +
+      (sick.length ? `make ${sick.join(", ")} healthy first` : `no member is spare (${voting.length} control node${voting.length === 1 ? "" : "s"}: grow to 3 first)`),
+    true,
+  );
+}
+
+/** Why `name`'s member is not back after its replacement (started, voting, healthy, with every voting member healthy), or undefined when it is. */
+export function notBack(m: Membership, name: string): string | undefined {
+  const member = m.members.find((x) => x.name === name);
+  if (!member || member.state === "planned") return `${name} is no member`;
+  if (member.state !== "voting") return `${name} is ${member.state === "learner" ? "a learner, catching up" : "added, never started"}`;
+  if (!member.healthy) return `${name} is not healthy${member.error ? ` (${member.error})` : ""}`;
+  const sick = unhealthy(m);
+  return sick.length ? `${sick.join(", ")} not healthy` : undefined;
+}

@@ -4,7 +4,8 @@
 import { dirname } from "node:path";
 import { inspect } from "node:util";
 import { firstLine, InputError } from "../errors";
-import { planCluster, type ClusterPlan } from "../plan/plan";
+import type { ClusterPlan } from "../plan/plan";
+import { planEnvironment } from "../secrets/record-file";
 import { readSecrets, secretsDir } from "../secrets/store";
 import type { Spec } from "../spec/schema";
 import { chooseEnvironments } from "../spec/file";
@@ -125,7 +126,8 @@ export function parseEndpoints(text: string): string[] {
  */
 export function operatorTarget(spec: Spec, specFile: string, env: string, endpoints?: string, budgetMs = COMMAND_TIMEOUT_MS): EtcdTarget {
   chooseEnvironments(spec, specFile, [env]);
-  const plan = planCluster(spec, env);
+  // Where the environment's last render put each member (its record), not where the spec alone would.
+  const { plan } = planEnvironment(spec, env, dirname(specFile));
   if (plan.etcd.members.length === 0) throw new InputError(`environment ${env} has no control nodes: there is no etcd to ask`);
   const chosen = endpoints === undefined ? [...plan.etcd.clientUrls] : parseEndpoints(endpoints);
   // Missing secrets are the project's state, not the command line: exit 1, like every such failure.

@@ -8,3 +8,6 @@ export const COMMAND_TIMEOUT_MS = 10_000;
 /** Both, as `--help` states them. */
 export const REQUEST_TIMEOUT_TEXT = `${REQUEST_TIMEOUT_MS / 1000} s`;
 export const COMMAND_TIMEOUT_TEXT = `${COMMAND_TIMEOUT_MS / 1000} s`;
+
+/** How long `coreform roll` waits for a replaced node (boot, join, catch up, Ready) unless told otherwise. */
+export const ROLL_WAIT_SECONDS = 900;

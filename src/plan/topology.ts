@@ -63,6 +63,12 @@ const lines = (x: number, y: number, ls: readonly TextLine[]) => ls.map((l, i) =
 const boxWidth = (ls: readonly TextLine[]) => Math.max(...ls.map((l) => textWidth(l.text, l.size, l.bold))) + 2 * PAD;
 const boxHeight = (count: number) => count * LINE + 2 * PAD - 4;
 
+/** A node's zone as the spec names it, else by its number (the stack takes the region's n-th). */
+export function zoneLabel(plan: ClusterPlan, zone: number): string {
+  const names = plan.spread?.kind === "zones" ? plan.spread.names : undefined;
+  return names ? `zone ${names[zone]}` : `zone ${zone + 1} of the region`;
+}
+
 /** The boxes of one role's row: each drawn node's lines, then one summary for the rest. */
 function rowBoxes(plan: ClusterPlan, role: Role): { lines: TextLine[]; summary: boolean }[] {
   const nodes = plan.nodes.filter((n) => n.role === role);
@@ -71,6 +77,7 @@ function rowBoxes(plan: ClusterPlan, role: Role): { lines: TextLine[]; summary: 
   const nodeLines = (n: PlannedNode): TextLine[] => [
     { text: n.name, bold: true },
     { text: n.ip },
+    ...(n.zone !== undefined ? [{ text: zoneLabel(plan, n.zone), colour: MUTED }] : []),
     ...(etcd.has(n.name) ? [{ text: "etcd member", colour: MUTED }] : []),
     ...(scheduler ? [{ text: scheduler, colour: MUTED }] : []),
   ];

@@ -2,7 +2,7 @@
 // the operator's, Flatcar's AMIs. Its other half is stacks/aws.ts.
 import { z } from "zod";
 import { networkOf } from "../spec/cluster";
-import { awsRegion, bootDisk, cloudEnvironment, perRole, sizeName } from "../spec/fields";
+import { awsRegion, bootDisk, cloudEnvironment, perRole, sizeName, zoneList } from "../spec/fields";
 import { parseCidr } from "../spec/ipv4";
 import { flatcarMajorDate } from "./flatcar";
 import { existingNetworkAndSubnetTogether, ownImage, platformModule, releaseImage, X86_AND_ARM, type Arch, type ImagePlan, type PlatformRule } from "./platform";
@@ -20,6 +20,11 @@ const schema = z
     arch: z.enum(["x86_64", "arm64"]).optional().describe("The nodes' CPU architecture; default: the instance type's (Graviton families are arm64)"),
     vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, "must be a VPC id like vpc-0abc…").optional().describe("An existing VPC (with subnetId); without both, the stack creates a VPC and a subnet"),
     subnetId: z.string().regex(/^subnet-[0-9a-f]+$/, "must be a subnet id like subnet-0abc…").optional().describe("An existing subnet holding network.cidr (with vpcId)"),
+    zones: zoneList(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "must be an availability zone like eu-central-1a"), 16)
+      .refine((list) => list === undefined || list.length > 0, "at least one zone")
+      .describe(
+        "The availability zones the nodes go round, each with a subnet of its own cut from network.cidr (new environments); default: the region's first three as the provider lists them",
+      ),
     publicAddresses: z
       .boolean()
       .optional()
@@ -43,6 +48,9 @@ type Aws = z.output<typeof schema>;
  * hpc7g) or are a1; everything else (incl. g4dn, g5, p4d) is x86_64.
  */
 export const awsInstanceArch = (instanceType: string): Arch => (/^(a1|[a-z]+\d+g[a-z]*)\./.test(instanceType) ? "arm64" : "x86_64");
+
+/** How many zones nodes go round when the spec lists none: etcd's three members, one a zone. */
+export const DEFAULT_ZONES = 3;
 
 /** Flatcar's AMIs are published by this account (flatcar.org docs on EC2, Typhoon's aws modules). */
 export const FLATCAR_AMI_OWNER = "075585003325";
@@ -83,6 +91,14 @@ const networkFitsVpc: PlatformRule<Aws> = (environments, spec, push) => {
     if (env.network) push("error", `environments.${name}.network.cidr`, why);
     else push("error", `environments.${name}`, `${why} (from network.cidr): set environments.${name}.network.cidr`);
   }
+};
+
+/** An availability zone of the region is `<region><letter>`. */
+const zonesInRegion: PlatformRule<Aws> = (environments, _spec, push) => {
+  for (const [name, env] of environments)
+    (env.zones ?? []).forEach((zone, i) => {
+      if (zone.slice(0, -1) !== env.region) push("error", `environments.${name}.zones.${i}`, `${zone} is not in region ${env.region}: use a zone like ${env.region}a`);
+    });
 };
 
 /** The network an AWS stack builds has an internet gateway and no NAT: its nodes need public addresses. */
@@ -127,7 +143,10 @@ export const aws = platformModule({
     networkFitsVpc,
     privateNodesNeedTheirSubnet,
     releaseStillPublished,
+    zonesInRegion,
   },
+  // A subnet per zone exists only in the network the stack builds (vpcId and subnetId: the operator's one subnet).
+  spread: (env) => (env.vpcId && env.subnetId ? undefined : { kind: "zones", count: env.zones?.length ?? DEFAULT_ZONES, ...(env.zones ? { names: env.zones } : {}), subnets: true }),
   image: (plan, env) => {
     const image = awsImage(plan, env);
     if ("ami" in image) return ownImage(plan, "ami", image.ami);

@@ -1,8 +1,12 @@
 // Azure: machines sized by VM size (x86_64 or Arm), a virtual network of the stack's, Flatcar's
 // Marketplace images (or an image of one's own). Its other half is stacks/azure.ts.
 import { z } from "zod";
-import { azureResourceGroup, bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName } from "../spec/fields";
+import { azureResourceGroup, bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName, zoneList } from "../spec/fields";
+import { azureTakes, parseSshKey } from "../spec/ssh-key";
 import { ownImage, platformModule, releaseImage, X86_AND_ARM, type Arch, type ImagePlan, type PlatformRule } from "./platform";
+
+/** A location with availability zones has three, named 1 to 3 (learn.microsoft.com/azure/reliability/availability-zones-overview). */
+const AZURE_ZONES = ["1", "2", "3"] as const;
 
 const schema = z
   .strictObject({
@@ -30,6 +34,9 @@ const schema = z
       .optional()
       .describe("An image of your own instead of the Marketplace's (a managed image or gallery image version), by resource id"),
     publicAddresses: publicAddresses.describe("A static public IP (Standard SKU) per node; without, a NAT gateway is the nodes' way out"),
+    zones: zoneList(z.enum(AZURE_ZONES, { error: 'must be an availability zone: "1", "2" or "3"' }), AZURE_ZONES.length).describe(
+      'The availability zones the nodes go round (each node keeps its own); [] where location has none: the nodes share an availability set instead. Default: ["1", "2", "3"]',
+    ),
     ...perRole(
       "machines: VM size and OS disk",
       z
@@ -56,8 +63,15 @@ type Azure = z.output<typeof schema>;
  */
 export const azureVmSizeArch = (vmSize: string): Arch => (/^[A-Za-z]+_[A-Z]+\d+(-\d+)?[a-z]*p[a-z]*(_|$)/.test(vmSize) ? "arm64" : "x86_64");
 
-/** Key types Azure accepts for a VM's admin user: ssh-rsa (≥ 2048 bits) or ssh-ed25519 (azurerm docs, linux_virtual_machine admin_ssh_key). */
-export const azureAcceptsKey = (key: string): boolean => /^(ssh-rsa|ssh-ed25519) /.test(key);
+/**
+ * The keys Azure takes for a VM's admin user: ssh-rsa of 2048 bits or more, or ssh-ed25519, each a
+ * whole key (validate/ssh_key.go of azurerm 4.55.0 fails the plan on any other; ssh-key.ts). The stack
+ * hands Azure only these; Ignition writes every key of the spec.
+ */
+export const azureAcceptsKey = (line: string): boolean => {
+  const key = parseSshKey(line);
+  return typeof key !== "string" && azureTakes(key);
+};
 
 /** Flatcar's Azure Marketplace publisher. */
 const FLATCAR_AZURE_PUBLISHER = "kinvolk";
@@ -97,7 +111,7 @@ export function azureImage(plan: ImagePlan, env: Azure): AzureImage {
 const hasSshKey: PlatformRule<Azure> = (environments, spec, push) => {
   if (spec.ssh.authorizedKeys.some(azureAcceptsKey)) return;
   for (const [name] of environments) {
-    const some = spec.ssh.authorizedKeys.length ? "has no ssh-rsa or ssh-ed25519 key" : "is empty";
+    const some = spec.ssh.authorizedKeys.length ? "has no ssh-ed25519 key, nor an ssh-rsa key of 2048 bits or more" : "is empty";
     push("error", "ssh.authorizedKeys", `${some}, and Azure creates the VMs of environments.${name} only with one: add your public key`);
   }
 };
@@ -119,13 +133,27 @@ const ltsNeedsSku: PlatformRule<Azure> = (environments, spec, push) => {
   }
 };
 
+/** azurerm validates an OS disk's size as 0 to 4095 GiB (internal/services/compute/virtual_machine.go@v4.55.0:212-216): more fails every plan. */
+const AZURE_OS_DISK_MAX_GIB = 4095;
+
+const osDiskFits: PlatformRule<Azure> = (environments, _spec, push) => {
+  for (const [name, env] of environments)
+    for (const role of ["control", "worker"] as const)
+      if (env[role].diskGiB > AZURE_OS_DISK_MAX_GIB) push("error", `environments.${name}.${role}.diskGiB`, `${env[role].diskGiB}: an Azure OS disk holds at most ${AZURE_OS_DISK_MAX_GIB} GiB`);
+};
+
 export const azure = platformModule({
   schema,
   userData: { format: "ignition", maxBytes: 65535, why: "Azure custom data is at most 64 KiB" },
   size: { key: "vmSize", of: (env, role) => env[role].vmSize, arch: azureVmSizeArch },
   // arm64 images are in the CoreVM offer `flatcar-container-linux-corevm` (flatcar.org docs, "Running on Microsoft Azure").
   imageArchs: X86_AND_ARM,
-  rules: { hasSshKey, freeOfferIsX86, ltsNeedsSku },
+  rules: { hasSshKey, freeOfferIsX86, ltsNeedsSku, osDiskFits },
+  // Virtual networks and subnets span a location's zones: a node's zone moves no address.
+  spread: (env) =>
+    env.zones?.length === 0
+      ? { kind: "group", what: "availability set" }
+      : { kind: "zones", count: (env.zones ?? AZURE_ZONES).length, names: env.zones ?? AZURE_ZONES, subnets: false },
   image: (plan, env) => {
     const image = azureImage(plan, env);
     if ("id" in image) return ownImage(plan, "image", image.id);

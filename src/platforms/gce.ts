@@ -1,8 +1,11 @@
 // Google Compute Engine: machines sized by machine type in one zone, a VPC network of the stack's,
 // Flatcar's images from project kinvolk-public. Its other half is stacks/gce.ts.
 import { z } from "zod";
-import { bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName } from "../spec/fields";
+import { bootDisk, cloudEnvironment, perRole, publicAddresses, sizeName, zoneList } from "../spec/fields";
+import { DEFAULT_ZONES } from "./aws";
 import { ownImage, platformModule, releaseImage, X86_ONLY, type Arch, type ImagePlan, type PlatformRule } from "./platform";
+
+const gceZone = z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCE zone like europe-west1-b");
 
 const schema = z
   .strictObject({
@@ -10,7 +13,10 @@ const schema = z
     ...cloudEnvironment,
     project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id").describe("The Google Cloud project id"),
     region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, "must be a GCE region like europe-west1").describe("The region of the subnetwork, like europe-west1"),
-    zone: z.string().regex(/^[a-z]+-[a-z]+\d+-[a-z]$/, "must be a GCE zone like europe-west1-b").describe("Where every node runs: a zone of region, like europe-west1-b"),
+    zone: gceZone.describe("The provider's default zone, and where nodes made before zones (issue 26) run: a zone of region, like europe-west1-b"),
+    zones: zoneList(gceZone, 16)
+      .refine((list) => list === undefined || list.length > 0, "at least one zone")
+      .describe("The zones of region the nodes go round (each node keeps its own); default: the region's first three as the provider lists them"),
     image: z
       .string()
       .regex(
@@ -61,8 +67,9 @@ export function gceImage(plan: ImagePlan, env: Gce): GceImage {
 /** A GCE zone is `<region>-<letter>`: the nodes run in `zone`, their subnetwork is in `region`. */
 const zoneInRegion: PlatformRule<Gce> = (environments, _spec, push) => {
   for (const [name, env] of environments) {
-    if (env.zone.startsWith(`${env.region}-`)) continue;
-    push("error", `environments.${name}.zone`, `${env.zone} is not in region ${env.region}: use a zone like ${env.region}-b`);
+    const zones: [string, string][] = [["zone", env.zone], ...(env.zones ?? []).map((z, i): [string, string] => [`zones.${i}`, z])];
+    for (const [path, zone] of zones)
+      if (!zone.startsWith(`${env.region}-`)) push("error", `environments.${name}.${path}`, `${zone} is not in region ${env.region}: use a zone like ${env.region}-b`);
   }
 };
 
@@ -73,6 +80,8 @@ export const gce = platformModule({
   // Flatcar's GCE images (project kinvolk-public) are amd64 only.
   imageArchs: X86_ONLY,
   rules: { zoneInRegion },
+  // The subnetwork is regional: a node's zone moves no address.
+  spread: (env) => ({ kind: "zones", count: env.zones?.length ?? DEFAULT_ZONES, ...(env.zones ? { names: env.zones } : {}), subnets: false }),
   image: (plan, env) => {
     const image = gceImage(plan, env);
     // A family is the newest image in it on the day a node is created: an image of one's own floats too.

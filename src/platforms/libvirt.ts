@@ -1,11 +1,11 @@
 // KVM through libvirt: machines sized by memory, CPUs and disk, on a NAT network of their own, booting
 // Flatcar's QEMU image. Its other half is stacks/libvirt.ts.
 import { z } from "zod";
-import { networkOf } from "../spec/cluster";
+import { networkOf, qualifiedName } from "../spec/cluster";
 import { cpus, diskGiB, environmentBase, memoryMiB, perRole } from "../spec/fields";
-import { overlaps, parseCidr } from "../spec/ipv4";
+import { nodeCapacity, overlaps, parseCidr } from "../spec/ipv4";
 import { flatcarReleaseFile } from "./flatcar";
-import { ownImage, platformModule, releaseImage, X86_ONLY, type ImagePlan, type PlatformRule } from "./platform";
+import { ownImage, platformModule, releaseImage, X86_ONLY, type AddedNodes, type ImagePlan, type PlatformRule } from "./platform";
 
 const schema = z
   .strictObject({
@@ -93,11 +93,47 @@ const imagePathIsUnversioned: PlatformRule<Libvirt> = (environments, spec, push)
   }
 };
 
+/**
+ * A node's MAC address: QEMU's prefix 52:54:00 (the one libvirt gives its guests) and the low 24 bits
+ * of the node's planned address. Deterministic, and unique within an environment by construction: every
+ * network a spec may use is inside a /8 at most (rules.ts keeps them private), so the low 24 bits tell
+ * any two of its addresses apart, and planned addresses are distinct. A hash of the node's name could
+ * collide; this cannot. A node keeps its address (src/plan/record.ts), so it keeps its MAC.
+ */
+export function nodeMac(ip: string): string {
+  const [, b, c, d] = ip.split(".").map(Number);
+  return ["52", "54", "00", ...[b!, c!, d!].map((o) => o.toString(16).padStart(2, "0"))].join(":");
+}
+
+/**
+ * The 0.9.7 provider never changes a network's DHCP hosts once it made the network (its Update sets
+ * only autostart: internal/provider/network_resource.go): a network made by this coreform therefore has
+ * from the start an entry for every node address it holds, up to this many, so that a node added
+ * later gets its planned address. A network made before (generation 0) has entries for its first nodes only.
+ */
+export const DHCP_SLOTS = 1024;
+
+/** How many node addresses of `cidr` a network of generation `generation` has DHCP entries for. */
+export const dhcpSlots = (cidr: string, generation: number) => (generation >= 1 ? Math.min(nodeCapacity(parseCidr(cidr)), DHCP_SLOTS) : 0);
+
+/** A new node beyond the network's DHCP entries gets its entry by hand: virsh changes the running network and its definition. */
+function dhcpSteps(env: Libvirt, added: AddedNodes): string[] {
+  const slots = dhcpSlots(added.cidr, added.generation);
+  return added.nodes
+    .filter((n) => n.slot >= slots)
+    .map(
+      (n) =>
+        `before deploying ${n.name}: virsh -c ${env.uri} net-update ${qualifiedName(added)} add-last ip-dhcp-host "<host mac='${nodeMac(n.ip)}' name='${n.name}' ip='${n.ip}'/>" --live --config ` +
+        `(the network was made ${added.generation >= 1 ? `with entries for its first ${slots} addresses` : "by an earlier coreform, with entries for its first nodes only"}, and the provider never adds one)`,
+    );
+}
+
 export const libvirt = platformModule({
   schema,
   userData: { format: "ignition", why: "QEMU fw_cfg has no practical limit" },
   imageArchs: X86_ONLY,
   rules: { networksApart, hostIsLocal, imagePathIsUnversioned },
+  newNodeSteps: dhcpSteps,
   image: (plan, env) => {
     const image = libvirtImage(plan, env);
     return "path" in image ? ownImage(plan, "imagePath", image.path) : releaseImage(plan, image.url);

@@ -102,6 +102,8 @@ export const openstack = platformModule({
   // A flavor's name says nothing of its architecture; the imported image is amd64.
   size: { key: "flavor", of: (env, role) => env[role].flavor, arch: () => "x86_64" },
   imageArchs: X86_ONLY,
+  // Nova places the members of an anti-affinity server group on different hosts.
+  spread: () => ({ kind: "group", what: "anti-affinity server group" }),
   rules: {
     // The ports need the network, and the nodes' fixed addresses are in the subnet.
     existingNetworkAndSubnetTogether: existingNetworkAndSubnetTogether<Openstack>("networkId", "subnetId"),

@@ -65,6 +65,35 @@ export interface PlatformModule<E> {
   readonly rules: Readonly<Record<string, PlatformRule<E>>>;
   /** The image the environment's nodes boot. */
   readonly image: (plan: ImagePlan, env: E) => ResolvedImage;
+  /** How the platform spreads nodes over failure domains (issue 26); absent: it has none (one host, one laptop). */
+  readonly spread?: (env: E) => Spread | undefined;
+  /** Control nodes keep etcd's data on their root disk, without a data disk of their own (Vagrant). */
+  readonly etcdOnRootDisk?: true;
+  /** What the operator does by hand for nodes added to a rendered environment, where the stack cannot (coreform diff prints it). */
+  readonly newNodeSteps?: (env: E, added: AddedNodes) => string[];
+}
+
+/**
+ * Where nodes of an environment go so that one failure takes few etcd members:
+ * - `zones`: each node gets a zone, an index below `count`, when first planned (the record keeps it);
+ *   the stack names zone i `names[i]` when the spec lists them, else the i-th of the region's zones as
+ *   its provider lists them. `subnets`: each zone has a subnet of its own cut from the network, and a
+ *   node's address lies in its zone's (AWS); elsewhere subnets span the region and addresses stay.
+ * - `group`: the cloud spreads a group's machines over hosts or fault domains itself (OpenStack's
+ *   anti-affinity server group, Azure's availability set): no zone to keep.
+ */
+export type Spread =
+  | { readonly kind: "zones"; readonly count: number; readonly names?: readonly string[]; readonly subnets: boolean }
+  | { readonly kind: "group"; readonly what: string };
+
+/** Nodes a render adds to an environment rendered before. */
+export interface AddedNodes {
+  readonly cluster: string;
+  readonly environment: string;
+  readonly cidr: string;
+  /** Of the environment's network (src/plan/record.ts, Generation). */
+  readonly generation: number;
+  readonly nodes: readonly { readonly name: string; readonly ip: string; readonly slot: number }[];
 }
 
 /** A platform module, typed from its schema (which keeps its own zod type, for the spec's input and JSON Schema). */

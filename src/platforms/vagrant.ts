@@ -51,6 +51,8 @@ export const vagrant = platformModule({
   userData: { format: "cloud-config", why: "the Flatcar box applies a cloud-config file" },
   // Machines are sized by memory and CPUs; the box is amd64 only.
   imageArchs: X86_ONLY,
+  // A laptop's machines come and go with their disks (vagrant destroy): no data disk to keep.
+  etcdOnRootDisk: true,
   rules: {},
   image: (plan) => {
     const box = flatcarBox(plan.os);

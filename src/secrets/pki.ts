@@ -141,6 +141,16 @@ export async function issueLeaf(ca: CertKey, req: LeafRequest, days = LEAF_DAYS)
 const sanSet = (dns: readonly string[], ips: readonly string[]) =>
   [...dns.map((d) => `DNS:${d}`), ...ips.map((ip) => `IP Address:${ip}`)].sort().join(", ");
 
+/** The IP addresses a certificate names (its subject alternative names); none when it is unreadable. */
+export function certificateIps(cert: string): string[] {
+  try {
+    const names = new X509Certificate(cert).subjectAltName ?? "";
+    return names.split(", ").flatMap((n) => (n.startsWith("IP Address:") ? [n.slice("IP Address:".length)] : []));
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Why an existing certificate no longer fits — not signed by this CA, not its key, expiring, another
  * subject, other names — or undefined when it does. The reason goes into what the user reads.

@@ -61,7 +61,10 @@ export interface EnvironmentSecrets {
 /** Raised when secrets are needed but were never created (the CDKTF app never creates them). */
 export class MissingSecretsError extends Error {}
 
-export const secretsDir = (baseDir: string, environment: string) => join(baseDir, ".coreform", environment);
+/** The project's directory of secrets and state, beside the spec. */
+export const STATE_DIR = ".coreform";
+
+export const secretsDir = (baseDir: string, environment: string) => join(baseDir, STATE_DIR, environment);
 
 const ETCD_CA = "ca";
 const K8S_SERVER_CA = "kubernetes/server-ca";
@@ -227,8 +230,11 @@ function loadCa(dir: string, env: string, id: string): CertKey | undefined {
 /** An environment's secrets, with what is new only in memory until `persist`. */
 export interface PreparedSecrets {
   readonly secrets: EnvironmentSecrets;
-  /** Writes what was created or reissued and repairs modes, and says so through the `log` given to `prepareSecrets`. */
-  persist(): void;
+  /**
+   * Writes what was created or reissued and repairs modes, and says so through the `log` given to
+   * `prepareSecrets`; `also` (id → contents) goes with them in the same step, 0600: the environment's record.
+   */
+  persist(also?: ReadonlyMap<string, string>): void;
 }
 
 /**
@@ -287,10 +293,14 @@ export async function prepareSecrets(dir: string, plan: ClusterPlan, log: (line:
     }
     texts.set(id, text);
   }
-  const persist = () => {
+  const persist = (also: ReadonlyMap<string, string> = new Map()) => {
+    for (const [id, contents] of also) pending.add(id, contents);
     pending.write();
     const project = dirname(dirname(dir));
-    const repaired = [...repairModes(dirname(dir), project, false), ...repairModes(dir, project)];
+    // The project's .coreform/ too, but nothing else above `dir`: a caller may keep secrets elsewhere
+    // (the tests keep them in a temporary directory, whose parent is /tmp).
+    const state = basename(dirname(dir)) === STATE_DIR ? repairModes(dirname(dir), project, false) : [];
+    const repaired = [...state, ...repairModes(dir, project)];
     if (replaced.length) log(`${env}: made NEW ${replaced.join(", ")} in ${dir} (--new-secrets): nodes that run with the old ones will not trust them`);
     if (created[0] === ETCD_CA) log(`${env}: created the etcd CA and ${created.length - 1} more secrets in ${dir} (back it up)`);
     else if (created.length) log(`${env}: created ${created.join(", ")} in ${dir}`);

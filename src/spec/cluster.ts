@@ -2,6 +2,7 @@
 // (src/platforms/) and schema.ts puts together with these. Platform modules read these sections' types.
 import { z } from "zod";
 import { cidr, dnsLabel, network } from "./fields";
+import { parseSshKey } from "./ssh-key";
 
 /** A container image digest (OCI image spec, "Digests": algorithm sha256, 64 lowercase hex digits). */
 const DIGEST = /sha256:[0-9a-f]{64}/;
@@ -11,12 +12,26 @@ export const ETCD_DEFAULT_VERSION = "v3.5.33";
 /** systemd OnCalendar shorthands, or a daily UTC time (rendered as `*-*-* HH:MM:00`), or off. */
 const SNAPSHOT_SCHEDULE = /^(hourly|daily|weekly|off|([01]\d|2[0-3]):[0-5]\d)$/;
 
+/**
+ * A public key line: its shape (a type OpenSSH writes, padded base64: what an editor checks from
+ * cluster.schema.json), then its key, as strictly as the Azure provider reads it (ssh-key.ts).
+ */
 const sshKey = z
   .string()
-  .regex(/^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/, "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment)");
+  .regex(
+    /^(ssh-(ed25519|rsa|dss)|ecdsa-sha2-nistp(256|384|521)|sk-(ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) +([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?( .*)?$/,
+    { error: "must be an OpenSSH public key line (ssh-ed25519 AAAA… comment), whole: copy it from your .pub file", abort: true },
+  )
+  .superRefine((line, ctx) => {
+    const key = parseSshKey(line);
+    if (typeof key === "string") ctx.addIssue({ code: "custom", message: key });
+  });
 
 export const ROLES = ["control", "worker"] as const;
 const CHANNELS = ["stable", "beta", "alpha", "lts"] as const;
+/** etcd's data disk: GCE persistent disks start at 10 GB (cloud.google.com/compute/docs/disks, "Persistent Disk" size limits); 1 TiB is far past etcd's own 8 GiB storage quota maximum (etcd.io/docs/v3.5/dev-guide/limit). */
+export const ETCD_DISK_MIN_GIB = 10;
+export const ETCD_DISK_MAX_GIB = 1024;
 const REBOOT_STRATEGIES = ["etcd-lock", "reboot", "off"] as const;
 
 const nodeGroup = z
@@ -138,10 +153,19 @@ export const clusterSections = {
         })
         .prefault({})
         .describe("Each control node's own snapshots of its etcd member, on a systemd timer"),
+      diskGiB: z
+        .number()
+        .int()
+        .min(ETCD_DISK_MIN_GIB)
+        .max(ETCD_DISK_MAX_GIB)
+        .default(10)
+        .describe(
+          `Each control node's data disk for /var/lib/etcd, in GiB (default 10, ${ETCD_DISK_MIN_GIB} to ${ETCD_DISK_MAX_GIB}): kept when the machine is replaced, on every platform but vagrant; it may grow later, never shrink (KVM: fixed)`,
+        ),
     })
     .prefault({})
     .describe(
-      "`image`, `version`, `digest`: the etcd container (default `v3.5.33`); v3.5.x keeps the v2 API locksmith needs, releases before v3.5.26 get a warning; `digest: sha256:…` pins the tag's image; `snapshots`: each control node's own (`schedule`: hourly, daily (default), weekly, a UTC time like `\"03:30\"`, or `\"off\"`; `keep`: 7)",
+      "`image`, `version`, `digest`: the etcd container (default `v3.5.33`); v3.5.x keeps the v2 API locksmith needs, releases before v3.5.26 get a warning; `digest: sha256:…` pins the tag's image; `snapshots`: each control node's own (`schedule`: hourly, daily (default), weekly, a UTC time like `\"03:30\"`, or `\"off\"`; `keep`: 7); `diskGiB`: each control node's data disk for etcd (default 10; not on vagrant)",
     ),
   updates: z
     .strictObject({

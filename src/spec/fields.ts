@@ -51,6 +51,17 @@ export const bootDisk = (description: string) => ({ diskGiB: diskGiB.default(30)
 export const publicAddresses = z.boolean().default(true);
 
 /**
+ * The zones an environment spreads its nodes over, in order (a node's recorded zone i is the i-th): each
+ * once. Optional, without a default, so that an environment rendered before keeps its recorded settings.
+ */
+export const zoneList = (zone: z.ZodType<string>, max: number) =>
+  z
+    .array(zone)
+    .max(max)
+    .refine((list) => new Set(list).size === list.length, "each zone once")
+    .optional();
+
+/**
  * Where Terraform keeps an environment's state. State holds every node's user data, TLS keys included:
  * S3 state is always encrypted (GCS and Azure Storage encrypt every object at rest anyway); local state
  * sits with the secrets under `.coreform/<env>/` by default. Every remote backend locks the state.

@@ -39,16 +39,8 @@ export const specJsonSchemaText = (): string => `${JSON.stringify(specJsonSchema
 const TABLE_START = "<!-- spec table: `npm run schema` writes it from the schema's descriptions -->";
 const TABLE_END = "<!-- end of spec table -->";
 
-/** README's spec table: one row per section of the spec, with the section's description. */
+/** README's spec table, between its markers (readme.ts puts it there): one row per section of the spec, with the section's description. */
 export function specTable(): string {
   const rows = Object.entries(specSchema.shape).map(([key, field]) => `| \`${key}\` | ${field.description ?? ""} |`);
   return [TABLE_START, "| key | meaning |", "|---|---|", ...rows, TABLE_END].join("\n");
-}
-
-/** `readme` with its spec table replaced by the current one. */
-export function withSpecTable(readme: string): string {
-  const start = readme.indexOf(TABLE_START);
-  const end = readme.indexOf(TABLE_END);
-  if (start < 0 || end < start) throw new Error(`README.md has no spec table between "${TABLE_START}" and "${TABLE_END}"`);
-  return readme.slice(0, start) + specTable() + readme.slice(end + TABLE_END.length);
 }

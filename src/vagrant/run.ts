@@ -1,4 +1,4 @@
-// The one module that runs external commands (vagrant, VBoxManage), through execa. execa is ESM-only:
+// The one module that runs external commands (vagrant, VBoxManage; terraform and kubectl for `coreform roll`), through execa. execa is ESM-only:
 // it is loaded on first use, so commands that never run anything (and `coreform --help`) never load it.
 
 export interface Finished {

@@ -40,7 +40,8 @@ export interface LibvirtVolumeProps {
   /** With `capacityUnit` (libvirt.org/formatstorage.html, "capacity": B/bytes, KiB, MiB, GiB…; libvirt reports bytes). */
   readonly capacity?: number;
   readonly capacityUnit?: "bytes";
-  readonly target?: VolumeFormat;
+  /** The volume's format and, optionally, its file's mode (`<permissions><mode>0600</mode>`, libvirt.org/formatstorage.html). */
+  readonly target?: VolumeFormat & { readonly permissions?: { readonly mode: string } };
   /** Copy-on-write: the volume is an overlay on this image, which it never writes to. */
   readonly backingStore?: { readonly path: string } & VolumeFormat;
   /** Content uploaded once, at creation: `url` is https://, file://, or an absolute path where Terraform runs (internal/provider/volume_upload.go). */
@@ -62,7 +63,8 @@ export class LibvirtVolume extends LibvirtResource<LibvirtVolumeProps> {
 export interface DhcpHost {
   readonly mac: string;
   readonly ip: string;
-  readonly name: string;
+  /** Optional: without one, dnsmasq names the host as its DHCP request does (Flatcar sends its hostname). */
+  readonly name?: string;
 }
 
 export interface LibvirtNetworkProps {
@@ -111,6 +113,8 @@ export interface LibvirtDomainProps {
       readonly source: { readonly volume: { readonly pool: string; readonly volume: string } };
       readonly target: { readonly dev: string; readonly bus: "virtio" };
       readonly driver: { readonly name: "qemu"; readonly type: "qcow2" };
+      /** The disk's serial (`/dev/disk/by-id/virtio-<serial>` in the guest). */
+      readonly serial?: string;
     }[];
     readonly interfaces: readonly {
       readonly source: { readonly network: { readonly network: string } };
@@ -122,6 +126,10 @@ export interface LibvirtDomainProps {
   };
   /** Started once defined (and kept running by Terraform). */
   readonly running: boolean;
+  /** Started with the host (`virsh autostart`). */
+  readonly autostart?: boolean;
+  /** How an update stops the running domain: ACPI, then forced off after `timeout` seconds (internal/provider/domain_resource.go, default 30). */
+  readonly update?: { readonly shutdown: { readonly timeout: number } };
 }
 
 export class LibvirtDomain extends LibvirtResource<LibvirtDomainProps> {

@@ -182,6 +182,8 @@ export interface ComputeInstanceV2Props {
     readonly bootIndex: number;
     readonly deleteOnTermination: boolean;
   }[];
+  /** A block (a set of them, one here): Nova's scheduler hints; `group` places it by a server group's policy (ForceNew). */
+  readonly schedulerHints?: readonly { readonly group: string }[];
 }
 
 export class ComputeInstanceV2 extends OpenstackResource<ComputeInstanceV2Props> {
@@ -191,6 +193,43 @@ export class ComputeInstanceV2 extends OpenstackResource<ComputeInstanceV2Props>
   get accessIpV4(): string {
     return this.getStringAttribute("access_ip_v4");
   }
+}
+
+/**
+ * A Nova server group (openstack/resource_openstack_compute_servergroup_v2.go@v3.4.0:13-74): `name`
+ * required, `policies` a list of one (anti-affinity, soft-anti-affinity, …), every argument ForceNew,
+ * no update. Instances join it through `scheduler_hints.group`.
+ */
+export interface ComputeServergroupV2Props {
+  readonly name: string;
+  readonly policies: readonly ["anti-affinity" | "soft-anti-affinity"];
+}
+
+export class ComputeServergroupV2 extends OpenstackResource<ComputeServergroupV2Props> {
+  static readonly tfResourceType = "openstack_compute_servergroup_v2";
+}
+
+/** A Cinder volume: a control node's etcd data disk (resource_openstack_blockstorage_volume_v3.go). */
+export interface BlockstorageVolumeV3Props {
+  readonly name: string;
+  /** GiB; grows in place (ExtendSize), on an attached volume only with enableOnlineResize. */
+  readonly size: number;
+  readonly enableOnlineResize: boolean;
+  readonly description?: string;
+}
+
+export class BlockstorageVolumeV3 extends OpenstackResource<BlockstorageVolumeV3Props> {
+  static readonly tfResourceType = "openstack_blockstorage_volume_v3";
+}
+
+/** A volume attached to an instance after it exists (resource_openstack_compute_volume_attach_v2.go: every field replaces). */
+export interface ComputeVolumeAttachV2Props {
+  readonly instanceId: string;
+  readonly volumeId: string;
+}
+
+export class ComputeVolumeAttachV2 extends OpenstackResource<ComputeVolumeAttachV2Props> {
+  static readonly tfResourceType = "openstack_compute_volume_attach_v2";
 }
 
 export interface NetworkingFloatingipV2Props {

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { fromIgnition } from "../../cloud-config/ignition";
-import { nodeMac } from "../../stacks/libvirt";
+import { nodeMac } from "../../src/platforms/libvirt";
 import { kernelCommandLine, qemuArgs } from "./differences";
 import { bootSpec, CLUSTER, KUBERNETES_OFFLINE } from "./specs";
 import { addressOf, bootPlan } from "./stack";
@@ -34,7 +34,7 @@ describe("the boot test's plan, from the synthesized kvm stack", () => {
       ["worker-01", "10.43.0.13", 2048, 2, 20 * 2 ** 30],
     ]);
     for (const d of plan.domains) {
-      expect(d.mac).toBe(nodeMac({ ip: addressOf(plan, d) } as Parameters<typeof nodeMac>[0]));
+      expect(d.mac).toBe(nodeMac(addressOf(plan, d)));
       expect(d.fwCfg.map((e) => e.name)).toEqual(["opt/com.coreos/config", "opt/org.flatcar-linux/config"]);
       for (const e of d.fwCfg) expect(e.content).toBe(renderedIgnition(dir, "kvm", d.node));
     }

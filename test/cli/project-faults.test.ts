@@ -106,18 +106,20 @@ describe("one render at a time per project", () => {
 });
 
 describe("etcd membership changed on a rendered environment", () => {
-  test("a changed control count, and a renamed control group, are warned about; an unchanged one is not", async () => {
+  test("more control nodes are said with the members before and after; a renamed control group is refused, naming the kind to accept", async () => {
     const dir = await rendered();
     expect((await cli(dir, "render")).stderr).toBe("");
     writeFileSync(join(dir, "cluster.yaml"), smallSpec({ control: 5, worker: 1 }));
     const more = await cli(dir, "render");
     expect(more.code).toBe(0);
-    expect(more.stderr).toContain(
-      "warning: test: the control count changes from 3 to 5: etcd members control-01, control-02, control-03 become control-01, control-02, control-03, control-04, control-05 (as rendered in out/test/plan.json). A running etcd cluster does not change its members because new nodes boot",
-    );
+    expect(more.stderr).toContain("test: added control-04, control-05; 4 nodes changed; etcd 3 members (quorum 2) → 5 members (quorum 3) (coreform diff test shows each)");
     writeFileSync(join(dir, "cluster.yaml"), smallSpec({ control: 5, worker: 1 }).replace("name: control, role: control", "name: etcd, role: control"));
+    const before = tree(dir);
     const renamed = await cli(dir, "render");
-    expect(renamed.stderr).toContain("warning: test: the control group is renamed from control to etcd: etcd members control-01, control-02, control-03, control-04, control-05 become etcd-01");
+    expect(renamed.code).toBe(2);
+    expect(renamed.stderr).toContain("test: refused: group control: its nodes go and group etcd's come: renamed, its control nodes would be replaced by new ones");
+    expect(renamed.stderr).toContain("to render it anyway: coreform render test --accept rename");
+    expect(tree(dir)).toEqual(before);
   });
 });
 

@@ -32,6 +32,8 @@ function differences(r: { lines: string[] }): string[] {
 }
 
 const NODES = ["control-01", "control-02", "control-03", "worker-01"];
+/** The line of an environment whose record render would write anew. */
+const RECORD_DIFFERS = ".coreform/test/record.json: differs (coreform diff test shows what the spec changes)";
 
 describe("coreform render --check", () => {
   test("an untouched tree matches: exit 0, one summary line", async () => {
@@ -56,8 +58,9 @@ describe("coreform render --check", () => {
     writeFileSync(join(dir, "cluster.yaml"), smallSpec({ worker: 2 }));
     const r = await check(dir);
     expect(r.code).toBe(1);
-    expect(differences(r)).toEqual(["out/test/ignition/worker-02.json: missing", "out/test/plan.json: differs", "out/test/topology.svg: differs"]);
-    expect(r.lines.at(-1)).toBe("out/ does not match cluster.yaml: 3 differences in 1 of 1 environment");
+    // The record says where every node was: the new one is not in it.
+    expect(differences(r)).toEqual([RECORD_DIFFERS, "out/test/ignition/worker-02.json: missing", "out/test/plan.json: differs", "out/test/topology.svg: differs"]);
+    expect(r.lines.at(-1)).toBe("out/ does not match cluster.yaml: 4 differences in 1 of 1 environment");
   });
 
   test("fewer nodes: the removed node's file is stale", async () => {
@@ -65,7 +68,7 @@ describe("coreform render --check", () => {
     writeFileSync(join(dir, "cluster.yaml"), smallSpec({ worker: 1 }));
     const r = await check(dir);
     expect(r.code).toBe(1);
-    expect(differences(r)).toEqual(["out/test/ignition/worker-02.json: not rendered by this spec (stale)", "out/test/plan.json: differs", "out/test/topology.svg: differs"]);
+    expect(differences(r)).toEqual([RECORD_DIFFERS, "out/test/ignition/worker-02.json: not rendered by this spec (stale)", "out/test/plan.json: differs", "out/test/topology.svg: differs"]);
   });
 
   test("a file left in a format's directory this platform does not take is stale too; other directories are not coreform's", async () => {
@@ -95,7 +98,8 @@ describe("coreform render --check", () => {
     writeFileSync(join(dir, ".coreform/test/kubernetes/token"), `${"ab".repeat(32)}\n`, { mode: 0o600 });
     const r = await check(dir);
     expect(r.code).toBe(1);
-    expect(differences(r)).toEqual(NODES.map((n) => `out/test/ignition/${n}.json: differs`));
+    // The record keeps a digest of each node's files: the token's changed.
+    expect(differences(r)).toEqual([RECORD_DIFFERS, ...NODES.map((n) => `out/test/ignition/${n}.json: differs`)]);
   });
 
   test("a file edited by hand differs, and nothing of either file is printed", async () => {

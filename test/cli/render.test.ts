@@ -1,7 +1,8 @@
 // `coreform render`, `init` and the command line, through the real CLI on temporary projects.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cli, project, smallSpec, tempDir, tree } from "../helpers/cli";
+import { cli, editSpec, project, smallSpec, tempDir, tree } from "../helpers/cli";
+import { sshKey } from "../helpers/ssh-keys";
 
 const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
 
@@ -89,7 +90,7 @@ describe("coreform render", () => {
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain("nodes[0].count: must be ≥ 1");
 
-    const keys = Array.from({ length: 160 }, (_, i) => `    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(40, "A")} k${i}`).join("\n");
+    const keys = Array.from({ length: 160 }, (_, i) => `    - ${sshKey("ssh-ed25519", i, `k${i}`)}`).join("\n");
     writeFileSync(join(dir, "cluster.yaml"), good.replace(/  authorizedKeys:\n.*\n/, `  authorizedKeys:\n${keys}\n`).replace("count: 2", "count: 3"));
     const over = await cli(dir, "render");
     expect(over.code).toBe(2);
@@ -112,13 +113,20 @@ describe("coreform render", () => {
     expect(readdirSync(join(dir, "out/test/ignition")).sort()).toEqual(["control-01.json", "worker-01.json"]);
   });
 
-  test("a changed address reissues that member's certificates and keeps the CA", async () => {
-    const dir = project(smallSpec({ control: 1, worker: 0 }));
+  test("a changed address is refused, and once accepted reissues that member's certificates and keeps the CA", async () => {
+    // On a laptop (Vagrant): a KVM network, say, could not be re-addressed at all.
+    const laptop = (cidr?: string) => editSpec((d) => (d.environments.test = { platform: "vagrant" }), smallSpec({ control: 1, worker: 0, ...(cidr ? { cidr } : {}) }));
+    const dir = project(laptop());
     expect((await cli(dir, "render")).code).toBe(0);
     const ca = readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8");
     const server = readFileSync(join(dir, ".coreform/test/members/control-01.crt"), "utf8");
-    writeFileSync(join(dir, "cluster.yaml"), smallSpec({ control: 1, worker: 0, cidr: "10.99.0.0/24" }));
-    const r = await cli(dir, "render");
+    writeFileSync(join(dir, "cluster.yaml"), laptop("10.99.0.0/24"));
+    const before = tree(dir);
+    const refused = await cli(dir, "render");
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("test: refused: control-01: address 10.42.0.10 → 10.99.0.10");
+    expect(tree(dir)).toEqual(before);
+    const r = await cli(dir, "render", "--accept", "readdress");
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("reissued members/control-01 (");
     expect(readFileSync(join(dir, ".coreform/test/ca.crt"), "utf8")).toBe(ca);
@@ -137,13 +145,13 @@ describe("coreform render", () => {
 });
 
 describe("a refused render leaves nothing behind", () => {
-  const keys = (n: number) => Array.from({ length: n }, (_, i) => `    - ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(40, "A")} k${i}`).join("\n");
-  /** The default spec with `n` SSH keys (160 push an EC2 node over 16 KiB), changed further by `edit`. */
+  const keys = (n: number) => Array.from({ length: n }, (_, i) => `    - ${sshKey("ssh-ed25519", i, `k${i}`)}`).join("\n");
+  /** The default spec with `n` SSH keys (300 push an EC2 node over 16 KiB, even packed: packIgnition), changed further by `edit`. */
   const withKeys = (n: number, edit: (s: string) => string = (s) => s) => edit(readFileSync(DEFAULT_SPEC, "utf8").replace(/  authorizedKeys:\n.*\n/, `  authorizedKeys:\n${keys(n)}\n`));
   const overBudget = /prod: node control-01: ignition config is \d+ bytes, over the 16384-byte limit/;
 
   test.each([[[]], [["prod"]], [["laptop", "prod"]], [["prod", "laptop", "kvm"]]])("a first render %j over EC2's budget writes neither secrets nor output", async (envs) => {
-    const dir = project(withKeys(160));
+    const dir = project(withKeys(300));
     const r = await cli(dir, "render", ...envs);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(overBudget);
@@ -152,7 +160,7 @@ describe("a refused render leaves nothing behind", () => {
   });
 
   test("every environment over its budget is named in the one run", async () => {
-    const r = await cli(project(withKeys(700)), "render");
+    const r = await cli(project(withKeys(1500)), "render");
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^coreform render: environments\.openstack: node control-01: .* over the 49149-byte limit/m);
     expect(r.stderr).toMatch(/^environments\.prod: node control-01: .* over the 16384-byte limit/m);
@@ -161,17 +169,17 @@ describe("a refused render leaves nothing behind", () => {
   });
 
   test.each([
-    ["new members", (s: string) => s.replace("count: 3", "count: 5")],
-    ["new addresses (certificates to reissue)", (s: string) => s.replace("cidr: 10.42.0.0/24", "cidr: 10.44.0.0/24")],
-    ["a new environment", (s: string) => s.replace("environments:\n", "environments:\n  staging:\n    platform: libvirt\n")],
-    ["another scheduler (its secrets)", (s: string) => s.replace("kind: kubernetes\n  version: v1.32.2+k3s1", "kind: fleet")],
-  ])("after a good render, %s over budget change no secret and no output, byte for byte", async (_name, change) => {
+    ["new members", (s: string) => s.replace("count: 3", "count: 5"), []],
+    ["new addresses (certificates to reissue)", (s: string) => s.replace("cidr: 192.168.56.0/24", "cidr: 192.168.57.0/24"), ["--accept", "readdress"]],
+    ["a new environment", (s: string) => s.replace("environments:\n", "environments:\n  staging:\n    platform: libvirt\n"), []],
+    ["another scheduler (its secrets)", (s: string) => s.replace("kind: kubernetes\n  version: v1.32.2+k3s1", "kind: fleet"), []],
+  ])("after a good render, %s over budget change no secret and no output, byte for byte", async (_name, change, accept) => {
     const dir = project(readFileSync(DEFAULT_SPEC, "utf8"));
     expect((await cli(dir, "render")).code).toBe(0);
     const secrets = tree(join(dir, ".coreform"));
     const out = tree(join(dir, "out"));
-    writeFileSync(join(dir, "cluster.yaml"), withKeys(160, change));
-    const r = await cli(dir, "render");
+    writeFileSync(join(dir, "cluster.yaml"), withKeys(300, change));
+    const r = await cli(dir, "render", ...accept);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(overBudget);
     expect(tree(join(dir, ".coreform"))).toEqual(secrets);
@@ -179,7 +187,7 @@ describe("a refused render leaves nothing behind", () => {
     expect(tree(join(dir, "out"))).toEqual(out);
     // The same change within budget renders, and only then are the new secrets written.
     writeFileSync(join(dir, "cluster.yaml"), change(readFileSync(DEFAULT_SPEC, "utf8")));
-    const good = await cli(dir, "render");
+    const good = await cli(dir, "render", ...accept);
     expect(good.code).toBe(0);
     expect(good.stderr).toMatch(/created|reissued/);
   });

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import yaml from "js-yaml";
 import { run } from "../../src/cli/main";
+import { TEST_KEY } from "./ssh-keys";
 
 export interface CliResult {
   code: number;
@@ -81,7 +82,7 @@ export function smallSpec(opts: { cidr?: string; control?: number; worker?: numb
   return `apiVersion: coreform/v1
 name: ${name}
 ssh:
-  authorizedKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey test@host"]
+  authorizedKeys: [${JSON.stringify(TEST_KEY)}]
 network:
   cidr: ${cidr}
 nodes:

@@ -5,8 +5,9 @@
 // script's `promote` runs beside it as the unit's ExecStartPost does. Only where files are moves (data
 // and certificate directories to temp dirs) and how etcdctl runs (Debian's, not the image's in Docker).
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { fromIgnition } from "../../cloud-config/ignition";
 import { cli, project, smallSpec, tempDir, type CliResult } from "./cli";
 import { envWithoutEtcd, parseEnvFile, startEtcd, stopEtcd, writeFiles, type ClientTls, type EtcdProcess } from "./etcd";
@@ -49,9 +50,10 @@ const planned = (prefix: string, count: number) =>
     return { name: `control-${String(i + 1).padStart(2, "0")}`, ip, clientUrl: `https://${ip}:2379`, peerUrl: `https://${ip}:2380` };
   });
 
-/** A spec with `control` control nodes on `prefix.0/24` (scheduler none unless given), rendered, each member prepared. */
-export async function renderCluster(prefix: string, control: number, opts: { scheduler?: string; worker?: number; extra?: string } = {}): Promise<Rendered> {
-  const text = smallSpec({ cidr: `${prefix}.0/24`, control, worker: opts.worker ?? 0, scheduler: opts.scheduler ?? "none" });
+/** A spec with `control` control nodes on `prefix.0/24` (scheduler none, platform libvirt unless given), rendered, each member prepared. */
+export async function renderCluster(prefix: string, control: number, opts: { scheduler?: string; worker?: number; extra?: string; platform?: string } = {}): Promise<Rendered> {
+  const spec = smallSpec({ cidr: `${prefix}.0/24`, control, worker: opts.worker ?? 0, scheduler: opts.scheduler ?? "none" });
+  const text = opts.platform ? spec.replace("platform: libvirt", `platform: ${opts.platform}`) : spec;
   const dir = project(opts.extra ? text.replace("updates:", `${opts.extra}\nupdates:`) : text);
   const result = await cli(dir, "render");
   expect(result.code).toBe(0);
@@ -64,10 +66,10 @@ export async function renderCluster(prefix: string, control: number, opts: { sch
  * The spec changed to `control` control nodes and rendered again: members that existed keep what
  * their nodes booted with (user data is not applied again), new ones get the new render's.
  */
-export async function rerender(cluster: Rendered, control: number): Promise<Rendered> {
+export async function rerender(cluster: Rendered, control: number, ...renderArgs: string[]): Promise<Rendered> {
   const file = join(cluster.dir, "cluster.yaml");
   writeFileSync(file, readFileSync(file, "utf8").replace(/name: control, role: control, count: \d+/, `name: control, role: control, count: ${control}`));
-  expect((await cli(cluster.dir, "render")).code).toBe(0);
+  expect((await cli(cluster.dir, "render", ...renderArgs)).code).toBe(0);
   const all = planned(cluster.prefix, control);
   const fresh = membersOf(cluster.dir, all.filter((p) => !cluster.members.some((m) => m.name === p.name)));
   return { ...cluster, members: all.map((p) => cluster.members.find((m) => m.name === p.name) ?? fresh.find((m) => m.name === p.name)!) };
@@ -77,7 +79,9 @@ export async function rerender(cluster: Rendered, control: number): Promise<Rend
 function membersOf(dir: string, nodes: readonly ReturnType<typeof planned>[number][]): Member[] {
   const scripts = new Set<string>();
   const members = nodes.map((p) => {
-    const node = fromIgnition(readFileSync(join(dir, "out", "test", "ignition", `${p.name}.json`), "utf8"));
+    // Ignition, or cloud-config where the platform takes it (vagrant).
+    const ignition = join(dir, "out", "test", "ignition", `${p.name}.json`);
+    const node = existsSync(ignition) ? fromIgnition(readFileSync(ignition, "utf8")) : fromCloudConfig(readFileSync(join(dir, "out", "test", "cloud-config", `${p.name}.yaml`), "utf8"));
     expect(node.hostname).toBe(p.name);
     const file = (path: string) => {
       const found = node.files.find((f) => f.path === path);
@@ -141,6 +145,8 @@ export function runScript(member: Member, args: readonly string[]): ScriptRun {
     ETCDCTL: etcdctl,
     ETCDUTL: etcdctl,
     RETRY_SECONDS: "1",
+    // No data disk on this machine: test/integration/etcd-disk.test.ts runs that step on loop devices.
+    DISK_GIB: "",
   };
   const child = spawn("bash", [member.script, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";

@@ -7,6 +7,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { fromDataUrl, type IgnitionContents } from "../../cloud-config/encoding";
+import { packIgnition } from "../../cloud-config/ignition";
 import { tempDir } from "./cli";
 import { IGNITION_BIN } from "./tools";
 
@@ -37,7 +39,10 @@ export async function applyIgnition(configFile: string): Promise<string> {
   mkdirSync(join(work, "bin"));
   writeFileSync(join(work, "bin/setfiles"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
   const local = join(work, "config.json");
-  writeFileSync(local, readFileSync(configFile, "utf8").replaceAll(BAKERY, mirror));
+  // A packed config (packIgnition) is unpacked to point it at the mirror, and packed again.
+  const text = readFileSync(configFile, "utf8");
+  const packed = (JSON.parse(text) as { ignition: { config?: { replace: IgnitionContents } } }).ignition.config?.replace;
+  writeFileSync(local, packed ? packIgnition(fromDataUrl(packed).replaceAll(BAKERY, mirror)) : text.replaceAll(BAKERY, mirror));
   const env = { ...process.env, PATH: `${join(work, "bin")}:${process.env.PATH}`, IGNITION_CONFIG_FILE: local };
   const common = ["-platform", "file", "-root", root, "-config-cache", join(work, "cache.json"), "-state-file", join(work, "state"), "-log-to-stdout"];
   for (const stage of ["fetch-offline", "files"]) {

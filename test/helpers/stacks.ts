@@ -2,11 +2,15 @@
 // carries is then byte for byte what `coreform render` wrote to out/<env>/. One fixture spec holds an
 // environment of every platform that has a stack, named by its platform, and every environment of a
 // project shares one set of secrets, so that node N's user data is the same on every cloud.
-import { cpSync, existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { loadSpec } from "../../src/spec/load";
 import type { Spec } from "../../src/spec/schema";
+import { EARLIER_PLACEMENT, planCluster } from "../../src/plan/plan";
+import { GENERATION, identityOf, RECORD_VERSION, serializeRecord, type EnvironmentRecord } from "../../src/plan/record";
+import { RECORD_FILE } from "../../src/secrets/record-file";
+import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { prepareStacks } from "../../stacks/registry";
 import { cli, editSpec, project, type Doc } from "./cli";
 export { unliteral } from "./literal";
@@ -38,10 +42,14 @@ export function cloudSpec(settings: Partial<Record<CloudEnvironment, Doc>> = {},
   });
 }
 
+/** The record of an environment this coreform made that has no node yet. */
+const NEW_RECORD: EnvironmentRecord = { version: RECORD_VERSION, generation: GENERATION, groups: {}, nodes: [], retired: [] };
+
 /**
  * A project holding `text` as cluster.yaml, rendered by the real CLI (secrets and out/<env>/): every
- * environment, or `only` one. Secrets come from `secretsFrom` (a project of the same plan), else the
- * first environment's are made and shared by the others, so every platform carries the same user data.
+ * environment, or `only` one (the others have no secrets). Secrets come from `secretsFrom` (a project
+ * of the same plan), else the first environment's are made and shared by the others, so every
+ * platform carries the same user data.
  */
 export async function renderedProject(text: string, options: { secretsFrom?: string; only?: string } = {}): Promise<string> {
   const dir = project(text);
@@ -51,12 +59,47 @@ export async function renderedProject(text: string, options: { secretsFrom?: str
     expect(r.code).toBe(0);
   };
   const envs = options.only ? [options.only] : Object.keys(loaded(dir).environments);
-  if (options.secretsFrom) cpSync(join(options.secretsFrom, ".coreform"), join(dir, ".coreform"), { recursive: true });
-  else await render(envs[0]!);
+  // The secrets only: a record says where another project's (or environment's) nodes are, and this one
+  // is new. Secrets without a record are an environment a coreform before records rendered: each copy
+  // gets the record of a new one instead, without nodes yet.
+  const secretsOnly = { recursive: true, filter: (path: string) => basename(path) !== RECORD_FILE };
   const secrets = (env: string) => join(dir, ".coreform", env);
-  const source = options.secretsFrom ? undefined : secrets(envs[0]!);
-  for (const env of envs) if (source && !existsSync(secrets(env))) cpSync(source, secrets(env), { recursive: true });
+  const copy = (from: string, env: string) => {
+    cpSync(from, secrets(env), secretsOnly);
+    writeFileSync(join(secrets(env), RECORD_FILE), serializeRecord(NEW_RECORD), { mode: 0o600 });
+  };
+  if (options.secretsFrom) {
+    for (const env of envs) if (existsSync(join(options.secretsFrom, ".coreform", env))) copy(join(options.secretsFrom, ".coreform", env), env);
+  } else {
+    // A new AWS environment's members have addresses of their own (zone subnets), and so certificates of
+    // their own: the shared secrets come from another platform's environment where there is one.
+    const spec = loaded(dir);
+    const first = envs.find((e) => spec.environments[e]!.platform !== "aws") ?? envs[0]!;
+    await render(first);
+    for (const env of envs.filter((e) => e !== first)) copy(secrets(first), env);
+  }
   await render(...envs);
+  return dir;
+}
+
+/**
+ * A project holding `text`, its environments `envs` rendered by a coreform of generation 1 (issue 25:
+ * before zones and data disks): each one's record says so, with every node where that coreform put it,
+ * and this coreform renders it (keeping all of that), as an operator upgrading would.
+ */
+export async function olderProject(text: string, envs: readonly string[]): Promise<string> {
+  const dir = project(text);
+  const spec = loaded(dir);
+  for (const env of envs) {
+    const plan = planCluster(spec, env, EARLIER_PLACEMENT);
+    await ensureSecrets(secretsDir(dir, env), plan);
+    const nodes = plan.nodes.map((n) => ({ ...identityOf(n), generation: 1 as const, userData: "" }));
+    const groups = Object.fromEntries(spec.nodes.map((g) => [g.name ?? g.role, { width: 2 }]));
+    const record: EnvironmentRecord = { version: RECORD_VERSION, generation: 1, groups, nodes, retired: [] };
+    writeFileSync(join(dir, ".coreform", env, RECORD_FILE), serializeRecord(record), { mode: 0o600 });
+  }
+  const r = await cli(dir, "render", ...envs);
+  expect([r.stderr, r.code]).toEqual([r.stderr, 0]);
   return dir;
 }
 

@@ -15,6 +15,41 @@ import { spawnSync } from "node:child_process";
 export const SCHEMA_FILES = { openstack: "openstack-3.4.0.json", libvirt: "libvirt-0.9.7.json" } as const;
 export type SchemaProvider = keyof typeof SCHEMA_FILES;
 
+/**
+ * Resource schemas the reference files lack, in `terraform providers schema -json`'s form, written here
+ * from the provider's source at the pinned release. openstack_compute_servergroup_v2:
+ * terraform-provider-openstack openstack/resource_openstack_compute_servergroup_v2.go@v3.4.0:13-74
+ * (name required; region optional+computed; policies a list of strings, MinItems 1, MaxItems 1; rules a
+ * block list, MaxItems 1, of max_server_per_host (int); members computed; value_specs a map; the SDK's id).
+ */
+const OWN_SCHEMAS: Partial<Record<SchemaProvider, object>> = {
+  openstack: {
+    format_version: "1.0",
+    provider_schemas: {
+      "registry.terraform.io/terraform-provider-openstack/openstack": {
+        resource_schemas: {
+          openstack_compute_servergroup_v2: {
+            version: 0,
+            block: {
+              attributes: {
+                id: { type: "string", optional: true, computed: true },
+                region: { type: "string", optional: true, computed: true },
+                name: { type: "string", required: true },
+                policies: { type: ["list", "string"], optional: true },
+                members: { type: ["list", "string"], computed: true },
+                value_specs: { type: ["map", "string"], optional: true },
+              },
+              block_types: {
+                rules: { nesting_mode: "list", block: { attributes: { max_server_per_host: { type: "number", optional: true } } }, max_items: 1 },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
 /** Where the checker and schemas are: a folder holding tools/check-tf-schema.js and reference/provider-schemas/. */
 function sharedDir(): string | undefined {
   const candidates = [process.env.COREFORM_SHARED_DIR, resolve(__dirname, "../../../shared"), "/work/shared"];
@@ -31,9 +66,16 @@ export interface SchemaCheck {
 /** Runs the checker with --strict on `stack` (Terraform JSON text) against the named providers' schemas. */
 export function checkSchema(stack: string, providers: readonly SchemaProvider[], dir = sharedDir()): SchemaCheck {
   if (!dir) throw new Error("no provider schemas: see schemaCheckAvailable()");
-  const file = join(mkdtempSync(join(tmpdir(), "coreform-schema-")), "cdk.tf.json");
+  const scratch = mkdtempSync(join(tmpdir(), "coreform-schema-"));
+  const file = join(scratch, "cdk.tf.json");
   writeFileSync(file, stack, { mode: 0o600 });
-  const schemas = providers.map((p) => join(dir, "reference", "provider-schemas", SCHEMA_FILES[p]));
+  const own = providers.flatMap((p) => {
+    if (!OWN_SCHEMAS[p]) return [];
+    const path = join(scratch, `${p}-own.json`);
+    writeFileSync(path, JSON.stringify(OWN_SCHEMAS[p]));
+    return [path];
+  });
+  const schemas = [...providers.map((p) => join(dir, "reference", "provider-schemas", SCHEMA_FILES[p])), ...own];
   const r = spawnSync(process.execPath, [join(dir, "tools", "check-tf-schema.js"), "--strict", ...schemas, "--", file], { encoding: "utf8" });
   const problems = r.stdout.split("\n").filter(Boolean).map((line) => line.replace(`${file}: `, ""));
   return { problems, code: r.status ?? -1, stderr: r.stderr };

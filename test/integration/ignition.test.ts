@@ -3,16 +3,19 @@
 // config says (the expected config is read from the *cloud-config* output, so both formats are checked).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { gunzipSync } from "node:zlib";
 import { copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fromCloudConfig } from "../../cloud-config/coreos-cloudinit";
 import { HTTP_TOTAL_SECONDS } from "../../cloud-config/ignition";
 import { inBothFormats, renderNodes } from "../../cloud-config/user-data";
+import { buildNodeConfig } from "../../src/node/build";
 import { planCluster } from "../../src/plan/plan";
 import { readSecrets, secretsDir } from "../../src/secrets/store";
 import { cli, project, smallSpec, tempDir } from "../helpers/cli";
 import { applyIgnition, servedBody } from "../helpers/ignition";
 import { specFrom } from "../helpers/nodes";
+import { sshKey } from "../helpers/ssh-keys";
 import { describeWithTools, IGNITION_BIN } from "../helpers/tools";
 
 const mode = (path: string) => lstatSync(path).mode & 0o777;
@@ -116,6 +119,27 @@ describeWithTools(["ignition-validate", IGNITION_BIN])("rendered Ignition config
       if (control) expect(readlinkSync(join(root, "var/lib/rancher/k3s/server/tls/etcd/peer-ca.key"))).toBe("/var/lib/rancher/k3s/server/tls/etcd/server-ca.key");
       expect(existsSync(join(root, "etc/fleet"))).toBe(false);
     }
+  });
+
+  test("a config over its budget (EC2, a kubernetes control node with an RSA-4096 key) is packed, and Ignition applies exactly the node's config from it", async () => {
+    const p = project(
+      smallSpec({ control: 1, worker: 0 })
+        .replace(/authorizedKeys: .*/, `authorizedKeys: [${JSON.stringify(sshKey("ssh-rsa", 1, "ops", 4096))}]`)
+        .replace("platform: libvirt", "platform: aws\n    region: eu-central-1\n    adminCidrs: [203.0.113.0/24]"),
+    );
+    expect((await cli(p, "render")).code).toBe(0);
+    const file = join(p, "out/test/ignition/control-01.json");
+    const sent = readFileSync(file, "utf8");
+    expect(Buffer.byteLength(sent)).toBeLessThanOrEqual(16384);
+    expect(JSON.parse(sent).ignition.config.replace.compression).toBe("gzip");
+    // What it packs is the plain config, over the budget, as render makes it for every other platform.
+    const spec = specFrom(readFileSync(join(p, "cluster.yaml"), "utf8"));
+    const plan = planCluster(spec, "test");
+    const both = inBothFormats(buildNodeConfig({ spec, plan, node: plan.nodes[0]!, secrets: readSecrets(secretsDir(p, "test"), plan) }));
+    expect(Buffer.byteLength(both.ignition)).toBeGreaterThan(16384);
+    expect(gunzipSync(Buffer.from(JSON.parse(sent).ignition.config.replace.source.split(",")[1], "base64")).toString()).toBe(both.ignition);
+    execFileSync("ignition-validate", [file], { stdio: "pipe" });
+    expectApplied(await applyIgnition(file), "control-01", both.cloudConfig);
   });
 
   test("rebootStrategy off masks locksmithd and ships no locksmith certificate", async () => {

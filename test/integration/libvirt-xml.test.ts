@@ -5,10 +5,12 @@
 // schema is generated from libvirt.org/go/libvirtxml: one attribute per XML attribute or element, value
 // and unit as `<memory unit=…>`), so the XML is written here from the synthesized attributes, element by
 // element, with the computed paths standing in.
-// What this checks: libvirt accepts a NAT network whose DHCP has host entries and no range, volumes of
-// `capacity_unit` bytes with a qcow2 backing store, a q35 domain with ACPI, the fw_cfg entry with `file`
-// and an empty value (as Flatcar's docs write it), a volume disk, an interface on the network with its MAC,
-// a pty serial port without a path. Not checked: the provider's own translation, QEMU, booting Flatcar.
+// What this checks: libvirt accepts a NAT network whose DHCP has host entries (one for every address,
+// without names) and no range, volumes of `capacity_unit` bytes with a qcow2 backing store, a raw volume
+// of mode 0600 (the Ignition config's), a q35 domain with ACPI, the fw_cfg entry with `file` (that
+// volume's path) and an empty value (as Flatcar's docs write it), a volume disk, an interface on the
+// network with its MAC, a pty serial port without a path, autostart. Not checked: the provider's own
+// translation, QEMU, booting Flatcar.
 import { execFile } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -70,7 +72,12 @@ describeWithTools(["virsh", "virt-xml-validate"])("the kvm stack as libvirt XML 
       // The base image's capacity is the download's size: the provider takes it from Content-Length
       // (internal/provider/volume_resource.go, Create). 1 GiB stands in.
       el("capacity", { unit: v.capacity_unit ?? "bytes" }, String(v.capacity ?? 2 ** 30)),
-      el("target", {}, el("format", { type: v.target.format.type })),
+      el(
+        "target",
+        {},
+        el("format", { type: v.target.format.type }),
+        v.target.permissions ? el("permissions", {}, el("mode", {}, esc(v.target.permissions.mode))) : undefined,
+      ),
       v.backing_store ? el("backingStore", {}, el("path", {}, esc(resolve(v.backing_store.path))), el("format", { type: v.backing_store.format.type })) : undefined,
     );
 
@@ -88,7 +95,7 @@ describeWithTools(["virsh", "virt-xml-validate"])("the kvm stack as libvirt XML 
         "devices",
         {},
         ...d.devices.disks.map((k: Doc) =>
-          el("disk", { type: "volume", device: "disk" }, el("driver", k.driver), el("source", { pool: resolve(k.source.volume.pool), volume: resolve(k.source.volume.volume) }), el("target", k.target)),
+          el("disk", { type: "volume", device: "disk" }, el("driver", k.driver), el("source", { pool: resolve(k.source.volume.pool), volume: resolve(k.source.volume.volume) }), el("target", k.target), k.serial ? el("serial", {}, esc(k.serial)) : undefined),
         ),
         ...d.devices.interfaces.map((i: Doc) =>
           el("interface", { type: "network" }, el("mac", { address: i.mac.address }), el("source", { network: resolve(i.source.network.network) }), el("model", { type: i.model.type })),
@@ -110,7 +117,8 @@ describeWithTools(["virsh", "virt-xml-validate"])("the kvm stack as libvirt XML 
       ...resources(tf, "libvirt_volume").map(([id, v]) => write(`volume-${id}.xml`, volumeXml(v))),
       ...resources(tf, "libvirt_domain").map(([id, d]) => write(`domain-${id}.xml`, domainXml(d))),
     ];
-    expect(files).toHaveLength(1 + 6 + 5);
+    // the base image, per node its disk and its Ignition config's volume, per control node its etcd data volume
+    expect(files).toHaveLength(1 + 11 + 5 + 3);
     for (const file of files) expect(await run("virt-xml-validate", [file])).toMatchObject({ code: 0, output: expect.stringContaining("validates") });
   });
 
@@ -125,19 +133,31 @@ describeWithTools(["virsh", "virt-xml-validate"])("the kvm stack as libvirt XML 
       ...resources(tf, "libvirt_volume")
         .sort(([a]) => (a === "flatcar" ? -1 : 1))
         .flatMap(([id, v]) => [`pool-create-as pool-${id} dir --target ${join(dir, id)}`, `vol-create pool-${id} ${write(`volume-${id}.xml`, volumeXml(v))}`]),
-      ...resources(tf, "libvirt_domain").flatMap(([id, d]) => [`define ${write(`domain-${id}.xml`, domainXml(d))}`, `start ${d.name}`, `dumpxml ${d.name}`]),
+      ...resources(tf, "libvirt_domain").flatMap(([id, d]) => [
+        `define ${write(`domain-${id}.xml`, domainXml(d))}`,
+        ...(d.autostart ? [`autostart ${d.name}`] : []),
+        `start ${d.name}`,
+        `dumpxml ${d.name}`,
+        `dominfo ${d.name}`,
+      ]),
+      ...resources(tf, "libvirt_volume")
+        .filter(([, v]) => v.target.permissions)
+        .map(([id, v]) => `vol-dumpxml --pool pool-${id} ${v.name}`),
     ];
     const r = await run("virsh", ["-c", "test:///default", commands.join("; ")]);
     expect(r.output).not.toMatch(/error/i);
     expect(r.code).toBe(0);
-    for (const host of network.ips[0].dhcp.hosts) expect(r.output).toContain(`<host mac='${host.mac}' name='${host.name}' ip='${host.ip}'/>`);
+    expect(network.ips[0].dhcp.hosts).toHaveLength(244);
+    for (const host of network.ips[0].dhcp.hosts) expect(r.output).toContain(`<host mac='${host.mac}' ip='${host.ip}'/>`);
     expect(r.output).not.toContain("<range");
     for (const [id, d] of resources(tf, "libvirt_domain")) {
       expect(r.output).toContain(`Domain '${d.name}' started`);
       for (const name of ["opt/com.coreos/config", "opt/org.flatcar-linux/config"])
-        expect(r.output).toContain(`<entry name='${name}' file='${join(dir, `${id}-ignition.ign`)}'/>`);
+        expect(r.output).toContain(`<entry name='${name}' file='${join(dir, `demo-kvm-${id}.ign`)}'/>`);
       expect(r.output).toContain(`<mac address='${d.devices.interfaces[0].mac.address}'/>`);
     }
+    expect(r.output.match(/^Autostart: +enable$/gm)).toHaveLength(5);
+    expect(r.output.match(/<mode>0600<\/mode>/g)).toHaveLength(5);
     expect(r.output).toContain("<type arch='x86_64' machine='q35'>hvm</type>");
     expect(r.output).toContain(`<memory unit='KiB'>${2048 * 1024}</memory>`);
     expect(r.output).toContain(`<memory unit='KiB'>${4096 * 1024}</memory>`);

@@ -152,10 +152,25 @@ describe("etcd", () => {
   it("has one member per control node, with TLS URLs on the planned IP", () => {
     const { etcd } = planCluster(spec(), "test");
     expect(etcd.members).toEqual([
-      { name: "control-01", ip: "10.42.0.10", clientUrl: "https://10.42.0.10:2379", peerUrl: "https://10.42.0.10:2380" },
-      { name: "control-02", ip: "10.42.0.11", clientUrl: "https://10.42.0.11:2379", peerUrl: "https://10.42.0.11:2380" },
-      { name: "control-03", ip: "10.42.0.12", clientUrl: "https://10.42.0.12:2379", peerUrl: "https://10.42.0.12:2380" },
+      { name: "control-01", ip: "10.42.0.10", clientUrl: "https://10.42.0.10:2379", peerUrl: "https://10.42.0.10:2380", dataDiskGiB: 10 },
+      { name: "control-02", ip: "10.42.0.11", clientUrl: "https://10.42.0.11:2379", peerUrl: "https://10.42.0.11:2380", dataDiskGiB: 10 },
+      { name: "control-03", ip: "10.42.0.12", clientUrl: "https://10.42.0.12:2379", peerUrl: "https://10.42.0.12:2380", dataDiskGiB: 10 },
     ]);
+  });
+
+  it("gives a member its data disk (etcd.diskGiB) only when made with one: generation 2, not on Vagrant", () => {
+    const s = spec((d) => {
+      d.etcd = { diskGiB: 30 };
+      d.environments = { test: { platform: "libvirt" }, laptop: { platform: "vagrant" } };
+    });
+    const slot = (name: string, n: number, generation: 0 | 1 | 2) => ({ name, group: "control", role: "control" as const, number: n, slot: n - 1, ip: "", generation, userData: "" });
+    const placement = { generation: 2 as const, groups: {}, nodes: [slot("control-01", 1, 1), slot("control-02", 2, 2)], retired: [] };
+    expect(planCluster(s, "test", placement).etcd.members.map((m) => [m.name, m.dataDiskGiB])).toEqual([
+      ["control-01", undefined],
+      ["control-02", 30],
+      ["control-03", 30],
+    ]);
+    expect(planCluster(s, "laptop").etcd.members.map((m) => m.dataDiskGiB)).toEqual([undefined, undefined, undefined]);
   });
 
   it("has the initial cluster and client URLs of the members, in node order", () => {
@@ -260,17 +275,24 @@ describe("the rest of the plan", () => {
     expect(plan.scheduler).toEqual({ kind: "kubernetes", apiServer: `https://${plan.etcd.members[0]!.ip}:6443` });
   });
 
-  it("is the same for every platform but the platform and the image it boots", () => {
+  it("is the same for every platform but the platform, the image it boots and its zones (AWS: the addresses in them, test/plan/zones.test.ts)", () => {
     const s = spec((d) => {
       d.environments = {
         a: { platform: "libvirt" },
         b: { platform: "vagrant" },
-        c: { platform: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.0/24"] },
+        c: { platform: "gce", project: "coreform-test", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ["203.0.113.0/24"] },
+        d: { platform: "aws", region: "eu-central-1", adminCidrs: ["203.0.113.0/24"], zones: ["eu-central-1a"] },
       };
     });
-    const strip = (env: string) => ({ ...planCluster(s, env), platform: undefined, environment: undefined, image: undefined });
+    // and the data disks, which Vagrant's control nodes have not (the test above)
+    const strip = (env: string) => {
+      const { platform: _p, environment: _e, image: _i, spread: _s, zoneSubnets: _z, nodes, etcd, ...rest } = planCluster(s, env);
+      return { ...rest, nodes: nodes.map(({ zone: _zone, ...n }) => n), etcd: { ...etcd, members: etcd.members.map(({ dataDiskGiB: _, ...m }) => m) } };
+    };
     expect(strip("b")).toEqual(strip("a"));
     expect(strip("c")).toEqual(strip("a"));
+    // One zone: its subnet is the whole network.
+    expect(strip("d")).toEqual(strip("a"));
   });
 
   it("plans the default cluster.yaml: 3 control nodes, 2 workers, laptop on 192.168.56.0/24", () => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { planCluster, type ClusterPlan } from "../../src/plan/plan";
 import { environmentTopology, esc, MAX_NODES_PER_ROW, portLabel, ROLE_COLOURS, topologySvg } from "../../src/plan/topology";
 import { loadSpec } from "../../src/spec/load";
-import { smallSpec, tempDir } from "../helpers/cli";
+import { editSpec, smallSpec, tempDir } from "../helpers/cli";
 import { specFrom } from "../helpers/nodes";
 import { describeWithTools } from "../helpers/tools";
 
@@ -113,6 +113,21 @@ describe("topologySvg", () => {
   ])("scheduler %s: each node's labels", (scheduler, want) => {
     const t = texts(topologySvg(plan({ control: 3, worker: 2, scheduler }), []));
     expect(Object.fromEntries(Object.keys(want).map((label) => [label, t.filter((s) => s === label).length]))).toEqual(want);
+  });
+
+  it("shows each node's zone: by the spec's name, else by its number in the region; none where the platform has none", () => {
+    const gce = { platform: "gce", project: "coreform-test", region: "europe-west1", zone: "europe-west1-b", adminCidrs: ["203.0.113.0/24"] };
+    const spec = (zones?: string[]) => specFrom(editSpec((d) => (d.environments = { gce: { ...gce, ...(zones ? { zones } : {}) } }), smallSpec({ worker: 2 })));
+    const zonesOf = (svg: string) => texts(svg).filter((t) => t.startsWith("zone "));
+    expect(zonesOf(topologySvg(planCluster(spec(), "gce"), []))).toEqual(["zone 1 of the region", "zone 2 of the region", "zone 3 of the region", "zone 1 of the region", "zone 2 of the region"]);
+    expect(zonesOf(topologySvg(planCluster(spec(["europe-west1-c", "europe-west1-d"]), "gce"), []))).toEqual([
+      "zone europe-west1-c",
+      "zone europe-west1-d",
+      "zone europe-west1-c",
+      "zone europe-west1-c",
+      "zone europe-west1-d",
+    ]);
+    expect(zonesOf(topologySvg(plan(), []))).toEqual([]);
   });
 
   it("escapes what it is given (the schema keeps names DNS-safe; the drawing does not rely on it)", () => {

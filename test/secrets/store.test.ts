@@ -1,7 +1,7 @@
 // The environment's secrets: created once, reused, checked with openssl, never replaced silently.
 import { execFileSync } from "node:child_process";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { planCluster } from "../../src/plan/plan";
 import { ensureSecrets, MissingSecretsError, prepareSecrets, readSecrets } from "../../src/secrets/store";
@@ -19,6 +19,18 @@ async function twoEnvironments(): Promise<[string, string]> {
 }
 
 describe("secrets", () => {
+  test("modes are repaired below the secrets' directory (and the project's .coreform/), never above", async () => {
+    const parent = tempDir();
+    chmodSync(parent, 0o755); // like /tmp or a project directory: others may enter
+    const dir = join(parent, "s");
+    await ensureSecrets(dir, plan);
+    chmodSync(join(dir, "ca.key"), 0o644);
+    rmSync(join(dir, "clients", "operator.crt"));
+    await ensureSecrets(dir, plan);
+    expect(statSync(parent).mode & 0o777).toBe(0o755);
+    expect(statSync(join(dir, "ca.key")).mode & 0o777).toBe(0o600);
+  });
+
   test("member certificates carry the planned IP, the hostname, 127.0.0.1 and localhost; clients only their name", async () => {
     const secrets = await ensureSecrets(join(tempDir(), "s"), plan);
     const server = new X509Certificate(secrets.members["control-02"]!.cert);

@@ -6,6 +6,8 @@ import { cpSync, readdirSync, readFileSync, statSync, writeFileSync } from "node
 import { join } from "node:path";
 import yaml from "js-yaml";
 import { cli, tempDir } from "../helpers/cli";
+import { sshKey } from "../helpers/ssh-keys";
+import { ACCEPT_KINDS } from "../../src/platforms/changes";
 
 const DEFAULT_SPEC = readFileSync(join(__dirname, "../../cluster.yaml"), "utf8");
 const MUTANTS = Number(process.env.FUZZ_MUTANTS ?? 240);
@@ -87,7 +89,7 @@ const DOC_MUTATIONS: Record<string, Mutation> = {
   },
   "add many SSH keys"(random, doc) {
     // Enough, at times, to push a node's user data over EC2's 16 KiB.
-    const keys = Array.from({ length: 20 + Math.floor(random() * 100) }, (_, i) => `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${String(i).padStart(40, "A")} k${i}`);
+    const keys = Array.from({ length: 20 + Math.floor(random() * 100) }, (_, i) => sshKey("ssh-ed25519", i, `k${i}`));
     (doc as Record<string, unknown>).ssh = { authorizedKeys: keys };
   },
   "give an environment a JavaScript name"(random, doc) {
@@ -237,25 +239,28 @@ describe("mutations of cluster.yaml", () => {
     if (v.code !== 0 && seed % RENDER_EVERY !== 0) return;
     if (v.code !== 0) seen.renderedInvalid++;
 
-    // A project of its own with the default spec's secrets, as after an earlier render: a refusal
-    // must leave every file as it was. One environment (picked by the seed) is cheaper than all six.
+    // A project of its own with the default spec's secrets and records, as after an earlier render: a
+    // refusal must leave every file as it was. One environment (picked by the seed) is cheaper than all
+    // six. Every kind of change is accepted: what render still refuses then cannot be done at all (a
+    // smaller disk), render's own finding like a user-data budget.
     const dir = tempDir("coreform-fuzz-");
     cpSync(join(premade, ".coreform"), join(dir, ".coreform"), { recursive: true });
     writeFileSync(join(dir, "cluster.yaml"), text);
     const before = snapshot(dir);
     const only = v.code === 0 && seed % 10 !== 0 ? [pick(prng(seed + 1), envs)] : [];
-    const r = await cli(dir, "render", ...only);
+    const r = await cli(dir, "render", ...only, "--accept", ACCEPT_KINDS.join(","));
     expectClean(`${r.stdout}\n${r.stderr}`, tokens(dir));
-    // A refusal over a user-data budget is render's own (it needs the secrets); anything else validate says too.
-    const budget = /over the \d+-byte limit/.test(r.stderr);
-    expect([context, r.code]).toEqual([context, budget ? 2 : v.code]);
+    // A refusal over a user-data budget, or of what cannot be done, is render's own (it needs the
+    // secrets, or the record); anything else validate says too.
+    const renders = /over the \d+-byte limit|: cannot be done: /.test(r.stderr);
+    expect([context, r.code]).toEqual([context, renders ? 2 : v.code]);
     if (r.code !== 0) expect([context, snapshot(dir)]).toEqual([context, before]);
-    if (budget) return;
-    // The same problems and warnings, in the same order; render adds only what it created.
+    if (renders) return;
+    // The same problems and warnings, in the same order; render adds only what it created and changed.
     const problems = (out: string, project: string) =>
       out
         .split("\n")
-        .filter((l) => l !== "" && !/^\S+: (created|reissued) /.test(l) && !/^coreform (validate|render): /.test(l))
+        .filter((l) => l !== "" && !/^\S+: (created|reissued) /.test(l) && !/^coreform (validate|render): /.test(l) && !/\(coreform diff \S+ shows each\)$|^ {2}next: /.test(l))
         .map((l) => l.replaceAll(project, "{project}"));
     expect([context, problems(r.stderr, dir)]).toEqual([context, problems(v.stderr, shared)]);
   });

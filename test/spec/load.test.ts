@@ -141,7 +141,7 @@ describe("a scalar where a section belongs says which shape to write", () => {
     ["os: stable", spec((d) => (d.os = "stable")), [["error", "os", "must be a mapping (channel, version), not a string"]]],
     ["ssh: a key", spec((d) => (d.ssh = "ssh-ed25519 AAAA")), [["error", "ssh", "must be a mapping (authorizedKeys), not a string"]]],
     ["network: a CIDR", spec((d) => (d.network = "10.42.0.0/24")), [["error", "network", "must be a mapping (cidr), not a string"]]],
-    ["etcd: a version", spec((d) => (d.etcd = "v3.5.16")), [["error", "etcd", "must be a mapping (image, version, digest, snapshots), not a string"]]],
+    ["etcd: a version", spec((d) => (d.etcd = "v3.5.16")), [["error", "etcd", "must be a mapping (image, version, digest, snapshots, diskGiB), not a string"]]],
     ["updates: off", spec((d) => (d.updates = "off")), [["error", "updates", "must be a mapping (group, server, rebootStrategy, window), not a string"]]],
     ["updates.window: a time", spec((d) => (d.updates.window = "Thu 04:00")), [["error", "updates.window", "must be a mapping (start, length), not a string"]]],
     ["a node group: a name", spec((d) => (d.nodes[1] = "worker")), [["error", "nodes[1]", "must be a mapping (name, role, count), not a string"]]],

@@ -27,7 +27,7 @@ const read = (f: () => unknown) => {
 
 describe("salvage", () => {
   it.each<[string, (d: Doc) => void, (s: Spec) => unknown, unknown]>([
-    ["a good section, defaults filled in", (d) => (d.colour = 1), (s) => s.etcd, { image: "quay.io/coreos/etcd", version: "v3.5.33", snapshots: { schedule: "daily", keep: 7 } }],
+    ["a good section, defaults filled in", (d) => (d.colour = 1), (s) => s.etcd, { image: "quay.io/coreos/etcd", version: "v3.5.33", snapshots: { schedule: "daily", keep: 7 }, diskGiB: 10 }],
     ["a broken section throws", (d) => (d.network = "x"), (s) => s.network, "broken"],
     ["… but is there for `in`", (d) => (d.network = "x"), (s) => "network" in s, true],
     ["a broken field throws", (d) => (d.updates.rebootStrategy = "x"), (s) => s.updates.rebootStrategy, "broken"],

@@ -10,6 +10,7 @@ import { flatcarMajorDate } from "../../src/platforms/flatcar";
 import { environmentsOf, platformOf } from "../../src/platforms/table";
 import { specSchema, type Platform, type Spec, type SpecInput } from "../../src/spec/schema";
 import { editSpec, smallSpec, type Doc } from "../helpers/cli";
+import { sshKey } from "../helpers/ssh-keys";
 
 type Rule = (spec: Spec, push: (severity: Severity, path: string, message: string) => void) => void;
 type Edit = (doc: SpecInput) => void;
@@ -501,20 +502,39 @@ describe("gce: zoneInRegion", () => {
     ["a zone of the region", (d) => (d.environments.gce = gceEnv()), []],
     ["a zone of another region", (d) => (d.environments.gce = gceEnv({ zone: "europe-west4-a" })), [["error", "environments.gce.zone", "europe-west4-a is not in region europe-west1: use a zone like europe-west1-b"]]],
     ["a zone of a region with the same start", (d) => (d.environments.gce = gceEnv({ region: "us-east1", zone: "us-east11-a" })), [["error", "environments.gce.zone", "us-east11-a is not in region us-east1"]]],
+    ["zones of the region", (d) => (d.environments.gce = gceEnv({ zones: ["europe-west1-c", "europe-west1-d"] })), []],
+    ["a listed zone of another region", (d) => (d.environments.gce = gceEnv({ zones: ["europe-west1-c", "europe-west4-a"] })), [["error", "environments.gce.zones.1", "europe-west4-a is not in region europe-west1: use a zone like europe-west1-b"]]],
   ])("%s", (_n, edit, expected) => expectRule(platformRule("gce", "zoneInRegion"), edit, expected));
+});
+
+describe("aws: zonesInRegion", () => {
+  it.each<Row>([
+    ["no zones (the region's)", (d) => (d.environments.aws = awsEnv(ADMIN)), []],
+    ["zones of the region", (d) => (d.environments.aws = { ...awsEnv(ADMIN), zones: ["eu-central-1a", "eu-central-1b"] }), []],
+    ["a zone of another region", (d) => (d.environments.aws = { ...awsEnv(ADMIN), zones: ["eu-central-1a", "eu-west-1b"] }), [["error", "environments.aws.zones.1", "eu-west-1b is not in region eu-central-1: use a zone like eu-central-1a"]]],
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("aws", "zonesInRegion"), edit, expected));
 });
 
 const azureEnv = (extra: object = {}) => ({ platform: "azure" as const, location: "westeurope", adminCidrs: ADMIN, ...extra });
 
 describe("azure: hasSshKey", () => {
+  const NO_AZURE_KEY = "has no ssh-ed25519 key, nor an ssh-rsa key of 2048 bits or more, and Azure creates the VMs of environments.az only with one: add your public key";
   const keys = (...k: string[]): Edit => (d) => ((d.ssh = { authorizedKeys: k }), (d.environments.az = azureEnv()));
   it.each<Row>([
-    ["an ed25519 key", keys("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey a@b"), []],
-    ["an RSA key after an ECDSA one", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b", "ssh-rsa AAAAB3NzaC1yc2E a@b"), []],
+    ["an ed25519 key", keys(sshKey("ssh-ed25519")), []],
+    ["an RSA key of 2048 bits after an ECDSA one", keys(sshKey("ecdsa-sha2-nistp256"), sshKey("ssh-rsa")), []],
     ["no keys and no azure environment", (d) => (d.ssh = { authorizedKeys: [] }), []],
     ["no keys", keys(), [["error", "ssh.authorizedKeys", "is empty, and Azure creates the VMs of environments.az only with one: add your public key"]]],
-    ["ECDSA keys only", keys("ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b"), [["error", "ssh.authorizedKeys", "has no ssh-rsa or ssh-ed25519 key, and Azure creates the VMs of environments.az only with one"]]],
+    ["ECDSA keys only", keys(sshKey("ecdsa-sha2-nistp256")), [["error", "ssh.authorizedKeys", NO_AZURE_KEY]]],
+    ["an RSA key of 1024 bits", keys(sshKey("ssh-rsa", 1, "a@b", 1024)), [["error", "ssh.authorizedKeys", NO_AZURE_KEY]]],
   ])("%s", (_n, edit, expected) => expectRule(platformRule("azure", "hasSshKey"), edit, expected));
+});
+
+describe("azure: osDiskFits", () => {
+  it.each<Row>([
+    ["4095 GiB", (d) => (d.environments.az = azureEnv({ control: { diskGiB: 4095 } })), []],
+    ["4096 GiB on workers", (d) => (d.environments.az = azureEnv({ worker: { diskGiB: 4096 } })), [["error", "environments.az.worker.diskGiB", "4096: an Azure OS disk holds at most 4095 GiB"]]],
+  ])("%s", (_n, edit, expected) => expectRule(platformRule("azure", "osDiskFits"), edit, expected));
 });
 
 describe("azure: freeOfferIsX86", () => {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSpec } from "../../src/spec/load";
 import { cli, editSpec, project, smallSpec, tempDir, type Doc } from "../helpers/cli";
+import { sshKey } from "../helpers/ssh-keys";
 
 const DEFAULT_SPEC = join(__dirname, "../../cluster.yaml");
 
@@ -345,7 +346,7 @@ const BAD: readonly Bad[] = [
   { name: "gce backend gcs without bucket", text: withEnv("gce", gce({ backend: { type: "gcs" } })), path: "environments.gce.backend.bucket", message: "required" },
   // azure
   { name: "azure without an SSH key", text: spec((d) => ((d.ssh.authorizedKeys = []), (d.environments = { az: azure() }))), path: "ssh.authorizedKeys", message: "is empty, and Azure creates the VMs of environments.az only with one: add your public key" },
-  { name: "azure with ECDSA keys only", text: spec((d) => ((d.ssh.authorizedKeys = ["ecdsa-sha2-nistp256 AAAAE2VjZHNh a@b"]), (d.environments = { az: azure() }))), path: "ssh.authorizedKeys", message: "has no ssh-rsa or ssh-ed25519 key" },
+  { name: "azure with ECDSA keys only", text: spec((d) => ((d.ssh.authorizedKeys = [sshKey("ecdsa-sha2-nistp256")]), (d.environments = { az: azure() }))), path: "ssh.authorizedKeys", message: "has no ssh-ed25519 key, nor an ssh-rsa key of 2048 bits or more" },
   { name: "azure free offer on Arm sizes", text: withEnv("az", azure({ offer: "free", control: { vmSize: "Standard_D2ps_v5" }, worker: { vmSize: "Standard_D4ps_v5" } })), path: "environments.az.offer", message: "free has no arm64 images" },
   { name: "azure LTS without a SKU", text: spec((d) => ((d.os = { channel: "lts" }), (d.environments = { az: azure() }))), path: "environments.az.sku", message: "required with os.channel lts" },
   { name: "azure unknown offer", text: withEnv("az", azure({ offer: "pro" })), path: "environments.az.offer", message: "must be one of corevm, free" },
@@ -591,6 +592,14 @@ describe("a good spec", () => {
   });
 });
 
+describe("etcd.diskGiB", () => {
+  it.each([9, 1025, 10.5])("%s is refused, named", (value) => {
+    const { issues } = parseSpec(spec((d) => (d.etcd = { diskGiB: value })));
+    expect(issues.filter((i) => i.severity === "error").map((i) => i.path)).toEqual(["etcd.diskGiB"]);
+  });
+  it.each([10, 1024])("%s is taken", (value) => expect(parseSpec(spec((d) => (d.etcd = { diskGiB: value }))).spec?.etcd.diskGiB).toBe(value));
+});
+
 describe("defaults", () => {
   const parse = (text: string) => {
     const { spec: parsed, issues } = parseSpec(text);
@@ -601,7 +610,7 @@ describe("defaults", () => {
   it("fill in os, etcd, updates and scheduler", () => {
     const s = parse(spec((d) => (delete d.os, delete d.etcd, delete d.updates, delete d.scheduler)));
     expect(s.os).toEqual({ channel: "stable", version: "current" });
-    expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.33", snapshots: { schedule: "daily", keep: 7 } });
+    expect(s.etcd).toEqual({ image: "quay.io/coreos/etcd", version: "v3.5.33", snapshots: { schedule: "daily", keep: 7 }, diskGiB: 10 });
     expect(s.updates).toEqual({ server: "https://public.update.flatcar-linux.net/v1/update/", rebootStrategy: "etcd-lock" });
     expect(s.scheduler).toEqual({ kind: "kubernetes", version: "v1.32.2+k3s1", podCidr: "10.244.0.0/16", serviceCidr: "10.96.0.0/16", sysupdate: true });
   });

@@ -146,3 +146,40 @@ describe("environments whose secrets were never rendered", () => {
     expect(existsSync(join(dir, "cdktf.out"))).toBe(false);
   });
 });
+
+describe("the app deploys what render accepted: the environment's record", () => {
+  const TWO = AWS_ONLY.replace(/\n$/, "\n  staging: { platform: aws, region: eu-west-1, adminCidrs: [203.0.113.0/24] }\n");
+
+  it("plans every node where the record has it, whatever the order of the groups", async () => {
+    const dir = project(TWO);
+    expect((await cli(dir, "render")).code).toBe(0);
+    expect(app(dir)).toMatchObject({ code: 0, err: [] });
+    // The workers listed first: planned anew, every control node would move (control-01 from .10 to .11).
+    const reordered = TWO.replace(/( {2}- \{ name: control.*\n)( {2}- \{ name: worker.*\n)/, "$2$1");
+    expect(reordered).not.toBe(TWO);
+    writeFileSync(join(dir, "cluster.yaml"), reordered);
+    expect(app(dir, { outdir: join(dir, "again.out") })).toMatchObject({ code: 0, err: [], out: ["coreform: synthesized prod, staging"] });
+    for (const stack of ["prod", "staging"])
+      expect(readFileSync(join(dir, "again.out", "stacks", stack, "cdk.tf.json"), "utf8")).toBe(readFileSync(join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json"), "utf8"));
+    expect(stackJson(dir, "prod", "again.out").resource.aws_instance["control-01"].private_ip).toBe("10.42.0.10");
+    // Without its record the same spec would place control-01 elsewhere: the record is what kept it.
+    const fresh = project(reordered);
+    expect((await cli(fresh, "render", "prod")).code).toBe(0);
+    expect(app(fresh)).toMatchObject({ code: 0 });
+    expect(stackJson(fresh, "prod").resource.aws_instance["control-01"].private_ip).toBe("10.42.0.11");
+  });
+
+  it("skips an environment whose spec changed since its last render, with a warning naming diff and render", async () => {
+    const dir = project(TWO);
+    expect((await cli(dir, "render")).code).toBe(0);
+    writeFileSync(join(dir, "cluster.yaml"), TWO.replace("instanceType: t3.small", "instanceType: t3.medium").replace("region: eu-west-1", "region: eu-west-1, control: { diskGiB: 40 }"));
+    const run = app(dir);
+    expect(run).toMatchObject({ code: 0, err: [] });
+    expect(run.out).toEqual([
+      "warning: environments.staging: the spec changed since its last render: `coreform diff staging` shows how, `coreform render staging` accepts it (or says why not) before it can be deployed",
+      "coreform: synthesized prod",
+    ]);
+    expect((await cli(dir, "render", "staging")).code).toBe(0);
+    expect(app(dir, { outdir: join(dir, "again.out") })).toMatchObject({ code: 0, out: ["coreform: synthesized prod, staging"] });
+  });
+});

@@ -12,12 +12,13 @@ import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-assoc
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
-import { planCluster } from "../../src/plan/plan";
+import { EARLIER_PLACEMENT, planCluster } from "../../src/plan/plan";
 import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { awsInstanceArch, FLATCAR_AMI_OWNER } from "../../src/platforms/aws";
 import { prepareStacks, StackInputError } from "../../stacks/registry";
 import { project } from "../helpers/cli";
 import { cloudSpec, defaultStack, type Doc, loaded, renderedIgnition, resources, settingsOf, type Tf, unliteral } from "../helpers/stacks";
+import { sshKey } from "../helpers/ssh-keys";
 
 /** The fixture with its aws environment alone, changed by `settings` and `edit`. */
 const awsOnly = (settings: Doc = {}, edit: (doc: Doc) => void = () => {}) =>
@@ -54,9 +55,9 @@ describe("the default cluster.yaml's prod stack", () => {
 
   it.each([
     ["control-01", "10.42.0.10", "control", "t3.medium", 30],
-    ["control-03", "10.42.0.12", "control", "t3.medium", 30],
-    ["worker-02", "10.42.0.14", "worker", "t3.large", 50],
-  ])("puts %s at its planned address %s, sized for its role, hardened and never replaced", (name, ip, role, type, disk) => {
+    ["control-03", "10.42.0.138", "control", "t3.medium", 30],
+    ["worker-02", "10.42.0.75", "worker", "t3.large", 50],
+  ])("puts %s at its planned address %s (in its zone's subnet), sized for its role, hardened and never replaced", (name, ip, role, type, disk) => {
     expect(stack.result.synth).toHaveResourceWithProperties(Instance, {
       private_ip: ip,
       instance_type: type,
@@ -69,17 +70,19 @@ describe("the default cluster.yaml's prod stack", () => {
     });
   });
 
-  it("creates a VPC and one subnet holding network.cidr, routed to the internet", () => {
+  it("creates a VPC holding network.cidr and a subnet per zone cut from it (test/stacks/zones.test.ts), each routed to the internet", () => {
     expect(stack.result.synth).toHaveResourceWithProperties(Vpc, { cidr_block: "10.42.0.0/24" });
-    expect(stack.result.synth).toHaveResourceWithProperties(Subnet, { cidr_block: "10.42.0.0/24", vpc_id: "${aws_vpc.vpc.id}" });
+    for (const [i, cidr] of ["10.42.0.0/26", "10.42.0.64/26", "10.42.0.128/26"].entries()) {
+      expect(stack.result.synth).toHaveResourceWithProperties(Subnet, { cidr_block: cidr, vpc_id: "${aws_vpc.vpc.id}" });
+      expect(stack.result.synth).toHaveResourceWithProperties(RouteTableAssociation, { subnet_id: `\${aws_subnet.subnet-zone-${i + 1}.id}`, route_table_id: "${aws_route_table.routes.id}" });
+    }
     expect(stack.result.tf.resource.aws_route).toEqual({
       "default-route": { route_table_id: "${aws_route_table.routes.id}", destination_cidr_block: "0.0.0.0/0", gateway_id: "${aws_internet_gateway.gateway.id}" },
     });
-    expect(stack.result.synth).toHaveResourceWithProperties(RouteTableAssociation, { subnet_id: "${aws_subnet.subnet.id}", route_table_id: "${aws_route_table.routes.id}" });
     expect(resources(stack.result.tf, "aws_nat_gateway")).toEqual([]);
     // first boot pulls images: no node starts before its route to the internet exists
     for (const [, instance] of resources(stack.result.tf, "aws_instance"))
-      expect(instance.depends_on).toEqual(["aws_route.default-route", "aws_route_table_association.subnet-routes"]);
+      expect(instance.depends_on).toEqual(["aws_route.default-route", ...[1, 2, 3].map((z) => `aws_route_table_association.subnet-zone-${z}-routes`)]);
   });
 
   it("writes the rules between the nodes as rules of one security group in the VPC that reference the group itself, ICMP as type and code -1", () => {
@@ -122,7 +125,7 @@ describe("the default cluster.yaml's prod stack", () => {
       role: "worker",
     });
     expect(Object.keys(stack.result.tf.output.nodes.value)).toHaveLength(5);
-    expect(stack.result.tf.output.etcd_endpoints.value).toEqual(["https://10.42.0.10:2379", "https://10.42.0.11:2379", "https://10.42.0.12:2379"]);
+    expect(stack.result.tf.output.etcd_endpoints.value).toEqual(["https://10.42.0.10:2379", "https://10.42.0.74:2379", "https://10.42.0.138:2379"]);
   });
 });
 
@@ -206,7 +209,7 @@ describe("aws settings", () => {
   it("a pinned AMI replaces the lookup", async () => {
     const dir = await variant({ ami: "ami-0123456789abcdef0" });
     const { synth, tf } = stackOf(dir);
-    expect(tf.data).toBeUndefined();
+    expect(tf.data?.aws_ami).toBeUndefined();
     expect(resources(tf, "aws_instance").every(([, i]) => i.ami === "ami-0123456789abcdef0")).toBe(true);
     expect(synth).toHaveResourceWithProperties(Instance, { ami: "ami-0123456789abcdef0" });
   });
@@ -260,7 +263,7 @@ describe("aws settings", () => {
   });
 
   it("escapes Terraform's template sequences in user data and still delivers the rendered bytes", async () => {
-    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host} $${x}";
+    const key = sshKey("ssh-ed25519", 0, "${USER}@%{host} $${x}");
     const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [key]));
     const [, instance] = resources(stackOf(dir).tf, "aws_instance")[0]!;
     expect(instance.user_data).toContain("$${USER}@%%{host} $$${x}");
@@ -278,11 +281,12 @@ describe("what the app refuses", () => {
   });
 
   it("fails naming the node, its size and the limit when user data exceeds EC2's 16 KiB", async () => {
-    const keys = Array.from({ length: 24 }, (_, i) => `ssh-rsa ${"A".repeat(700)} key${i}@host`);
+    const keys = Array.from({ length: 24 }, (_, i) => sshKey("ssh-rsa", i, `key${i}@host`, 4096));
     const text = awsOnly({}, (d) => (d.ssh.authorizedKeys = keys));
     const dir = project(text);
     const spec = loaded(dir);
-    await ensureSecrets(secretsDir(dir, "aws"), planCluster(spec, "aws"));
+    // Secrets without a record: an environment a coreform before records rendered, placed as it placed nodes.
+    await ensureSecrets(secretsDir(dir, "aws"), planCluster(spec, "aws", EARLIER_PLACEMENT));
     expect(() => prepareStacks(spec, dir, () => {})).toThrow(/^environments\.aws: node control-01: ignition config is \d{5} bytes, over the 16384-byte limit \(EC2 user data is at most 16 KiB\): fewer or shorter ssh\.authorizedKeys/m);
   });
 });

@@ -12,8 +12,9 @@ import { ResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
 import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
-import { ADMIN_USER, FIRST_PRIORITY, LAST_PRIORITY } from "../../stacks/azure";
+import { ADMIN_USER, LAST_PRIORITY, priorityOf } from "../../stacks/azure";
 import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Doc, type Tf } from "../helpers/stacks";
+import { sshKey } from "../helpers/ssh-keys";
 
 const vms = (tf: Tf) => resources(tf, "azurerm_linux_virtual_machine");
 const nsgRules = (tf: Tf) => resources(tf, "azurerm_network_security_rule").map(([, r]) => r);
@@ -37,10 +38,10 @@ describe("the default cluster.yaml's azure stack", () => {
   });
 
   it.each([
-    ["control-01", "10.42.0.10", "control", "Standard_B2s"],
-    ["control-03", "10.42.0.12", "control", "Standard_B2s"],
-    ["worker-02", "10.42.0.14", "worker", "Standard_B2ms"],
-  ])("puts %s on a NIC with the static address %s and a static public IP, sized for its role, never replaced", (name, ip, role, size) => {
+    ["control-01", "10.42.0.10", "control", "Standard_B2s", "1"],
+    ["control-03", "10.42.0.12", "control", "Standard_B2s", "3"],
+    ["worker-02", "10.42.0.14", "worker", "Standard_B2ms", "2"],
+  ])("puts %s on a NIC with the static address %s and a static public IP, sized for its role, in its zone, never replaced", (name, ip, role, size, zone) => {
     expect(stack.result.synth).toHaveResourceWithProperties(NetworkInterface, {
       name: `demo-azure-${name}`,
       ip_configuration: [
@@ -62,7 +63,8 @@ describe("the default cluster.yaml's azure stack", () => {
       admin_username: "core",
       disable_password_authentication: true,
       os_disk: { caching: "ReadWrite", storage_account_type: "StandardSSD_LRS", disk_size_gb: 30 },
-      lifecycle: { ignore_changes: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key"] },
+      zone,
+      lifecycle: { ignore_changes: ["source_image_reference", "source_image_id", "plan", "custom_data", "admin_ssh_key", "zone"] },
       tags: { "coreform:cluster": "demo", "coreform:environment": "azure", "coreform:role": role, "coreform:node": name },
     });
   });
@@ -103,16 +105,21 @@ describe("the default cluster.yaml's azure stack", () => {
     for (const [, vm] of vms(stack.result.tf)) expect(vm.depends_on).toEqual(["azurerm_subnet_network_security_group_association.subnet-firewall"]);
   });
 
-  it("numbers the admin rules after the cluster rules, each priority once", () => {
+  it("gives each rule the priority of its port (cluster rules from 1100, admin rules from 1200), each priority once, above every priority of the rules coreform made before", () => {
     const rules = nsgRules(stack.result.tf);
-    expect(rules.filter((r) => r.source_address_prefix === "203.0.113.0/24").map((r) => [r.name, r.destination_port_range, r.priority])).toEqual([
-      ["admin-kubernetes-api-203-0-113-0-24", "6443", FIRST_PRIORITY + 6],
-      ["admin-ssh-203-0-113-0-24", "22", FIRST_PRIORITY + 5],
+    expect(rules.map((r) => [r.name, r.destination_port_range, r.priority])).toEqual([
+      ["admin-kubernetes-api", "6443", 1210],
+      ["admin-ssh", "22", 1250],
+      ["cluster-etcd", "2379-2380", 1100],
+      ["cluster-flannel-vxlan", "8472", 1120],
+      ["cluster-icmp", "*", 1140],
+      ["cluster-kubelet", "10250", 1130],
+      ["cluster-kubernetes-api", "6443", 1110],
+      ["deny-vnet", "*", LAST_PRIORITY],
     ]);
-    const priorities = rules.map((r) => r.priority);
-    expect(new Set(priorities).size).toBe(priorities.length);
-    expect(Math.min(...priorities)).toBe(FIRST_PRIORITY);
-    expect(Math.max(...priorities)).toBe(LAST_PRIORITY);
+    expect(priorityOf("admin", "ssh")).toBe(1250);
+    // An NSG holds at most 1000 rules: those made by coreform before (from 100 in list order) stayed below 1100.
+    expect(Math.min(...rules.map((r) => r.priority))).toBeGreaterThanOrEqual(100 + 1000);
   });
 
   it("configures the provider's features block, and keeps state locally with the secrets", () => {
@@ -191,20 +198,25 @@ describe("azure settings", () => {
   });
 
   it("hands Azure only the key types it accepts; Ignition still writes every key", async () => {
-    const ecdsa = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTY= ops@host";
-    const rsa = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ== ops@host";
-    const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [ecdsa, rsa]));
+    const ecdsa = sshKey("ecdsa-sha2-nistp256", 1, "ops@host");
+    const short = sshKey("ssh-rsa", 2, "ops@host", 1024);
+    const rsa = sshKey("ssh-rsa", 3, "ops@host");
+    const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [ecdsa, short, rsa]));
     const [[, vm]] = vms(stackOf(dir).tf) as [[string, Doc]];
     expect(vm.admin_ssh_key).toEqual([{ username: "core", public_key: rsa }]);
-    expect(JSON.parse(decoded(vm)).passwd.users[0].sshAuthorizedKeys).toEqual([ecdsa, rsa]);
+    expect(JSON.parse(decoded(vm)).passwd.users[0].sshAuthorizedKeys).toEqual([ecdsa, short, rsa]);
   });
 
-  it("gives the same rules the same priorities whatever the order of adminCidrs", async () => {
-    const priorities = async (adminCidrs: string[]) =>
-      Object.fromEntries(resources(stackOf(await variant({ adminCidrs })).tf, "azurerm_network_security_rule").map(([name, r]) => [name, r.priority]));
-    const one = await priorities(["198.51.100.0/24", "203.0.113.0/24"]);
-    expect(await priorities(["203.0.113.0/24", "198.51.100.0/24"])).toEqual(one);
-    expect(Object.keys(one)).toHaveLength(5 + 2 * 2 + 1);
+  it("keeps every rule and its priority when admin networks are added, removed or reordered: their prefixes change in place", async () => {
+    const at = async (adminCidrs: string[]) =>
+      Object.fromEntries(resources(stackOf(await variant({ adminCidrs })).tf, "azurerm_network_security_rule").map(([name, r]) => [name, [r.priority, r.source_address_prefix ?? r.source_address_prefixes]]));
+    const one = await at(["203.0.113.0/24"]);
+    const two = await at(["198.51.100.0/24", "203.0.113.0/24"]);
+    expect(Object.keys(two)).toEqual(Object.keys(one));
+    for (const name of Object.keys(one)) expect(two[name]![0]).toBe(one[name]![0]);
+    expect(two["admin-ssh"]).toEqual([1250, ["198.51.100.0/24", "203.0.113.0/24"]]);
+    expect(await at(["203.0.113.0/24", "198.51.100.0/24"])).toEqual(two);
+    expect(Object.keys(one)).toHaveLength(5 + 2 + 1);
   });
 
   it("state in Azure Storage, keyed by cluster and environment", async () => {

@@ -2,6 +2,7 @@
 // kvm stack goes through: it must catch what a hand-written binding can get wrong.
 import { TerraformStack, Testing } from "cdktf";
 import { BoundDataSource, BoundProvider, BoundResource, toTerraform, type ProviderInfo } from "../../stacks/bindings/base";
+import { ComputeServergroupV2 } from "../../stacks/bindings/openstack";
 import { checkSchema, itWithSchemas } from "../helpers/tf-schema";
 
 const OPENSTACK: ProviderInfo = { name: "openstack", source: "terraform-provider-openstack/openstack", version: "~> 3.4" };
@@ -29,6 +30,10 @@ class Instance extends BoundResource<Record<string, unknown>> {
   static readonly verbatim = ["metadata"];
 }
 class Provider extends BoundProvider<Record<string, unknown>> {
+  static readonly providerInfo = OPENSTACK;
+}
+class ServerGroup extends BoundResource<Record<string, unknown>> {
+  static readonly tfResourceType = ComputeServergroupV2.tfResourceType;
   static readonly providerInfo = OPENSTACK;
 }
 class Image extends BoundDataSource<Record<string, unknown>> {
@@ -81,5 +86,23 @@ describe("a bound data source, synthesized", () => {
   itWithSchemas()("goes through the schema check as data sources do", () => {
     expect(checkSchema(synth({ name: "flatcar", mostRecent: true }), ["openstack"])).toMatchObject({ code: 0, problems: [] });
     expect(checkSchema(synth({ name: "flatcar", newest: true }), ["openstack"]).problems).toEqual(['data.openstack_images_image_v2.image.newest: unknown attribute or block "newest"']);
+  });
+});
+
+describe("the server group binding (its schema is coreform's own, from the provider's source: test/helpers/tf-schema.ts)", () => {
+  const synth = (group: Record<string, unknown>) => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    new Provider(stack, "openstack", {});
+    const g = new ServerGroup(stack, "group", group);
+    new Instance(stack, "vm", { name: "n", flavorName: "m1", schedulerHints: [{ group: g.id }] });
+    return Testing.synth(stack);
+  };
+
+  itWithSchemas()("passes the schema check with a name and one policy, and fails it when either is wrong", () => {
+    expect(checkSchema(synth({ name: "g", policies: ["anti-affinity"] }), ["openstack"])).toMatchObject({ code: 0, problems: [] });
+    expect(checkSchema(synth({ policies: ["anti-affinity"], members: ["x"] }), ["openstack"]).problems).toEqual([
+      'resource.openstack_compute_servergroup_v2.group.members: attribute "members" is computed-only (read-only) and cannot be set',
+      'resource.openstack_compute_servergroup_v2.group: missing required attribute "name"',
+    ]);
   });
 });

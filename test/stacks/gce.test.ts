@@ -13,6 +13,7 @@ import { planCluster } from "../../src/plan/plan";
 import { gceImage } from "../../src/platforms/gce";
 import { NODE_SCOPES } from "../../stacks/gce";
 import { cloudSpec, defaultStack, loaded, renderedIgnition, renderedProject, resources, settingsOf, synthesize, type Tf, unliteral } from "../helpers/stacks";
+import { sshKey } from "../helpers/ssh-keys";
 
 const firewalls = (tf: Tf) => resources(tf, "google_compute_firewall").map(([, r]) => r);
 const instances = (tf: Tf) => resources(tf, "google_compute_instance");
@@ -32,18 +33,20 @@ describe("the default cluster.yaml's gce stack", () => {
   });
 
   it.each([
-    ["control-01", "10.42.0.10", "control", "e2-standard-2"],
-    ["control-03", "10.42.0.12", "control", "e2-standard-2"],
-    ["worker-02", "10.42.0.14", "worker", "e2-standard-4"],
-  ])("puts %s at its planned address %s, sized for its role, shielded and never replaced", (name, ip, role, type) => {
+    ["control-01", "10.42.0.10", "control", "e2-standard-2", 0],
+    ["control-03", "10.42.0.12", "control", "e2-standard-2", 2],
+    ["worker-02", "10.42.0.14", "worker", "e2-standard-4", 1],
+  ])("puts %s at its planned address %s in its zone, sized for its role, shielded and never replaced", (name, ip, role, type, zone) => {
     expect(stack.result.synth).toHaveResourceWithProperties(ComputeInstance, {
       name: `demo-gce-${name}`,
       machine_type: type,
-      zone: "europe-west1-b",
+      zone: `\${element(data.google_compute_zones.zones.names, ${zone})}`,
       network_interface: [{ subnetwork: "${google_compute_subnetwork.subnet.id}", network_ip: ip, access_config: [{}] }],
       boot_disk: { initialize_params: { image: "${data.google_compute_image.flatcar.self_link}", size: 30, type: "pd-balanced" } },
       shielded_instance_config: { enable_secure_boot: false, enable_vtpm: true, enable_integrity_monitoring: true },
-      lifecycle: { ignore_changes: ["boot_disk[0].initialize_params[0].image", 'metadata["user-data"]'] },
+      lifecycle: { ignore_changes: ["boot_disk[0].initialize_params", 'metadata["user-data"]', "zone"] },
+      // A machine type or shielded-VM change stops the instance instead of failing mid-apply.
+      allow_stopping_for_update: true,
       labels: { coreform_role: role, coreform_node: name },
       tags: ["demo-gce-node"],
     });
@@ -134,7 +137,7 @@ describe("gce settings", () => {
     const pinned = stackOf(await variant({}, (d) => (d.os = { version: "4593.2.5" })));
     expect(pinned.synth).toHaveDataSourceWithProperties(DataGoogleComputeImage, { project: "kinvolk-public", name: "flatcar-stable-4593-2-5" });
     const own = stackOf(await variant({ image: "projects/my-project/global/images/family/my-flatcar" }));
-    expect(own.tf.data).toBeUndefined();
+    expect(own.tf.data?.google_compute_image).toBeUndefined();
     for (const [, instance] of instances(own.tf)) expect(instance.boot_disk.initialize_params.image).toBe("projects/my-project/global/images/family/my-flatcar");
   });
 
@@ -167,7 +170,7 @@ describe("gce settings", () => {
   });
 
   it("escapes Terraform's template sequences in the metadata and still delivers the rendered bytes", async () => {
-    const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host}";
+    const key = sshKey("ssh-ed25519", 0, "${USER}@%{host}");
     const dir = await variant({}, (d) => (d.ssh.authorizedKeys = [key]));
     const [, instance] = instances(stackOf(dir).tf)[0]!;
     expect(instance.metadata["user-data"]).toContain("$${USER}@%%{host}");

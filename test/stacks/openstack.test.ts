@@ -21,6 +21,7 @@ import { openstackImage } from "../../src/platforms/openstack";
 import { dhcpPool } from "../../stacks/openstack";
 import { defaultStack, type Doc, loaded, renderedIgnition, resources, settingsOf, type Tf, unliteral } from "../helpers/stacks";
 import { checkSchema, itWithSchemas } from "../helpers/tf-schema";
+import { sshKey } from "../helpers/ssh-keys";
 
 const instances = (tf: Tf) => resources(tf, "openstack_compute_instance_v2");
 const rules = (tf: Tf) => resources(tf, "openstack_networking_secgroup_rule_v2").map(([, r]) => r);
@@ -64,7 +65,7 @@ describe("the default cluster.yaml's openstack stack", () => {
       network: [{ port: `\${openstack_networking_port_v2.${name}-port.id}` }],
       metadata: { "coreform:cluster": "demo", "coreform:environment": "openstack", "coreform:role": role, "coreform:node": name },
       depends_on: ["openstack_networking_router_interface_v2.router-subnet"],
-      lifecycle: { ignore_changes: ["image_id", "user_data"] },
+      lifecycle: { ignore_changes: ["image_id", "block_device", "user_data"] },
     });
     // the security group is on the port, not the instance; no key pair unless asked
     expect(tf.resource.openstack_compute_instance_v2![name]).not.toHaveProperty("security_groups");
@@ -155,7 +156,7 @@ describe("openstack settings", () => {
     noPublicAddresses: { settings: { publicAddresses: false } },
     bootVolume: { settings: { control: { flavor: "m1.medium", diskGiB: 30 }, keyPair: "operator" } },
     cloudAndBackend: { settings: { cloud: "mycloud", region: "RegionOne", backend: { type: "s3", bucket: "demo-state", region: "eu-central-1" } } },
-    templateSequences: { edit: (d) => (d.ssh.authorizedKeys = ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey ${USER}@%{host}"]) },
+    templateSequences: { edit: (d) => (d.ssh.authorizedKeys = [sshKey("ssh-ed25519", 0, "${USER}@%{host}")]) },
   };
   const dirs: Record<string, string> = {};
   beforeAll(async () => {
@@ -231,10 +232,10 @@ describe("openstack settings", () => {
     expect(byName["control-01"]).toMatchObject({
       key_pair: "operator",
       block_device: [{ uuid: "${openstack_images_image_v2.flatcar.id}", source_type: "image", destination_type: "volume", volume_size: 30, boot_index: 0, delete_on_termination: true }],
-      lifecycle: { ignore_changes: ["block_device[0].uuid", "user_data"] },
+      lifecycle: { ignore_changes: ["image_id", "block_device", "user_data"] },
     });
     expect(byName["worker-01"]).not.toHaveProperty("block_device");
-    expect(byName["worker-01"]).toMatchObject({ key_pair: "operator", image_id: "${openstack_images_image_v2.flatcar.id}", lifecycle: { ignore_changes: ["image_id", "user_data"] } });
+    expect(byName["worker-01"]).toMatchObject({ key_pair: "operator", image_id: "${openstack_images_image_v2.flatcar.id}", lifecycle: { ignore_changes: ["image_id", "block_device", "user_data"] } });
   });
 
   it("names the clouds.yaml entry and the region, and keeps state where the spec says", () => {
