@@ -111,8 +111,9 @@ packages=(
   # Docker (its AppArmor profile stays off: the kernel boots with apparmor=0, as Flatcar has none)
   docker.io
   openssh-server sudo iproute2 ca-certificates libnss-myhostname
-  # what a control node's etcd-member script runs on the host besides curl (Flatcar ships both)
-  jq
+  # what a control node's etcd-member script runs on the host besides curl (Flatcar ships both), and
+  # e2fsprogs for its data disk (util-linux and mount, which it also runs, are in every Debian root)
+  jq e2fsprogs
   # the initramfs's compressor (below)
   zstd
 )

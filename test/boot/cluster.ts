@@ -42,6 +42,7 @@ export class Node {
   process?: ChildProcess;
   boots = 0;
   readonly disk: string;
+  readonly dataDisk?: string;
   readonly fwCfgFiles: string[];
 
   constructor(
@@ -52,6 +53,7 @@ export class Node {
     readonly tap: string,
   ) {
     this.disk = join(env.work, `${domain.node}.qcow2`);
+    if (domain.dataDisk) this.dataDisk = join(env.work, `${domain.node}.etcd.qcow2`);
     this.fwCfgFiles = domain.fwCfg.map((_, i) => join(env.work, `${domain.node}.fw_cfg.${i}`));
   }
 
@@ -69,14 +71,21 @@ export class Node {
     return join(this.env.work, `${this.name}.boot${this.boots}.log`);
   }
 
-  /** Powers the VM on: a first boot creates its disk, an overlay on the image of the stack's size. */
+  /**
+   * Powers the VM on: a first boot creates its disk, an overlay on the image of the stack's size, and
+   * etcd's data disk, blank, of the stack's size.
+   */
   async powerOn(options: { journalOnConsole?: boolean } = {}): Promise<void> {
     const firstBoot = !existsSync(this.disk);
-    if (firstBoot) {
-      const r = await command("qemu-img", ["create", "-q", "-f", "qcow2", "-b", join(this.env.image.dir, "root.qcow2"), "-F", "qcow2", this.disk, String(this.domain.diskBytes)]);
+    const create = async (...args: string[]) => {
+      const r = await command("qemu-img", ["create", "-q", "-f", "qcow2", ...args]);
       if (r.code) throw new Error(`qemu-img: ${r.stderr}`);
+    };
+    if (firstBoot) {
+      await create("-b", join(this.env.image.dir, "root.qcow2"), "-F", "qcow2", this.disk, String(this.domain.diskBytes));
       this.domain.fwCfg.forEach((e, i) => writeFileSync(this.fwCfgFiles[i]!, e.content, { mode: 0o600 }));
     }
+    if (this.dataDisk && this.domain.dataDisk && !existsSync(this.dataDisk)) await create(this.dataDisk, String(this.domain.dataDisk.bytes));
     this.boots++;
     this.process = this.env.lab.boot(this.domain, this.env.image, {
       accel: this.env.accel,
@@ -84,6 +93,7 @@ export class Node {
       needNet: this.config.downloads.length > 0,
       journalOnConsole: options.journalOnConsole,
       disk: this.disk,
+      ...(this.dataDisk ? { dataDisk: this.dataDisk } : {}),
       tap: this.tap,
       console: this.console,
       fwCfgFiles: this.fwCfgFiles,
@@ -102,13 +112,13 @@ export class Node {
   }
 
   /**
-   * The machine made again with the same config, as Terraform does for a lost one: powered off, its disk
-   * gone; the next powerOn makes a fresh overlay of the image and boots it as a first boot, with the same
-   * MAC and fw_cfg entries.
+   * The machine made again with the same config, as Terraform does for one lost with its disks: powered
+   * off, its root disk and etcd's data disk gone; the next powerOn makes a fresh overlay of the image
+   * and a blank data disk and boots them as a first boot, with the same MAC and fw_cfg entries.
    */
   async recreate(): Promise<void> {
     await this.powerOff();
-    for (const f of [this.disk, ...this.fwCfgFiles]) rmSync(f, { force: true });
+    for (const f of [this.disk, ...(this.dataDisk ? [this.dataDisk] : []), ...this.fwCfgFiles]) rmSync(f, { force: true });
   }
 
   /**

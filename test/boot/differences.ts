@@ -56,6 +56,8 @@ export interface BootOptions {
   /** Forward the journal to the serial console (Ignition's messages), for a boot that is meant to fail. */
   readonly journalOnConsole?: boolean;
   readonly disk: string;
+  /** etcd's data disk, where the domain has one. */
+  readonly dataDisk?: string;
   readonly tap: string;
   readonly console: string;
   /** One file per fw_cfg entry, in the domain's order. */
@@ -77,12 +79,14 @@ export function kernelCommandLine(o: Pick<BootOptions, "firstBoot" | "needNet" |
 /** QEMU's arguments for one boot of `domain`, as libvirt would start it (-nodefaults) but for DIFFERENCES. */
 export function qemuArgs(domain: BootDomain, image: Image, o: BootOptions): string[] {
   if (o.fwCfgFiles.length !== domain.fwCfg.length) throw new Error(`${domain.node}: one file per fw_cfg entry`);
+  if (!domain.dataDisk !== !o.dataDisk) throw new Error(`${domain.node}: a data disk file where the domain has a data disk`);
   return [
     ...["-name", domain.name, "-nodefaults", "-no-user-config", "-display", "none"],
     ...["-machine", `q35,accel=${o.accel}`, "-cpu", o.accel === "kvm" ? "host" : "qemu64", "-smp", "1"],
     ...["-m", `${domain.memoryMiB}M`],
     ...["-kernel", `${image.dir}/vmlinuz`, "-initrd", `${image.dir}/initrd.img`, "-append", kernelCommandLine(o)],
     ...["-drive", `file=${o.disk},if=none,id=vda,format=qcow2`, "-device", "virtio-blk-pci,drive=vda"],
+    ...(domain.dataDisk ? ["-drive", `file=${o.dataDisk},if=none,id=vdb,format=qcow2`, "-device", `virtio-blk-pci,drive=vdb,serial=${domain.dataDisk.serial}`] : []),
     ...["-netdev", `tap,id=net0,ifname=${o.tap},script=no,downscript=no`, "-device", `virtio-net-pci,netdev=net0,mac=${domain.mac}`],
     ...domain.fwCfg.flatMap((e, i) => ["-fw_cfg", `name=${e.name},file=${o.fwCfgFiles[i]}`]),
     ...(o.standin ? ["-drive", `file=${o.standin},if=none,id=standin,format=raw,readonly=on`, "-device", "virtio-blk-pci,drive=standin,serial=coreform-standin"] : []),

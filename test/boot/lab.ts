@@ -55,7 +55,7 @@ export class Lab {
         "no-hosts",
         `dhcp-range=${range(address, prefix)}`,
         `dhcp-leasefile=${join(this.work, `leases-${bridge}`)}`,
-        ...hosts.map((h) => `dhcp-host=${h.mac},${h.ip},${h.name}`),
+        ...hosts.map((h) => `dhcp-host=${h.mac},${h.ip}${h.name ? `,${h.name}` : ""}`),
         "log-dhcp",
         "",
       ].join("\n"),

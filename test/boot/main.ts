@@ -1,6 +1,6 @@
 // The boot test (`npm run test:boot`, root): boots what the kvm stack describes, from the configs the
 // real CLI renders, and checks that Ignition applied them and that the control nodes form a healthy etcd
-// cluster that survives a power cut and takes back a node re-created on an empty disk. Steps print as
+// cluster that survives a power cut and takes back a node re-created on empty disks. Steps print as
 // they go; the last line counts them. Exit 0 when all passed. `--figures FILE` writes the times and
 // memory it measured (bench/boot.ts prints them).
 //
@@ -299,18 +299,19 @@ async function main(handoff: Handoff): Promise<number> {
           const local = await check.localValue(env, c3, key);
           if (local !== value) throw new Error(`${c3.name}'s own data has ${key} = ${local}, expected ${value}`);
         }
-        return `${detail}\n${c3.name}'s own data (serializable reads) holds the key from before and the one written while it was off; ${report.figures.rejoinSeconds} s`;
+        const said = await check.journalSays(c3, "etcd-member", [/mounted \S+ on \S+/, /holds a member: starting it as it is/]);
+        return [detail, ...said.map((l) => `${c3.name}: ${l}`), `${c3.name}'s own data (serializable reads) holds the key from before and the one written while it was off; ${report.figures.rejoinSeconds} s`].join("\n");
       },
       { nodes: () => controls },
     );
 
     await workerSteps;
 
-    // Issue 22's rejoin: the machine made again from the same config (a fresh overlay of the image, the
-    // same MAC and fw_cfg entries, Ignition's first boot) has an empty /var/lib/etcd; its etcd-member
+    // Issue 22's rejoin: the machine made again from the same config (a fresh overlay of the image, a
+    // blank data disk, the same MAC and fw_cfg entries, Ignition's first boot) has an empty /var/lib/etcd; its etcd-member
     // script removes the stale member, adds it back as a learner and promotes it, with no hand on it.
     await report.step(
-      `${c3.name} re-created on an empty disk with the same config rejoins by itself`,
+      `${c3.name} re-created on empty disks (root and etcd data) with the same config rejoins by itself`,
       async () => {
         const listed = await check.members(env);
         const old = listed.members?.find((m) => m.name === c3.name)?.id;
@@ -323,6 +324,8 @@ async function main(handoff: Handoff): Promise<number> {
         const membersNow = await check.waitForMembers(env, controls.map((n) => n.name), { name: c3.name, id: old }, JOIN_MS);
         report.figures.recreateSeconds = since(t0);
         const said = await check.journalSays(c3, "etcd-member", [
+          /formatting \S+/,
+          /mounted \S+ on \S+/,
           new RegExp(`${c3.name} ran here before and \\S+ is empty: replacing its member`),
           new RegExp(`adding ${c3.name} as a learner`),
           /starting existing with /,

@@ -14,8 +14,9 @@ import { etcdImageOf, writeEtcdArchive } from "./standin";
 import { renderedIgnition, renderedProject, synthesize } from "../helpers/stacks";
 import { findTool } from "../helpers/tools";
 import { tempDir } from "../helpers/cli";
+import { sshKey } from "../helpers/ssh-keys";
 
-const KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITestKey boot@test";
+const KEY = sshKey("ssh-ed25519", "boot", "boot@test");
 
 describe("the boot test's plan, from the synthesized kvm stack", () => {
   let dir = "";
@@ -25,20 +26,23 @@ describe("the boot test's plan, from the synthesized kvm stack", () => {
     plan = bootPlan(synthesize(dir, "kvm").tf);
   });
 
-  it("has the stack's network and every domain with its MAC, address, memory, disk and both fw_cfg entries", () => {
+  it("has the stack's network and every domain with its MAC, address, memory, disks and both fw_cfg entries", () => {
     expect(plan.network).toMatchObject({ address: "10.43.0.1", prefix: 24 });
-    expect(plan.domains.map((d) => [d.node, addressOf(plan, d), d.memoryMiB, d.vcpu, d.diskBytes])).toEqual([
-      ["control-01", "10.43.0.10", 2048, 2, 20 * 2 ** 30],
-      ["control-02", "10.43.0.11", 2048, 2, 20 * 2 ** 30],
-      ["control-03", "10.43.0.12", 2048, 2, 20 * 2 ** 30],
-      ["worker-01", "10.43.0.13", 2048, 2, 20 * 2 ** 30],
+    const data = { bytes: 10 * 2 ** 30, serial: "coreform-etcd" };
+    expect(plan.domains.map((d) => [d.node, addressOf(plan, d), d.memoryMiB, d.vcpu, d.diskBytes, d.dataDisk])).toEqual([
+      ["control-01", "10.43.0.10", 2048, 2, 20 * 2 ** 30, data],
+      ["control-02", "10.43.0.11", 2048, 2, 20 * 2 ** 30, data],
+      ["control-03", "10.43.0.12", 2048, 2, 20 * 2 ** 30, data],
+      ["worker-01", "10.43.0.13", 2048, 2, 20 * 2 ** 30, undefined],
     ]);
     for (const d of plan.domains) {
       expect(d.mac).toBe(nodeMac(addressOf(plan, d)));
       expect(d.fwCfg.map((e) => e.name)).toEqual(["opt/com.coreos/config", "opt/org.flatcar-linux/config"]);
       for (const e of d.fwCfg) expect(e.content).toBe(renderedIgnition(dir, "kvm", d.node));
     }
-    expect(plan.network.hosts.map((h) => h.name)).toEqual(["control-01", "control-02", "control-03", "worker-01"]);
+    // An entry for each address a node may take (src/platforms/libvirt.ts, dhcpSlots), unnamed.
+    expect(plan.network.hosts.length).toBeGreaterThan(plan.domains.length);
+    expect(plan.network.hosts.slice(0, 4).map((h) => h.ip)).toEqual(["10.43.0.10", "10.43.0.11", "10.43.0.12", "10.43.0.13"]);
   });
 
   it("fails naming the resource and the attribute when the stack's shape changes, instead of booting something else", () => {
@@ -50,13 +54,17 @@ describe("the boot test's plan, from the synthesized kvm stack", () => {
     };
     const domain = (tf: Record<string, any>) => tf.resource.libvirt_domain["control-01"];
     const hint = /\(test\/boot\/stack\.ts reads the kvm stack/;
-    expect(changed((tf) => (domain(tf).sys_info[0].fw_cfg.entry[0].file = "${libvirt_volume.control-01-config.path}"))).toThrow(
-      /libvirt_domain\.control-01: sys_info\.0\.fw_cfg\.entry\.0\.file is "\$\{libvirt_volume\.control-01-config\.path\}", expected a reference to a libvirt_ignition's path/,
+    expect(changed((tf) => (domain(tf).sys_info[0].fw_cfg.entry[0].file = "${libvirt_ignition.control-01-ignition.path}"))).toThrow(
+      /libvirt_domain\.control-01: sys_info\.0\.fw_cfg\.entry\.0\.file is "\$\{libvirt_ignition\.control-01-ignition\.path\}", expected a reference to a libvirt_volume's path/,
     );
-    expect(changed((tf) => (domain(tf).autostart = true))).toThrow(/libvirt_domain\.control-01: autostart: an attribute the boot test neither reads nor sets aside/);
-    expect(changed((tf) => domain(tf).devices.disks.push(domain(tf).devices.disks[0]))).toThrow(/devices\.disks has 2 items, the boot test reads exactly 1/);
+    expect(changed((tf) => (domain(tf).cpu = { mode: "host-passthrough" }))).toThrow(/libvirt_domain\.control-01: cpu: an attribute the boot test neither reads nor sets aside/);
+    expect(changed((tf) => domain(tf).devices.disks.push(domain(tf).devices.disks[0]))).toThrow(/devices\.disks has 3 items, the boot test reads 1 to 2/);
+    expect(changed((tf) => (domain(tf).devices.disks[1].target.dev = "vdc"))).toThrow(/devices\.disks\.1\.target\.dev is vdc, the boot test's QEMU gives vdb/);
     expect(changed((tf) => (domain(tf).devices.interfaces[0].model.type = "e1000"))).toThrow(/model\.type is e1000, the boot test's QEMU gives virtio/);
-    expect(changed((tf) => delete tf.resource.libvirt_network.network.ips[0].dhcp.hosts[1].name)).toThrow(/libvirt_network\.network: ips\.0\.dhcp\.hosts\.1\.name is missing, expected a string/);
+    expect(changed((tf) => delete tf.resource.libvirt_network.network.ips[0].dhcp.hosts[1].ip)).toThrow(/libvirt_network\.network: ips\.0\.dhcp\.hosts\.1\.ip is missing, expected a string/);
+    expect(changed((tf) => (tf.resource.libvirt_volume["control-01-config"].create.content.url = "https://example.com/x.ign"))).toThrow(
+      /libvirt_volume\.control-01-config: create\.content\.url is "https:\/\/example\.com\/x\.ign", expected a reference to a libvirt_ignition's path/,
+    );
     expect(changed((tf) => (tf.resource.libvirt_volume["control-01-disk"].capacity_unit = "G"))).toThrow(/libvirt_volume\.control-01-disk: capacity_unit G/);
     expect(changed((tf) => (tf.resource.libvirt_pool = { images: {} }))).toThrow(/libvirt_pool: a resource type the boot test does not read/);
     expect(changed((tf) => (domain(tf).memory_unit = "TiB"))).toThrow(hint);
@@ -64,8 +72,13 @@ describe("the boot test's plan, from the synthesized kvm stack", () => {
 
   it("starts QEMU with the stack's MAC, memory and fw_cfg entries, and only DIFFERENCES besides", () => {
     const d = plan.domains[0]!;
-    const args = qemuArgs(d, { dir: "/img" }, { accel: "tcg", firstBoot: true, needNet: false, disk: "/w/d.qcow2", tap: "tap0", console: "/w/c.log", fwCfgFiles: ["/w/0", "/w/1"], standin: "/w/etcd.tar" });
+    const o = { accel: "tcg", firstBoot: true, needNet: false, disk: "/w/d.qcow2", dataDisk: "/w/e.qcow2", tap: "tap0", console: "/w/c.log", fwCfgFiles: ["/w/0", "/w/1"], standin: "/w/etcd.tar" } as const;
+    const args = qemuArgs(d, { dir: "/img" }, o);
     const text = args.join(" ");
+    // The root disk first (vda, root=/dev/vda), then etcd's data disk with the stack's serial, then the stand-in's.
+    const order = ["drive=vda", "drive=vdb,serial=coreform-etcd", "drive=standin"].map((p) => text.indexOf(p));
+    expect(order.every((at, i) => at > (order[i - 1] ?? -1))).toBe(true);
+    expect(() => qemuArgs(d, { dir: "/img" }, { ...o, dataDisk: undefined })).toThrow(/a data disk file where the domain has a data disk/);
     expect(text).toContain(`-m ${d.memoryMiB}M`);
     expect(text).toContain(`virtio-net-pci,netdev=net0,mac=${d.mac}`);
     expect(text).toContain("-fw_cfg name=opt/com.coreos/config,file=/w/0 -fw_cfg name=opt/org.flatcar-linux/config,file=/w/1");

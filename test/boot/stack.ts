@@ -1,6 +1,7 @@
 // What the kvm stack describes, read off its synthesized Terraform JSON: the network (the host's address
-// and the DHCP hosts) and each domain's MAC, memory, vCPUs, disk size and fw_cfg entries with the file
-// each names (the libvirt_ignition's content). The boot test starts QEMU from exactly this.
+// and the DHCP hosts) and each domain's MAC, memory, vCPUs, disk sizes (the root disk and etcd's data
+// disk with its serial) and fw_cfg entries with the file each names (the config volume made from a
+// libvirt_ignition's content). The boot test starts QEMU from exactly this.
 //
 // The reading is strict: every attribute of a resource is either read here or set aside below with the
 // reason it does not change what boots, and anything else (a new attribute, a second disk, the config
@@ -14,7 +15,8 @@ type Doc = Record<string, any>;
 export interface DhcpHost {
   readonly mac: string;
   readonly ip: string;
-  readonly name: string;
+  /** Named only when the network has an entry for each planned node, none for spare addresses. */
+  readonly name?: string;
 }
 
 export interface BootNetwork {
@@ -34,6 +36,8 @@ export interface BootDomain {
   readonly memoryMiB: number;
   readonly vcpu: number;
   readonly diskBytes: number;
+  /** etcd's data disk, on control nodes: its size and the serial its guest sees. */
+  readonly dataDisk?: { readonly bytes: number; readonly serial: string };
   /** Each fw_cfg entry with the content of the file it names. */
   readonly fwCfg: readonly { readonly name: string; readonly content: string }[];
 }
@@ -54,11 +58,13 @@ const ASIDE: Record<string, Record<string, string>> = {
     os: "hvm, x86_64, q35: the test's QEMU machine is q35 too; the kernel boots directly (differences.ts)",
     features: "ACPI, which q35 has",
     running: "the test powers every domain on itself",
+    autostart: "libvirt's own start of the domain with the host",
+    update: "how the provider shuts a domain down to change it",
   },
   libvirt_volume: {
     name: "a pool's file name; the test's overlay is in its work directory",
     pool: "the libvirt pool",
-    target: "qcow2, as the test's overlay",
+    target: "qcow2, as the test's disks (the config volume: raw, 0600, as the test's fw_cfg files)",
     backing_store: "the base image: the stand-in's here (differences.ts)",
     create: "the base image's download: the stand-in's here",
   },
@@ -94,10 +100,18 @@ class Resource {
     return value;
   }
 
-  /** The list at `path`, which must hold exactly `count` items. */
-  list(path: string, count?: number): any[] {
+  /** The value at `path` when there is one, then of `kind`. */
+  optional(path: string, kind: "string" | "number"): any {
+    let value: any = this.doc;
+    for (const part of path.split(".")) value = value === null || typeof value !== "object" ? undefined : value[part];
+    return value === undefined ? undefined : this.get(path, kind);
+  }
+
+  /** The list at `path`, which must hold `min` to `max` items (exactly `min` when `max` is not given). */
+  list(path: string, min?: number, max = min): any[] {
     const l = this.get(path, "list") as any[];
-    if (count !== undefined && l.length !== count) throw new ShapeError(this.where, `${path} has ${l.length} items, the boot test reads exactly ${count}`);
+    if (min !== undefined && (l.length < min || l.length > max!))
+      throw new ShapeError(this.where, `${path} has ${l.length} items, the boot test reads ${min === max ? `exactly ${min}` : `${min} to ${max}`}`);
     return l;
   }
 
@@ -137,6 +151,15 @@ function mebibytes(r: Resource): number {
   return value * f;
 }
 
+/** A disk volume's size in bytes. */
+function bytesOf(volume: Resource): number {
+  const unit = volume.get("capacity_unit", "string");
+  if (unit !== "bytes") throw new ShapeError(volume.where, `capacity_unit ${unit} is not one the boot test reads`);
+  const bytes = volume.get("capacity", "number") as number;
+  volume.done();
+  return bytes;
+}
+
 const READ_TYPES = ["libvirt_domain", "libvirt_ignition", "libvirt_network", "libvirt_volume"];
 
 export function bootPlan(tf: Doc): BootPlan {
@@ -151,39 +174,59 @@ export function bootPlan(tf: Doc): BootPlan {
   net.only("ips.0.dhcp", ["hosts"]);
   const hosts = net.list("ips.0.dhcp.hosts").map((_, i): DhcpHost => {
     net.only(`ips.0.dhcp.hosts.${i}`, ["mac", "ip", "name"]);
-    return { mac: net.get(`ips.0.dhcp.hosts.${i}.mac`, "string"), ip: net.get(`ips.0.dhcp.hosts.${i}.ip`, "string"), name: net.get(`ips.0.dhcp.hosts.${i}.name`, "string") };
+    const name: string | undefined = net.optional(`ips.0.dhcp.hosts.${i}.name`, "string");
+    return { mac: net.get(`ips.0.dhcp.hosts.${i}.mac`, "string"), ip: net.get(`ips.0.dhcp.hosts.${i}.ip`, "string"), ...(name ? { name } : {}) };
   });
   const network: BootNetwork = { name: net.get("name", "string"), address: net.get("ips.0.address", "string"), prefix: net.get("ips.0.prefix", "number"), hosts };
   net.done();
 
   const domains = Object.entries((tf.resource?.libvirt_domain ?? {}) as Record<string, Doc>).map(([node, doc]): BootDomain => {
     const d = new Resource(`libvirt_domain.${node}`, doc, "libvirt_domain");
-    // The serial port is a file of the test's (differences.ts); a disk and a NIC, both virtio.
+    // The serial port is a file of the test's (differences.ts); the root disk (vda), on control nodes
+    // etcd's data disk (vdb, by its serial) and a NIC, all virtio.
     d.only("devices", ["disks", "interfaces", "serials"]);
-    d.list("devices.disks", 1);
+    const disks = d.list("devices.disks", 1, 2);
     d.list("devices.interfaces", 1);
     d.only("devices.disks.0", ["source", "target", "driver"]);
     d.only("devices.interfaces.0", ["source", "mac", "model"]);
-    for (const [path, want] of [["devices.disks.0.target.bus", "virtio"], ["devices.disks.0.driver.type", "qcow2"], ["devices.interfaces.0.model.type", "virtio"]] as const) {
+    const want: [string, string][] = [["devices.interfaces.0.model.type", "virtio"]];
+    disks.forEach((_, i) => want.push([`devices.disks.${i}.target.bus`, "virtio"], [`devices.disks.${i}.driver.type`, "qcow2"], [`devices.disks.${i}.target.dev`, `vd${"ab"[i]}`]));
+    for (const [path, value] of want) {
       const got = d.get(path, "string");
-      if (got !== want) throw new ShapeError(d.where, `${path} is ${got}, the boot test's QEMU gives ${want}`);
+      if (got !== value) throw new ShapeError(d.where, `${path} is ${got}, the boot test's QEMU gives ${value}`);
     }
     if (referenced(tf, d, "devices.interfaces.0.source.network.network", "libvirt_network", "name").where !== net.where) throw new ShapeError(d.where, "its interface is on another network");
-    const disk = referenced(tf, d, "devices.disks.0.source.volume.volume", "libvirt_volume", "name");
-    if (disk.get("capacity_unit", "string") !== "bytes") throw new ShapeError(disk.where, `capacity_unit ${disk.get("capacity_unit", "string")} is not one the boot test reads`);
-    const diskBytes = disk.get("capacity", "number") as number;
-    disk.done();
+    const [diskBytes, dataBytes] = disks.map((_, i) => bytesOf(referenced(tf, d, `devices.disks.${i}.source.volume.volume`, "libvirt_volume", "name")));
+    let dataDisk: BootDomain["dataDisk"];
+    if (dataBytes !== undefined) {
+      d.only("devices.disks.1", ["source", "target", "driver", "serial"]);
+      dataDisk = { bytes: dataBytes, serial: d.get("devices.disks.1.serial", "string") };
+    }
     d.list("sys_info", 1);
     d.only("sys_info.0", ["fw_cfg"]);
     const entries = d.list("sys_info.0.fw_cfg.entry");
     const fwCfg = entries.map((_, i) => {
       d.only(`sys_info.0.fw_cfg.entry.${i}`, ["name", "file", "value"]);
-      const ignition = referenced(tf, d, `sys_info.0.fw_cfg.entry.${i}.file`, "libvirt_ignition", "path");
+      // The file is a volume in the pool made from the libvirt_ignition's file.
+      const config = referenced(tf, d, `sys_info.0.fw_cfg.entry.${i}.file`, "libvirt_volume", "path");
+      config.only("create", ["content"]);
+      config.only("create.content", ["url"]);
+      const ignition = referenced(tf, config, "create.content.url", "libvirt_ignition", "path");
       const content = unliteral(ignition.get("content", "string"));
       ignition.done();
+      config.done();
       return { name: d.get(`sys_info.0.fw_cfg.entry.${i}.name`, "string") as string, content };
     });
-    const domain: BootDomain = { name: d.get("name", "string"), node, mac: d.get("devices.interfaces.0.mac.address", "string"), memoryMiB: mebibytes(d), vcpu: d.get("vcpu", "number"), diskBytes, fwCfg };
+    const domain: BootDomain = {
+      name: d.get("name", "string"),
+      node,
+      mac: d.get("devices.interfaces.0.mac.address", "string"),
+      memoryMiB: mebibytes(d),
+      vcpu: d.get("vcpu", "number"),
+      diskBytes,
+      ...(dataDisk ? { dataDisk } : {}),
+      fwCfg,
+    };
     d.done();
     return domain;
   });
