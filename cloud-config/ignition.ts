@@ -8,14 +8,14 @@ import { fromDataUrl, gzipDataUrl, toDataUrl, type IgnitionContents } from "./en
 export const IGNITION_VERSION = "3.3.0";
 const HOSTNAME_FILE = "/etc/hostname";
 
-export interface IgnitionFile {
+interface IgnitionFile {
   path: string;
   mode: number;
   overwrite: true;
   contents: IgnitionContents;
 }
 
-export interface IgnitionUnit {
+interface IgnitionUnit {
   name: string;
   contents?: string;
   enabled?: boolean;

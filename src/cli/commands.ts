@@ -21,7 +21,7 @@ const HELP = { help: { type: "boolean", short: "h", help: "" } } as const;
 
 type ParseConfig<O extends Options> = { readonly args: string[]; readonly options: O & typeof HELP; readonly allowPositionals: true; readonly strict: true };
 /** What a command's `run` gets: the positionals, and the values of its options as parseArgs types them. */
-export type Args<O extends Options> = ReturnType<typeof parseArgs<ParseConfig<O>>>;
+type Args<O extends Options> = ReturnType<typeof parseArgs<ParseConfig<O>>>;
 
 export interface Command {
   readonly summary: string;

@@ -34,7 +34,7 @@ function health(m: MemberView, env: string): string {
   return m.leader ? `${text}, leader` : text;
 }
 
-export function formatMembership(m: Membership): string[] {
+function formatMembership(m: Membership): string[] {
   const q = m.quorum;
   const lines = [
     `etcd of ${m.cluster}/${m.environment}: ${q.voting} voting members, ${q.healthy} healthy, a quorum needs ${q.needed} (${q.state})`,

@@ -13,7 +13,7 @@ import { DEFAULT_SPEC } from "../spec/file";
 import { SCHEMA_FILE } from "../spec/json-schema";
 
 /** What coreform writes next to the spec that git must never see: secrets, node configs (they hold keys), stacks (they do too). */
-export const IGNORED = [".coreform/", "out/", "cdktf.out/"];
+const IGNORED = [".coreform/", "out/", "cdktf.out/"];
 
 const read = (path: string) => {
   try {

@@ -10,7 +10,7 @@ import { secretsDir } from "../secrets/store";
 import { loadSpecOrFail } from "../spec/file";
 import { table } from "./table";
 
-export interface StatusOptions {
+interface StatusOptions {
   readonly file?: string;
   readonly endpoints?: string;
   readonly json?: boolean;

@@ -22,7 +22,7 @@ export interface NodeLink {
   readonly target: string;
 }
 
-export interface DropIn {
+interface DropIn {
   readonly name: string;
   readonly contents: string;
 }

@@ -13,7 +13,7 @@ import type { HttpsTls } from "./https";
 import { COMMAND_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "./timeout";
 
 /** The operator's certificate and key (PEM). Prints as a placeholder, never as its contents. */
-export class OperatorTls implements HttpsTls {
+class OperatorTls implements HttpsTls {
   constructor(
     readonly ca: string,
     readonly cert: string,
