@@ -8,7 +8,7 @@ import { makeDir, writeAtomic } from "../files";
 import { PUBLIC } from "../modes";
 import { projectFile } from "../project";
 import { EXIT_OK, InputError } from "../errors";
-import type { Io } from "../io";
+import { shellQuote, type Io } from "../io";
 import { DEFAULT_SPEC } from "../spec/file";
 import { SCHEMA_FILE } from "../spec/json-schema";
 
@@ -51,7 +51,7 @@ function cdktfJson(dir: string): string | undefined {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return undefined;
     throw e;
   }
-  return `wrote ${path} (\`npx --prefix ${projectFile(".")} cdktf deploy ENV\` here deploys an environment)`;
+  return `wrote ${path} (\`npx --prefix ${shellQuote(projectFile("."))} cdktf deploy ENV\` here deploys an environment)`;
 }
 
 /**
