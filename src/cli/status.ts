@@ -48,7 +48,7 @@ interface CertificateStatus {
  * before, still runs the old one until it is replaced. A member that does not answer is left out:
  * the members' rows say why.
  */
-export async function environmentExpiries(target: EtcdTarget, members: readonly MemberStatus[], dir: string): Promise<CertificateExpiry[]> {
+async function environmentExpiries(target: EtcdTarget, members: readonly MemberStatus[], dir: string): Promise<CertificateExpiry[]> {
   const files = certificateExpiries(dir);
   const served = await Promise.all(
     members.map(async (m): Promise<CertificateExpiry | undefined> => {
