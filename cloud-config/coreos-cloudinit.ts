@@ -9,7 +9,7 @@ import { fromCloudConfigContent, toCloudConfigContent, type CloudConfigEncoding 
 
 const HEADER = "#cloud-config\n";
 
-export interface CloudConfigFile {
+interface CloudConfigFile {
   path: string;
   permissions: string;
   owner: "root:root";
@@ -17,7 +17,7 @@ export interface CloudConfigFile {
   encoding?: CloudConfigEncoding;
 }
 
-export interface CloudConfigUnit {
+interface CloudConfigUnit {
   name: string;
   content?: string;
   enable?: boolean;
@@ -26,7 +26,7 @@ export interface CloudConfigUnit {
   drop_ins?: { name: string; content: string }[];
 }
 
-export interface CloudConfig {
+interface CloudConfig {
   hostname: string;
   ssh_authorized_keys?: string[];
   write_files: CloudConfigFile[];

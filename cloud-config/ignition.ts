@@ -8,7 +8,7 @@ import { fromDataUrl, gzipDataUrl, toDataUrl, type IgnitionContents } from "./en
 export const IGNITION_VERSION = "3.3.0";
 const HOSTNAME_FILE = "/etc/hostname";
 
-export interface IgnitionFile {
+interface IgnitionFile {
   path: string;
   mode: number;
   overwrite: true;
@@ -24,7 +24,7 @@ export interface IgnitionFile {
  */
 export const HTTP_TOTAL_SECONDS = 300;
 
-export interface IgnitionUnit {
+interface IgnitionUnit {
   name: string;
   contents?: string;
   enabled?: boolean;

@@ -12,7 +12,7 @@ import type { Spec } from "../src/spec/schema";
 import { buildNodeConfig } from "../src/node/build";
 import type { NodeConfig } from "../src/node/model";
 
-export type UserDataFormat = UserDataLimit["format"];
+type UserDataFormat = UserDataLimit["format"];
 
 /** Each first-boot format: how a NodeConfig is written in it, and where its file goes below out/<env>/. */
 export const FORMATS: Record<UserDataFormat, { readonly serialize: (config: NodeConfig) => string; readonly file: (node: string) => string }> = {

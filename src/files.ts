@@ -42,7 +42,7 @@ const CAUSES: Readonly<Record<string, string>> = {
 };
 
 /** An error from the file system as one line: `cannot write PATH: read-only file system (EROFS)`. */
-export class FileProblem extends Error {
+class FileProblem extends Error {
   constructor(
     readonly path: string,
     readonly code: string,
@@ -126,7 +126,7 @@ function syncDir(dir: string): void {
   }
 }
 
-export interface WriteOptions {
+interface WriteOptions {
   readonly mode: number;
   /** `replace` renames over an existing file; `new` refuses one (EEXIST), even one that appears meanwhile. */
   readonly existing: "replace" | "new";

@@ -5,9 +5,9 @@
 import type { ClusterPlan, ClusterPort } from "../src/plan/plan";
 
 /** Where a rule lets traffic in from: the environment's own nodes, or one CIDR of `adminCidrs`. */
-export type RuleSource = { readonly nodes: true } | { readonly cidr: string };
+type RuleSource = { readonly nodes: true } | { readonly cidr: string };
 
-export interface FirewallRule {
+interface FirewallRule {
   /** Resource id, unique in the stack and safe as part of a cloud name (lowercase, digits, '-'). */
   readonly id: string;
   readonly port: ClusterPort;

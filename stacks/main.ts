@@ -10,7 +10,7 @@ import { loadSpecOrFail } from "../src/spec/file";
 import { SECRET, SECRET_DIR } from "../src/modes";
 import { prepareStacks, StackInputError } from "./registry";
 
-export interface AppOptions {
+interface AppOptions {
   /** The spec, relative to `io.cwd`. @default "cluster.yaml" */
   readonly specFile?: string;
   /** @default CDKTF_OUTDIR (set by the cdktf CLI), else "cdktf.out" */

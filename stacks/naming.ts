@@ -12,7 +12,7 @@ const LABELS = {
   node: "coreform:node",
 } as const;
 
-export type Labels = Readonly<Record<string, string>>;
+type Labels = Readonly<Record<string, string>>;
 
 export { qualifiedName };
 

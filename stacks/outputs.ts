@@ -5,7 +5,7 @@ import { TerraformOutput, Token, type TerraformStack } from "cdktf";
 import type { ClusterPlan, PlannedNode } from "../src/plan/plan";
 
 /** A machine's addresses as Terraform references; `publicIp` null where the node has none. */
-export interface NodeAddresses {
+interface NodeAddresses {
   readonly privateIp: string;
   readonly publicIp: string | null;
 }

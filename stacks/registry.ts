@@ -48,7 +48,7 @@ export const STACKS: { readonly [P in Platform]: StackBuilder<P> | typeof VAGRAN
 const stackOf = <P extends Platform>(platform: P): StackBuilder<P> | typeof VAGRANT => STACKS[platform];
 
 /** What the app should build: each environment that has a stack builder, with its rendered nodes. */
-export interface PreparedStack {
+interface PreparedStack {
   readonly name: string;
   readonly build: StackBuilder<Platform>;
   readonly input: StackInput;

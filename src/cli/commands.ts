@@ -21,7 +21,7 @@ const HELP = { help: { type: "boolean", short: "h", help: "" } } as const;
 
 type ParseConfig<O extends Options> = { readonly args: string[]; readonly options: O & typeof HELP; readonly allowPositionals: true; readonly strict: true };
 /** What a command's `run` gets: the positionals, and the values of its options as parseArgs types them. */
-export type Args<O extends Options> = ReturnType<typeof parseArgs<ParseConfig<O>>>;
+type Args<O extends Options> = ReturnType<typeof parseArgs<ParseConfig<O>>>;
 
 export interface Command {
   readonly summary: string;
@@ -232,7 +232,9 @@ is written to a file, never printed. Needs \`coreform render ENV\` first (which 
 Asks every etcd member of ENV (the plan's addresses, or --endpoints) over TLS with the operator
 certificate from .coreform/<ENV>/ and prints one row per member (name, planned IP, reachable, leader,
 version, db size, raft index), the quorum (healthy, degraded: N of M, or lost), locksmith's reboot
-lock (free slots of max, holders) and, with the kubernetes scheduler, whether /registry/ holds data.
+lock (free slots of max, holders), with the kubernetes scheduler whether /registry/ holds data, and
+the certificate that ends first (those in .coreform/<ENV>/ and those the members serve), a warning
+from 90 days before.
 Every request times out after ${REQUEST_TIMEOUT_TEXT} and all members are asked at once; the command ends within
 ${COMMAND_TIMEOUT_TEXT} whatever the endpoints do (silent, stopped, never accepting, answering a byte at a time).
 Exit 0 when every member is healthy, 1 when the cluster is degraded or unreachable or the secrets are

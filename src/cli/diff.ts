@@ -11,7 +11,7 @@ import { lockHolder } from "./lock";
 import { acceptedKinds, outDirOf, renderInMemory, type RenderOptions } from "./render";
 import { stateDir } from "./repairs";
 
-export interface DiffOptions extends RenderOptions {
+interface DiffOptions extends RenderOptions {
   readonly json?: boolean;
 }
 

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
-import type { Io } from "../io";
+import { shellQuote, type Io } from "../io";
 import { addLearner, checkAdd, checkRemove, readMembership, Refused, removeMember, type Membership, type MemberView } from "../ops/members";
 import { fileSha256, hasIntactTrailer, saveSnapshot, SNAPSHOT_BUDGET_MS } from "../ops/snapshot";
 import { operatorTarget } from "../ops/target";
@@ -34,7 +34,7 @@ function health(m: MemberView, env: string): string {
   return m.leader ? `${text}, leader` : text;
 }
 
-export function formatMembership(m: Membership): string[] {
+function formatMembership(m: Membership): string[] {
   const q = m.quorum;
   const lines = [
     `etcd of ${m.cluster}/${m.environment}: ${q.voting} voting members, ${q.healthy} healthy, a quorum needs ${q.needed} (${q.state})`,
@@ -74,7 +74,7 @@ export async function etcd(io: Io, positionals: string[], opts: EtcdOptions): Pr
     const revision = s.revision.before === s.revision.after ? `${s.revision.after}` : `${s.revision.before} to ${s.revision.after} (written meanwhile)`;
     io.out(`wrote ${shown(io, s.file)} (0600, ${s.bytes} bytes) from ${s.member} at revision ${revision}`);
     io.out(`sha256 ${s.sha256} (etcd's own checksum at its end verified)`);
-    io.out(`to restore it: coreform etcd restore ${env} ${shown(io, s.file)}`);
+    io.out(`to restore it: coreform etcd restore ${env} ${shellQuote(shown(io, s.file))}`);
     const v2 = await v2TopKeys(target).catch(() => []);
     if (v2.length)
       io.err(

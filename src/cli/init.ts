@@ -8,12 +8,15 @@ import { makeDir, writeAtomic } from "../files";
 import { PUBLIC } from "../modes";
 import { projectFile } from "../project";
 import { EXIT_OK, InputError } from "../errors";
-import type { Io } from "../io";
+import { shellQuote, type Io } from "../io";
 import { DEFAULT_SPEC } from "../spec/file";
 import { SCHEMA_FILE } from "../spec/json-schema";
 
-/** What coreform writes next to the spec that git must never see: secrets, node configs (they hold keys), stacks (they do too). */
-export const IGNORED = [".coreform/", "out/", "cdktf.out/"];
+/**
+ * What coreform writes next to the spec that git must never see: secrets, node configs (they hold keys),
+ * stacks and Terraform state (they do too: a local backend's `path` may put the state anywhere).
+ */
+const IGNORED = [".coreform/", "out/", "cdktf.out/", "*.tfstate", "*.tfstate.*"];
 
 const read = (path: string) => {
   try {
@@ -31,7 +34,7 @@ function gitignore(dir: string): string | undefined {
   const has = new Set((text ?? "").split("\n").map((l) => l.trim().replace(/^\//, "").replace(/\/$/, "")));
   const missing = IGNORED.filter((p) => !has.has(p.replace(/\/$/, "")));
   if (!missing.length) return undefined;
-  const block = `# coreform: secrets, rendered node configs and synthesized stacks (they hold TLS keys)\n${missing.join("\n")}\n`;
+  const block = `# coreform: secrets, rendered node configs, synthesized stacks and Terraform state (they hold TLS keys)\n${missing.join("\n")}\n`;
   const body = text === undefined ? block : `${text}${text.endsWith("\n") || text === "" ? "" : "\n"}\n${block}`;
   writeAtomic(path, body, { mode: PUBLIC, existing: text === undefined ? "new" : "replace" });
   return text === undefined ? `wrote ${path}` : `added ${missing.join(", ")} to ${path}`;
@@ -51,7 +54,7 @@ function cdktfJson(dir: string): string | undefined {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return undefined;
     throw e;
   }
-  return `wrote ${path} (\`npx --prefix ${projectFile(".")} cdktf deploy ENV\` here deploys an environment)`;
+  return `wrote ${path} (\`npx --prefix ${shellQuote(projectFile("."))} cdktf deploy ENV\` here deploys an environment)`;
 }
 
 /**

@@ -10,7 +10,7 @@ import { readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { makeDir, writeAtomic } from "../files";
 import { SECRET_DIR, SECRET } from "../modes";
 
-export const LOCK_FILE = "lock";
+const LOCK_FILE = "lock";
 
 interface Holder {
   readonly command: string;
@@ -20,7 +20,7 @@ interface Holder {
 }
 
 /** Refused because another run holds the project: a runtime failure (exit 1). */
-export class ProjectBusy extends Error {}
+class ProjectBusy extends Error {}
 
 const describe = (h: Holder) => `coreform ${h.command} (pid ${h.pid} on ${h.host}, since ${h.since})`;
 

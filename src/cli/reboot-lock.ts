@@ -7,7 +7,7 @@ import { EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
 import { loadSpecOrFail } from "../spec/file";
 
-export interface RebootLockOptions {
+interface RebootLockOptions {
   readonly file?: string;
   readonly endpoints?: string;
   readonly group?: string;

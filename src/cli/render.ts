@@ -43,7 +43,7 @@ const PROGRESS_NODES = 500;
 export const outDirOf = (io: Io, specFile: string, out: string | undefined) => (out ? resolve(io.cwd, out) : resolve(dirname(specFile), "out"));
 
 /** Everything render writes for one environment, built in memory; check compares the same list. */
-export interface RenderedEnvironment {
+interface RenderedEnvironment {
   readonly env: string;
   readonly plan: ClusterPlan;
   /** Every file below OUTDIR/<env>/, each with its contents and mode. */
@@ -65,7 +65,7 @@ interface WithoutSecrets {
 }
 
 /** How renderInMemory treats secrets (see there) and where earlier output is. */
-export interface InMemoryOptions {
+interface InMemoryOptions {
   readonly secrets: "create" | "existing";
   readonly outDir: string;
   /** `render --new-secrets`: make lost CAs, token and keys afresh. */

@@ -33,7 +33,7 @@ export function beginRender(io: Io, specFile: string, outDir: string, envs: read
 
 const octal = (m: number) => `0${(m & 0o777).toString(8).padStart(3, "0")}`;
 
-export interface Repair {
+interface Repair {
   readonly path: string;
   readonly what: string;
   /** The environment it concerns; none for the project's own files. */

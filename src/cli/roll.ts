@@ -31,7 +31,7 @@ import { outDirOf } from "./render";
 import { stateDir } from "./repairs";
 import { kubectlSteps, stackReplacer, vagrantReplacer, waitUntil, type Replacer } from "./roll-steps";
 
-export interface RollOptions {
+interface RollOptions {
   readonly file?: string | undefined;
   readonly out?: string | undefined;
   readonly endpoints?: string | undefined;
@@ -43,7 +43,7 @@ export interface RollOptions {
 const POLL_MS = 1_000;
 
 /** The nodes to roll in their order: control nodes, then workers, each in the plan's order. */
-export function rollOrder(plan: ClusterPlan, named: readonly string[]): PlannedNode[] {
+function rollOrder(plan: ClusterPlan, named: readonly string[]): PlannedNode[] {
   const unknown = named.filter((n) => !plan.nodes.some((p) => p.name === n));
   if (unknown.length) throw new InputError(`${unknown.join(", ")}: no node of ${plan.environment} (its nodes: ${plan.nodes.map((n) => n.name).join(", ")})`);
   const chosen = plan.nodes.filter((n) => named.length === 0 || named.includes(n.name));

@@ -2,15 +2,16 @@
 import { dirname } from "node:path";
 import { probeCluster, type ClusterStatus, type MemberStatus } from "../ops/health";
 import { keyspaces } from "../ops/lock";
-import { operatorTarget } from "../ops/target";
+import { operatorTarget, type EtcdTarget } from "../ops/target";
 import { EXIT_FAILURE, EXIT_OK, InputError } from "../errors";
 import type { Io } from "../io";
-import { certificateExpiries, daysLeft, expiryWarning, type CertificateExpiry } from "../secrets/expiry";
+import { servedCertificate } from "../ops/served";
+import { certificateExpiries, daysLeft, expiryWarning, firstToEnd, type CertificateExpiry } from "../secrets/expiry";
 import { secretsDir } from "../secrets/store";
 import { loadSpecOrFail } from "../spec/file";
 import { table } from "./table";
 
-export interface StatusOptions {
+interface StatusOptions {
   readonly file?: string;
   readonly endpoints?: string;
   readonly json?: boolean;
@@ -39,6 +40,26 @@ function quorumText(q: ClusterStatus["quorum"]): string {
 interface CertificateStatus {
   readonly first?: { readonly id: string; readonly notAfter: string; readonly daysLeft: number };
   readonly warning?: string;
+}
+
+/**
+ * The environment's certificates in .coreform/<env>/, and each answering member's certificate where
+ * it is another one (`members/control-01 (running)`): render renewed the file, and the node, made
+ * before, still runs the old one until it is replaced. A member that does not answer is left out:
+ * the members' rows say why.
+ */
+async function environmentExpiries(target: EtcdTarget, members: readonly MemberStatus[], dir: string): Promise<CertificateExpiry[]> {
+  const files = certificateExpiries(dir);
+  const served = await Promise.all(
+    members.map(async (m): Promise<CertificateExpiry | undefined> => {
+      if (!m.reachable || !m.endpoint || !m.name) return undefined;
+      const cert = await servedCertificate(target, m.endpoint).catch(() => undefined);
+      const notAfter = cert && new Date(cert.validTo);
+      const file = files.find((f) => f.id === `members/${m.name}`);
+      return notAfter && notAfter.getTime() !== file?.notAfter.getTime() ? { id: `members/${m.name} (running)`, notAfter, ca: false } : undefined;
+    }),
+  );
+  return [...files, ...served.filter((c) => c !== undefined)].sort(firstToEnd);
 }
 
 export function certificateStatus(expiries: readonly CertificateExpiry[], now = new Date()): CertificateStatus {
@@ -90,8 +111,9 @@ export async function status(io: Io, positionals: string[], opts: StatusOptions)
   if (env === undefined) throw new InputError("which environment? usage: coreform status <env>");
   if (extra.length) throw new InputError(`unexpected argument ${extra[0]}`);
   const { spec, file } = loadSpecOrFail(io, opts.file);
-  const result = await probeCluster(operatorTarget(spec, file, env, opts.endpoints));
-  const certificates = certificateStatus(certificateExpiries(secretsDir(dirname(file), env)));
+  const target = operatorTarget(spec, file, env, opts.endpoints);
+  const result = await probeCluster(target);
+  const certificates = certificateStatus(await environmentExpiries(target, result.members, secretsDir(dirname(file), env)));
   if (opts.json) io.out(JSON.stringify({ ...result, certificates }, null, 2));
   else for (const line of formatStatus(result, certificates)) io.out(line);
   return isHealthy(result) ? EXIT_OK : EXIT_FAILURE;

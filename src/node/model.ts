@@ -24,7 +24,7 @@ export interface NodeLink {
   readonly target: string;
 }
 
-export interface DropIn {
+interface DropIn {
   readonly name: string;
   readonly contents: string;
 }

@@ -6,7 +6,7 @@ import { canonical, digest, recordOf, serializeRecord, settingsOf, type Environm
 import type { Spec } from "../spec/schema";
 import type { NodeConfig } from "./model";
 
-export function nodeFileDigests(config: NodeConfig): Record<string, string> {
+function nodeFileDigests(config: NodeConfig): Record<string, string> {
   const out: Record<string, string> = { hostname: digest(config.hostname), ssh: digest(canonical(config.sshAuthorizedKeys)) };
   for (const entry of [...config.files, ...config.downloads, ...config.links]) out[entry.path] = digest(canonical(entry));
   for (const unit of config.units) out[`unit:${unit.name}`] = digest(canonical(unit));
@@ -14,7 +14,7 @@ export function nodeFileDigests(config: NodeConfig): Record<string, string> {
 }
 
 /** A node as rendered: what the record keeps of it. */
-export interface RenderedForRecord {
+interface RenderedForRecord {
   readonly node: PlannedNode;
   readonly config: NodeConfig;
   readonly userData: string;

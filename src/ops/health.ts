@@ -12,7 +12,7 @@ import { bounded, noAnswer, reason, remainingMs, type EtcdTarget } from "./targe
 import { v3Client, within } from "./v3";
 
 /** Where k3s keeps Kubernetes objects in its external datastore. */
-export const KUBERNETES_PREFIX = "/registry/";
+const KUBERNETES_PREFIX = "/registry/";
 
 export interface MemberStatus {
   /** The member's name; undefined for an endpoint that did not answer and is not in the plan. */

@@ -16,7 +16,7 @@ export interface HttpsResult {
   readonly body: string;
 }
 
-export interface HttpsOptions {
+interface HttpsOptions {
   readonly method?: string;
   /** Sent as application/x-www-form-urlencoded (what the v2 keys API reads). */
   readonly form?: Record<string, string>;

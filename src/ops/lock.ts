@@ -38,7 +38,7 @@ const STORE: Record<LockApi, { read(t: EtcdTarget, key: string): Promise<Stored 
 /** " (etcd v3)", " (etcd v3 and v2)", or nothing while the key does not exist. */
 export const keyspaces = (apis: readonly LockApi[]) => (apis.length ? ` (etcd ${apis.join(" and ")})` : "");
 
-export interface LockState {
+interface LockState {
   readonly key: string;
   /** False while no locksmithd has created the key: it then reads as the initial semaphore. */
   readonly exists: boolean;

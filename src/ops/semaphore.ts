@@ -15,7 +15,7 @@
 // flatcar/locksmith's newer sources (2433b1b1) keep the same key and JSON in the etcd v3 keyspace,
 // compare-and-swap on the key's version: lock.ts reads and changes both.
 
-export const KEY_PREFIX = "coreos.com/updateengine/rebootlock";
+const KEY_PREFIX = "coreos.com/updateengine/rebootlock";
 
 /** Machine ids are /etc/machine-id: 32 lowercase hex characters. */
 export const MACHINE_ID = /^[0-9a-f]{32}$/;

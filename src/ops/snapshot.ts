@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { closeSync, createReadStream, fsyncSync, linkSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import type { ISnapshotResponse } from "etcd3";
+import { temporaryPath } from "../files";
 import { SECRET, SECRET_DIR } from "../modes";
 import { serverName, type EtcdTarget } from "./target";
 import { COMMAND_TIMEOUT_MS } from "./timeout";
@@ -89,7 +90,9 @@ async function stream(target: EtcdTarget, endpoint: string, fd: number): Promise
  */
 export async function saveSnapshot(target: EtcdTarget, file: string): Promise<SavedSnapshot> {
   mkdirSync(dirname(file), { recursive: true, mode: SECRET_DIR });
-  const part = `${file}.part-${process.pid}`;
+  // Named as every temporary file of coreform's: one a killed run left (it holds every key) is
+  // reported by `render --check` and removed by the next render (src/files.ts).
+  const part = temporaryPath(file);
   const failures: string[] = [];
   for (const endpoint of target.endpoints) {
     const fd = openSync(part, "wx", SECRET);

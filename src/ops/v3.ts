@@ -112,7 +112,7 @@ export function ask<T>(target: EtcdTarget, call: (client: Etcd3) => Promise<T>):
   });
 }
 
-export interface V3Value {
+interface V3Value {
   readonly value: string;
   /** The key's version: how often it was written since created (locksmith compares it). */
   readonly version: number;

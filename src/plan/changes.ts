@@ -10,7 +10,7 @@ import type { Platform, Role } from "../spec/schema";
 import type { EnvironmentRecord, RecordedNode } from "./record";
 import { spreadSteps } from "./spread";
 
-export interface NodeChange {
+interface NodeChange {
   readonly name: string;
   readonly role: Role;
   readonly ip: string;
@@ -75,7 +75,7 @@ function renamedGroups(before: EnvironmentRecord, after: EnvironmentRecord): Ref
   );
 }
 
-export interface CompareInput {
+interface CompareInput {
   readonly cluster: string;
   readonly environment: string;
   readonly platform: Platform;

@@ -5,7 +5,7 @@ import type { Spec } from "../spec/schema";
 import { k3sRelease } from "./k3s";
 import { planCluster } from "./plan";
 
-export interface FloatingInput {
+interface FloatingInput {
   /** Where in the spec: `os.version`, `environments.gce.image`. */
   readonly path: string;
   /** What moves, and what pins it. */

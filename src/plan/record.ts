@@ -75,7 +75,7 @@ const recordSchema = z.object({
 export type EnvironmentRecord = z.infer<typeof recordSchema>;
 export type RecordedNode = EnvironmentRecord["nodes"][number];
 export type RecordedSettings = NonNullable<EnvironmentRecord["settings"]>;
-export type NodeIdentity = Pick<RecordedNode, keyof typeof identity>;
+type NodeIdentity = Pick<RecordedNode, keyof typeof identity>;
 
 /** A record read back from its file, or why it is none. */
 export function parseRecord(text: string): EnvironmentRecord | string {
@@ -97,7 +97,7 @@ export const generationOf = (record: EnvironmentRecord | undefined, node?: strin
 export type Placement = Pick<EnvironmentRecord, "generation" | "groups" | "nodes" | "retired">;
 
 /** What a planned node (src/plan/plan.ts, PlannedNode) says of itself: its slot is its `index`. */
-export interface PlannedIdentity {
+interface PlannedIdentity {
   readonly name: string;
   readonly group: string;
   readonly role: Role;

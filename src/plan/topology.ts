@@ -64,7 +64,7 @@ const boxWidth = (ls: readonly TextLine[]) => Math.max(...ls.map((l) => textWidt
 const boxHeight = (count: number) => count * LINE + 2 * PAD - 4;
 
 /** A node's zone as the spec names it, else by its number (the stack takes the region's n-th). */
-export function zoneLabel(plan: ClusterPlan, zone: number): string {
+function zoneLabel(plan: ClusterPlan, zone: number): string {
   const names = plan.spread?.kind === "zones" ? plan.spread.names : undefined;
   return names ? `zone ${names[zone]}` : `zone ${zone + 1} of the region`;
 }

@@ -60,7 +60,7 @@ export const FLATCAR_AMI_OWNER = "075585003325";
  * AMI of that name (an account's AMI names are unique per region, so the lookup finds it or fails), for
  * `current` the newest one whose name matches the channel's pattern.
  */
-export type AwsImage =
+type AwsImage =
   | { readonly ami: string }
   | { readonly lookup: { readonly owner: string; readonly name: string; readonly arch: Arch; readonly mostRecent: boolean } };
 

@@ -86,12 +86,12 @@ const AZURE_OFFERS: Readonly<Record<"corevm" | "free", Partial<Record<Arch, stri
   free: { x86_64: "flatcar-container-linux-free" },
 };
 
-export interface AzureMarketplaceImage {
+interface AzureMarketplaceImage {
   readonly reference: { readonly publisher: string; readonly offer: string; readonly sku: string; readonly version: string };
   /** The free offer's plan: name = SKU, product = offer, publisher (same docs, "Plan information"). */
   readonly plan?: { readonly name: string; readonly product: string; readonly publisher: string };
 }
-export type AzureImage = { readonly id: string } | AzureMarketplaceImage;
+type AzureImage = { readonly id: string } | AzureMarketplaceImage;
 
 /**
  * x86_64 SKUs are `<channel>-gen2` (Generation 2, UEFI), arm64 SKUs the bare channel, as Flatcar's

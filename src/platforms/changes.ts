@@ -14,9 +14,9 @@ import { awsInstanceArch } from "./aws";
 import type { EnvOf, Platform } from "./table";
 
 /** How an attribute reacts to a new value. Anything but `in-place` must never happen to a running etcd member unasked. */
-export type OnChange = "replace" | "readdress" | "stop" | "fails" | "in-place";
+type OnChange = "replace" | "readdress" | "stop" | "fails" | "in-place";
 
-export interface AttributeFact {
+interface AttributeFact {
   /** The Terraform resource type. */
   readonly resource: string;
   /** Its path in the resource's synthesized JSON, dots between names (lists are walked). */
@@ -29,7 +29,7 @@ export interface AttributeFact {
   readonly inPlaceIf?: (from: unknown, to: unknown) => boolean;
 }
 
-export interface ProviderFacts {
+interface ProviderFacts {
   /** Registry address and the version the stack pins. */
   readonly provider: string;
   /** How the source was read (a caveat when not at the pinned tag). */
@@ -225,7 +225,7 @@ export type Effect =
   | { readonly kind: "fails"; readonly what: string };
 
 /** A changed setting, old and new, with the whole environment before and after. */
-export interface SettingChange<E = Record<string, unknown>> {
+interface SettingChange<E = Record<string, unknown>> {
   readonly from: unknown;
   readonly to: unknown;
   readonly before: E;
@@ -233,13 +233,13 @@ export interface SettingChange<E = Record<string, unknown>> {
 }
 
 /** An effect that depends on the change: each case with when it holds (README lists them all), and which one a change is. */
-export interface Cases<E> {
+interface Cases<E> {
   readonly cases: readonly (readonly [when: string, effect: Effect])[];
   readonly pick: (change: SettingChange<E>) => number;
 }
 
 export type Rule<E> = Effect | Cases<E>;
-export type SettingRules<E> = Readonly<Record<string, Rule<E>>>;
+type SettingRules<E> = Readonly<Record<string, Rule<E>>>;
 
 /** `cases`, the one `pick` names for a change. */
 const cases = <E>(pick: (change: SettingChange<E>) => number, ...list: Cases<E>["cases"]): Cases<E> => ({ cases: list, pick });
@@ -413,7 +413,7 @@ export const SETTING_CHANGES: { readonly [P in Platform]: SettingRules<EnvOf<P>>
 };
 
 /** What a refusal is about, and what to do instead today. */
-export interface Acceptance {
+interface Acceptance {
   readonly why: string;
   /** The safe way, for environment `env`; `machine` is its machines' resource type (undefined for vagrant). */
   readonly today: (env: string, machine: string | undefined) => string;
@@ -448,7 +448,7 @@ export const ACCEPT: { readonly [K in AcceptKind]: Acceptance } = {
 export const ACCEPT_KINDS = Object.keys(ACCEPT) as AcceptKind[];
 
 /** An environment's settings as a record keeps them (src/plan/record.ts, RecordedSettings). */
-export interface SettingsSnapshot {
+interface SettingsSnapshot {
   readonly name: string;
   readonly cidr: string;
   readonly environment: Readonly<Record<string, unknown>>;

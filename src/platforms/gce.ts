@@ -48,7 +48,7 @@ export const gceMachineArch = (machineType: string): Arch => (/^(t2a|c4a|n4a)-/.
 const FLATCAR_GCE_PROJECT = "kinvolk-public";
 
 /** An image of the user's own, or Flatcar's image to look up: the newest of a family, or one release by name. */
-export type GceImage =
+type GceImage =
   | { readonly image: string }
   | { readonly lookup: { readonly project: string; readonly family: string } | { readonly project: string; readonly name: string } };
 

@@ -39,7 +39,7 @@ type Libvirt = z.output<typeof schema>;
 const FLATCAR_QEMU_IMAGE = "flatcar_production_qemu_image.img";
 
 /** Where the KVM stack's base volume comes from: Flatcar's release server, or a file the operator downloaded. */
-export type LibvirtImage = { readonly url: string } | { readonly path: string };
+type LibvirtImage = { readonly url: string } | { readonly path: string };
 
 /**
  * `https://<channel>.release.flatcar-linux.net/amd64-usr/<version|current>/flatcar_production_qemu_image.img`
@@ -111,7 +111,7 @@ export function nodeMac(ip: string): string {
  * from the start an entry for every node address it holds, up to this many, so that a node added
  * later gets its planned address. A network made before (generation 0) has entries for its first nodes only.
  */
-export const DHCP_SLOTS = 1024;
+const DHCP_SLOTS = 1024;
 
 /** How many node addresses of `cidr` a network of generation `generation` has DHCP entries for. */
 export const dhcpSlots = (cidr: string, generation: number) => (generation >= 1 ? Math.min(nodeCapacity(parseCidr(cidr)), DHCP_SLOTS) : 0);

@@ -58,7 +58,7 @@ type Openstack = z.output<typeof schema>;
 const FLATCAR_OPENSTACK_FILE = "flatcar_production_openstack_image.img";
 
 /** An existing Glance image to look up by name, or Flatcar's image of the channel (and release) to import. */
-export type OpenstackImage =
+type OpenstackImage =
   | { readonly lookup: { readonly name: string } }
   | {
       readonly import: {

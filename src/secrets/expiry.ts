@@ -31,8 +31,11 @@ export function certificateExpiries(dir: string): CertificateExpiry[] {
       // not a certificate: reading the secrets reports it
     }
   }
-  return found.sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime() || a.id.localeCompare(b.id));
+  return found.sort(firstToEnd);
 }
+
+/** Orders certificates by their end, the first to end first. */
+export const firstToEnd = (a: CertificateExpiry, b: CertificateExpiry) => a.notAfter.getTime() - b.notAfter.getTime() || a.id.localeCompare(b.id);
 
 export const daysLeft = (c: CertificateExpiry, now: Date) => Math.floor((c.notAfter.getTime() - now.getTime()) / DAY_MS);
 const day = (d: Date) => d.toISOString().slice(0, 10);

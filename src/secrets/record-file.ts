@@ -24,7 +24,7 @@ export const RECORD_FILE = "record.json";
  */
 export type RecordSource = "record" | "output" | "secrets" | "none";
 
-export interface PlannedEnvironment {
+interface PlannedEnvironment {
   readonly plan: ClusterPlan;
   /** The record the plan kept to: read, or derived from what an earlier coreform left. */
   readonly previous?: EnvironmentRecord;

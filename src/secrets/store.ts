@@ -11,13 +11,13 @@ export { renderedBefore, type RenderedBefore } from "./disk";
 import { caProblem, privateKeyProblem, pskProblem, tokenProblem } from "./forms";
 import { createCa, createKey, issueLeaf, leafMisfit, type CertKey, type LeafRequest } from "./pki";
 
-export type ClientName = "locksmith" | "operator";
-export const CLIENTS: readonly ClientName[] = ["locksmith", "operator"];
+type ClientName = "locksmith" | "operator";
+const CLIENTS: readonly ClientName[] = ["locksmith", "operator"];
 /**
  * The scheduler's own etcd client, for nodes without an etcd member: fleet's. (Control nodes present
  * their member certificate to etcd, and k3s's servers run only there.)
  */
-export type SchedulerClientName = "fleet";
+type SchedulerClientName = "fleet";
 const SCHEDULER_CLIENT: Record<ClusterPlan["scheduler"]["kind"], SchedulerClientName | undefined> = { kubernetes: undefined, fleet: "fleet", none: undefined };
 
 /**
@@ -169,7 +169,7 @@ function assemble(pairs: Map<string, CertKey>, texts: Map<string, string>, plan:
 }
 
 
-export interface SecretsOptions {
+interface SecretsOptions {
   readonly rendered?: RenderedBefore;
   /**
    * `--new-secrets`: make afresh the kept secrets that are missing (CAs, the k3s token and keys),
@@ -182,7 +182,7 @@ export interface SecretsOptions {
  * A CA, the k3s token, service-account key or IPsec key is missing or damaged in an environment that
  * has secrets: making a new one would lock running nodes out, so the user restores it (exit 1).
  */
-export class LostSecretError extends SecretsChanged {}
+class LostSecretError extends SecretsChanged {}
 
 /** Kept secrets come in two families: the etcd CA, and k3s's CAs, token and keys. */
 type Family = "etcd" | "kubernetes";

@@ -30,8 +30,8 @@ const sshKey = z
 export const ROLES = ["control", "worker"] as const;
 const CHANNELS = ["stable", "beta", "alpha", "lts"] as const;
 /** etcd's data disk: GCE persistent disks start at 10 GB (cloud.google.com/compute/docs/disks, "Persistent Disk" size limits); 1 TiB is far past etcd's own 8 GiB storage quota maximum (etcd.io/docs/v3.5/dev-guide/limit). */
-export const ETCD_DISK_MIN_GIB = 10;
-export const ETCD_DISK_MAX_GIB = 1024;
+const ETCD_DISK_MIN_GIB = 10;
+const ETCD_DISK_MAX_GIB = 1024;
 const REBOOT_STRATEGIES = ["etcd-lock", "reboot", "off"] as const;
 
 const nodeGroup = z

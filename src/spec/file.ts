@@ -26,7 +26,7 @@ export function chooseEnvironments(spec: Spec, specFile: string, names: readonly
  * out/prod/ uses the project's spec (and its .coreform/ and out/), never asks for a second one.
  * Undefined when there is none up to the root.
  */
-export function findSpec(cwd: string): string | undefined {
+function findSpec(cwd: string): string | undefined {
   for (let dir = resolve(cwd); ; dir = dirname(dir)) {
     if (existsSync(join(dir, DEFAULT_SPEC))) return join(dir, DEFAULT_SPEC);
     if (dirname(dir) === dir) return undefined;

@@ -6,7 +6,7 @@ import { salvage } from "./partial";
 import { checkRules } from "./rules";
 import { specSchema, type Spec } from "./schema";
 
-export type LoadResult = { spec: Spec; issues: SpecIssue[] } | { spec: undefined; issues: SpecIssue[] };
+type LoadResult = { spec: Spec; issues: SpecIssue[] } | { spec: undefined; issues: SpecIssue[] };
 
 /** A spec is a few KiB (the commented default is 5); anything near this is not a spec, and is refused unread. */
 export const MAX_SPEC_BYTES = 1024 * 1024;

@@ -10,7 +10,7 @@ const WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 /** fmt.Sscanf(f, "%d:%d"): each %d is [+-]?[0-9]+; what follows the second number is not looked at. */
 const TIME_OF_DAY = /^([+-]?\d+):([+-]?\d+)/;
 
-export interface WindowStart {
+interface WindowStart {
   /** 0 = Sunday, as Go's time.Weekday; undefined for a daily window. */
   readonly weekday?: number;
   readonly hour: number;

@@ -67,7 +67,7 @@ function replaced(readme: string, part: string): string {
 }
 
 /** The parts README takes from code. */
-export const readmeParts = (): string[] => [specTable(), changesTables()];
+const readmeParts = (): string[] => [specTable(), changesTables()];
 
 /** `readme` with every part made anew. */
 export const withReadmeParts = (readme: string): string => readmeParts().reduce(replaced, readme);

@@ -6,7 +6,7 @@
 import { createPublicKey } from "node:crypto";
 
 /** What a key line holds: its type and, for RSA, its modulus's bits. */
-export interface SshKey {
+interface SshKey {
   readonly type: string;
   readonly bits?: number;
 }

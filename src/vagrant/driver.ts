@@ -4,7 +4,7 @@ import { MachineProgress, parseStatus } from "./progress";
 import { capture, stream } from "./run";
 
 /** Where the driver's lines go: Vagrant's own output as it comes, and coreform's progress lines. */
-export interface VagrantOutput {
+interface VagrantOutput {
   out(line: string): void;
   err(line: string): void;
 }

@@ -5,12 +5,12 @@ import { contains, parseCidr } from "../spec/ipv4";
 import { capture } from "./run";
 import { MIN_VAGRANT } from "./vagrantfile";
 
-export interface HostTools {
+interface HostTools {
   readonly vagrant: string;
   readonly virtualbox: string;
 }
 
-export class HostError extends Error {}
+class HostError extends Error {}
 
 const INSTALL_VAGRANT = `install Vagrant ≥ ${MIN_VAGRANT}: https://developer.hashicorp.com/vagrant/install (Debian/Ubuntu: apt-get install vagrant)`;
 const INSTALL_VIRTUALBOX = "install VirtualBox: https://www.virtualbox.org/wiki/Downloads";

@@ -1,7 +1,7 @@
 // The one module that runs external commands (vagrant, VBoxManage; terraform and kubectl for `coreform roll`), through execa. execa is ESM-only:
 // it is loaded on first use, so commands that never run anything (and `coreform --help`) never load it.
 
-export interface Finished {
+interface Finished {
   /** The exit code; undefined when the command could not start or was killed by a signal. */
   readonly exitCode?: number;
   /** The command was not found (ENOENT): the tool is not installed, or not on PATH. */
@@ -10,7 +10,7 @@ export interface Finished {
   readonly failure?: string;
 }
 
-export interface Captured extends Finished {
+interface Captured extends Finished {
   readonly stdout: string;
   readonly stderr: string;
 }

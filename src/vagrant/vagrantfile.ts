@@ -30,7 +30,7 @@ export const INSTALL_USER_DATA = [
   `mv ${USER_DATA_UPLOAD} ${USER_DATA_PATH}`,
 ].join(" && ");
 
-export interface VagrantMachine {
+interface VagrantMachine {
   /** Machine name and hostname: the planned node's name. */
   readonly name: string;
   readonly ip: string;

@@ -10,7 +10,7 @@ import { BoundProvider, BoundResource, type ProviderInfo } from "./base";
 
 const LIBVIRT: ProviderInfo = { name: "libvirt", source: "dmacvicar/libvirt", version: "0.9.7" };
 
-export interface LibvirtProviderProps {
+interface LibvirtProviderProps {
   /** A libvirt connection URI, like qemu:///system. */
   readonly uri: string;
 }
@@ -34,7 +34,7 @@ interface VolumeFormat {
   readonly format: { readonly type: "qcow2" | "raw" };
 }
 
-export interface LibvirtVolumeProps {
+interface LibvirtVolumeProps {
   readonly name: string;
   readonly pool: string;
   /** With `capacityUnit` (libvirt.org/formatstorage.html, "capacity": B/bytes, KiB, MiB, GiB…; libvirt reports bytes). */
@@ -60,14 +60,14 @@ export class LibvirtVolume extends LibvirtResource<LibvirtVolumeProps> {
 }
 
 /** One `<host mac=… ip=… name=…/>` of a network's DHCP server (libvirt.org/formatnetwork.html, "Addressing"). */
-export interface DhcpHost {
+interface DhcpHost {
   readonly mac: string;
   readonly ip: string;
   /** Optional: without one, dnsmasq names the host as its DHCP request does (Flatcar sends its hostname). */
   readonly name?: string;
 }
 
-export interface LibvirtNetworkProps {
+interface LibvirtNetworkProps {
   readonly name: string;
   /** Started with the host. */
   readonly autostart: boolean;
@@ -81,7 +81,7 @@ export class LibvirtNetwork extends LibvirtResource<LibvirtNetworkProps> {
   static readonly tfResourceType = "libvirt_network";
 }
 
-export interface LibvirtIgnitionProps {
+interface LibvirtIgnitionProps {
   readonly name: string;
   /** The Ignition config, written to a file where Terraform runs (internal/provider/ignition_resource.go). */
   readonly content: string;
@@ -95,7 +95,7 @@ export class LibvirtIgnition extends LibvirtResource<LibvirtIgnitionProps> {
   }
 }
 
-export interface LibvirtDomainProps {
+interface LibvirtDomainProps {
   readonly name: string;
   /** The hypervisor: `<domain type='kvm'>`. */
   readonly type: "kvm";

@@ -7,7 +7,7 @@ import { BoundDataSource, BoundProvider, BoundResource, type ProviderInfo } from
 
 export const OPENSTACK: ProviderInfo = { name: "openstack", source: "terraform-provider-openstack/openstack", version: "~> 3.4" };
 
-export interface OpenstackProviderProps {
+interface OpenstackProviderProps {
   /** The clouds.yaml entry; credentials come from it or from the OS_* environment, never from the stack. */
   readonly cloud?: string;
   readonly region?: string;
@@ -28,7 +28,7 @@ abstract class OpenstackDataSource<P extends object> extends BoundDataSource<P> 
 
 // ---- image ----
 
-export interface ImagesImageV2Props {
+interface ImagesImageV2Props {
   readonly name: string;
   readonly imageSourceUrl: string;
   readonly containerFormat: string;
@@ -43,7 +43,7 @@ export class ImagesImageV2 extends OpenstackResource<ImagesImageV2Props> {
   static readonly verbatim = ["properties"];
 }
 
-export interface DataImagesImageV2Props {
+interface DataImagesImageV2Props {
   readonly name: string;
   /** The newest image of that name, when several have it. */
   readonly mostRecent?: boolean;
@@ -55,7 +55,7 @@ export class DataImagesImageV2 extends OpenstackDataSource<DataImagesImageV2Prop
 
 // ---- network ----
 
-export interface DataNetworkingNetworkV2Props {
+interface DataNetworkingNetworkV2Props {
   readonly name: string;
   readonly external?: boolean;
 }
@@ -64,7 +64,7 @@ export class DataNetworkingNetworkV2 extends OpenstackDataSource<DataNetworkingN
   static readonly tfResourceType = "openstack_networking_network_v2";
 }
 
-export interface DataNetworkingSubnetV2Props {
+interface DataNetworkingSubnetV2Props {
   readonly subnetId: string;
 }
 
@@ -73,7 +73,7 @@ export class DataNetworkingSubnetV2 extends OpenstackDataSource<DataNetworkingSu
   static readonly tfResourceType = "openstack_networking_subnet_v2";
 }
 
-export interface NetworkingNetworkV2Props {
+interface NetworkingNetworkV2Props {
   readonly name: string;
   readonly description?: string;
   readonly adminStateUp?: boolean;
@@ -83,7 +83,7 @@ export class NetworkingNetworkV2 extends OpenstackResource<NetworkingNetworkV2Pr
   static readonly tfResourceType = "openstack_networking_network_v2";
 }
 
-export interface NetworkingSubnetV2Props {
+interface NetworkingSubnetV2Props {
   readonly name: string;
   readonly networkId: string;
   readonly cidr: string;
@@ -97,7 +97,7 @@ export class NetworkingSubnetV2 extends OpenstackResource<NetworkingSubnetV2Prop
   static readonly tfResourceType = "openstack_networking_subnet_v2";
 }
 
-export interface NetworkingRouterV2Props {
+interface NetworkingRouterV2Props {
   readonly name: string;
   readonly description?: string;
   readonly externalNetworkId: string;
@@ -107,7 +107,7 @@ export class NetworkingRouterV2 extends OpenstackResource<NetworkingRouterV2Prop
   static readonly tfResourceType = "openstack_networking_router_v2";
 }
 
-export interface NetworkingRouterInterfaceV2Props {
+interface NetworkingRouterInterfaceV2Props {
   readonly routerId: string;
   readonly subnetId: string;
 }
@@ -118,7 +118,7 @@ export class NetworkingRouterInterfaceV2 extends OpenstackResource<NetworkingRou
 
 // ---- firewall ----
 
-export interface NetworkingSecgroupV2Props {
+interface NetworkingSecgroupV2Props {
   readonly name: string;
   readonly description?: string;
   /** Drop the egress-to-anywhere rules Neutron gives a new group: the stack states every rule itself. */
@@ -129,7 +129,7 @@ export class NetworkingSecgroupV2 extends OpenstackResource<NetworkingSecgroupV2
   static readonly tfResourceType = "openstack_networking_secgroup_v2";
 }
 
-export interface NetworkingSecgroupRuleV2Props {
+interface NetworkingSecgroupRuleV2Props {
   readonly securityGroupId: string;
   readonly direction: "ingress" | "egress";
   readonly ethertype: "IPv4" | "IPv6";
@@ -148,7 +148,7 @@ export class NetworkingSecgroupRuleV2 extends OpenstackResource<NetworkingSecgro
 
 // ---- machines ----
 
-export interface NetworkingPortV2Props {
+interface NetworkingPortV2Props {
   readonly name: string;
   readonly networkId: string;
   readonly adminStateUp?: boolean;
@@ -161,7 +161,7 @@ export class NetworkingPortV2 extends OpenstackResource<NetworkingPortV2Props> {
   static readonly tfResourceType = "openstack_networking_port_v2";
 }
 
-export interface ComputeInstanceV2Props {
+interface ComputeInstanceV2Props {
   readonly name: string;
   readonly flavorName: string;
   /** The image to boot from; absent when booting from a volume made of it (blockDevice). */
@@ -200,7 +200,7 @@ export class ComputeInstanceV2 extends OpenstackResource<ComputeInstanceV2Props>
  * required, `policies` a list of one (anti-affinity, soft-anti-affinity, …), every argument ForceNew,
  * no update. Instances join it through `scheduler_hints.group`.
  */
-export interface ComputeServergroupV2Props {
+interface ComputeServergroupV2Props {
   readonly name: string;
   readonly policies: readonly ["anti-affinity" | "soft-anti-affinity"];
 }
@@ -210,7 +210,7 @@ export class ComputeServergroupV2 extends OpenstackResource<ComputeServergroupV2
 }
 
 /** A Cinder volume: a control node's etcd data disk (resource_openstack_blockstorage_volume_v3.go). */
-export interface BlockstorageVolumeV3Props {
+interface BlockstorageVolumeV3Props {
   readonly name: string;
   /** GiB; grows in place (ExtendSize), on an attached volume only with enableOnlineResize. */
   readonly size: number;
@@ -223,7 +223,7 @@ export class BlockstorageVolumeV3 extends OpenstackResource<BlockstorageVolumeV3
 }
 
 /** A volume attached to an instance after it exists (resource_openstack_compute_volume_attach_v2.go: every field replaces). */
-export interface ComputeVolumeAttachV2Props {
+interface ComputeVolumeAttachV2Props {
   readonly instanceId: string;
   readonly volumeId: string;
 }
@@ -232,7 +232,7 @@ export class ComputeVolumeAttachV2 extends OpenstackResource<ComputeVolumeAttach
   static readonly tfResourceType = "openstack_compute_volume_attach_v2";
 }
 
-export interface NetworkingFloatingipV2Props {
+interface NetworkingFloatingipV2Props {
   /** The external network's name. */
   readonly pool: string;
   /** The port the address forwards to (associated on creation). */

@@ -207,7 +207,7 @@ describe("a project made by coreform init, outside this repository", () => {
     writeFileSync(join(dir, ".gitignore"), "node_modules/\n/out\n");
     expect((await cli(dir, "init")).code).toBe(0);
     expect(readFileSync(join(dir, ".gitignore"), "utf8")).toBe(
-      "node_modules/\n/out\n\n# coreform: secrets, rendered node configs and synthesized stacks (they hold TLS keys)\n.coreform/\ncdktf.out/\n",
+      "node_modules/\n/out\n\n# coreform: secrets, rendered node configs, synthesized stacks and Terraform state (they hold TLS keys)\n.coreform/\ncdktf.out/\n*.tfstate\n*.tfstate.*\n",
     );
     const fresh = tempDir();
     expect((await cli(fresh, "init")).stdout).toContain(`wrote ${join(fresh, ".gitignore")}`);
@@ -217,6 +217,9 @@ describe("a project made by coreform init, outside this repository", () => {
       return;
     }
     const git = (...args: string[]) => execFileSync("git", ["-c", "user.email=t@t", "-c", "user.name=t", ...args], { cwd: fresh, encoding: "utf8" });
+    // Terraform state holds every node's user data: a local backend's path may put it beside the spec.
+    mkdirSync(join(fresh, "state"));
+    for (const f of ["prod.tfstate", "prod.tfstate.backup"]) writeFileSync(join(fresh, "state", f), "{}\n");
     git("init", "-q");
     git("add", "-A");
     expect(git("diff", "--cached", "--name-only").split("\n").filter(Boolean).sort()).toEqual([".gitignore", "cdktf.json", "cluster.schema.json", "cluster.yaml"]);

@@ -2,6 +2,7 @@
 // rendered configs, each node with its own rendered script as etcd-member.service runs it: a cluster
 // grown from 3 to 5 and shrunk back (127.0.87.0/24), and one snapshotted, destroyed and restored
 // (127.0.88.0/24). Keys are checked at every step.
+import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
@@ -19,7 +20,8 @@ import {
   type StartedMember,
 } from "../helpers/cluster";
 import { etcdctl, eventually, readTls, sleep, stopAllEtcd, stopEtcd, v2Get, v2Set, waitHealthy, type EtcdProcess } from "../helpers/etcd";
-import { describeWithTools } from "../helpers/tools";
+import { CLI_ENTRY } from "../helpers/cli";
+import { describeWithTools, testWithTools } from "../helpers/tools";
 
 const describeEtcd = describeWithTools(["etcd", "etcdctl", "curl", "jq", "bash"]);
 
@@ -290,4 +292,29 @@ describeEtcd("snapshots and a restore (real etcd on 127.0.88.0/24)", () => {
     expect(states(m)).toEqual(cluster.members.map((x) => `${x.name} voting healthy`));
     expect(readFileSync(out).length).toBeGreaterThan(0);
   }, 120_000);
+
+  test("a snapshot path with a space is quoted in the restore hint: pasted into a shell it gives the file", async () => {
+    const saved = await run(cluster, "etcd", "snapshot", "test", "-o", "my backups/it's.db");
+    expect(saved.code).toBe(0);
+    const hint = saved.stdout.split("\n").find((l) => l.startsWith("to restore it: "))!.slice("to restore it: ".length);
+    expect(hint).toBe(`coreform etcd restore test 'my backups/it'\\''s.db'`);
+    expect(execFileSync("sh", ["-c", `set -- ${hint}; printf %s "$5"`], { encoding: "utf8" })).toBe("my backups/it's.db");
+  }, 30_000);
+
+  testWithTools(["strace"])("killed (kill -9) before the whole snapshot is in place: render --check names the copy it left (it holds every key), render removes it", async () => {
+    const snapshots = join(cluster.dir, ".coreform/test/snapshots");
+    // strace kills the command as it enters link(2), which puts the whole, checked snapshot in place.
+    const killed = spawnSync("strace", ["-f", "-qq", "-o", "/dev/null", "-e", "trace=link", "-e", "inject=link:signal=KILL:when=1", process.execPath, CLI_ENTRY, "etcd", "snapshot", "test"], {
+      cwd: cluster.dir,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(killed.status).not.toBe(0);
+    const left = readdirSync(snapshots);
+    expect(left).toEqual([expect.stringMatching(/^\.etcd-test-\d{8}T\d{6}Z\.db\.coreform-tmp-\d+-\d+$/)]);
+    const check = await run(cluster, "render", "--check");
+    expect(check.stdout).toContain(`.coreform/test/snapshots/${left[0]}: left by an interrupted run (render removes it)`);
+    expect((await run(cluster, "render")).code).toBe(0);
+    expect(readdirSync(snapshots)).toEqual([]);
+  }, 90_000);
 });

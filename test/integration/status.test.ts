@@ -1,7 +1,8 @@
 // `coreform status` and `coreform reboot-lock` against real etcd (Debian's etcd-server) run from the
 // rendered configs on loopback: a healthy cluster on 127.0.79.0/24, one that loses members on
-// 127.0.80.0/24, and a silent listener on 127.0.81.0/24 that accepts connections and never answers.
-import { readFileSync } from "node:fs";
+// 127.0.80.0/24, a silent listener on 127.0.81.0/24 that accepts connections and never answers, and a
+// member that runs an older certificate than .coreform/ holds on 127.0.89.0/24.
+import { readFileSync, writeFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import yaml from "js-yaml";
@@ -12,6 +13,7 @@ import { acquire, LockRefused, semaphoreKey } from "../../src/ops/semaphore";
 import { operatorTarget, type EtcdTarget } from "../../src/ops/target";
 import { v2CompareAndSwap } from "../../src/ops/v2";
 import { planCluster, type EtcdMember } from "../../src/plan/plan";
+import { issueLeaf } from "../../src/secrets/pki";
 import { ensureSecrets, secretsDir } from "../../src/secrets/store";
 import { specSchema } from "../../src/spec/schema";
 import { operatorCli, renderCluster, startCluster, type Member, type Rendered } from "../helpers/cluster";
@@ -429,4 +431,28 @@ describeEtcd("coreform status while members fail (real etcd on 127.0.80.0/24, a 
     expect(change.code).toBe(1);
     expect(change.stderr).toMatch(/^coreform reboot-lock: (no etcd member answered|writing .*: etcd answered)/);
   });
+});
+
+describeEtcd("the certificate a member runs (real etcd on 127.0.89.0/24)", () => {
+  afterAll(stopAllEtcd, 20_000);
+
+  test("render renewed the file, the node still runs the old one: status warns about the one it runs; validate reads only the files", async () => {
+    const cluster = await renderCluster("127.0.89", 1);
+    const member = cluster.members[0] as Member;
+    // The node was made with a certificate that ends in 41 days; .coreform/ holds its five-year successor.
+    const secrets = secretsDir(cluster.dir, "test");
+    const ca = { cert: readFileSync(join(secrets, "ca.crt"), "utf8"), key: readFileSync(join(secrets, "ca.key"), "utf8") };
+    const old = await issueLeaf(ca, { commonName: member.name, usage: "server-and-client", dnsNames: [member.name, "localhost"], ips: [member.ip, "127.0.0.1"] }, 41);
+    writeFileSync(member.env.ETCD_CERT_FILE as string, old.cert);
+    writeFileSync(member.env.ETCD_KEY_FILE as string, old.key, { mode: 0o600 });
+    const procs = await startCluster(cluster);
+    await waitHealthy(procs, urls(cluster), cluster.operator);
+
+    const status = await run(cluster, "status", "test");
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/\ncertificates: warning: certificate members\/control-01 \(running\) ends \d{4}-\d\d-\d\d \(in 40 days\): render renews them from 30 days before; they reach a running node only when it is replaced/);
+    const doc = JSON.parse((await run(cluster, "status", "test", "--json")).stdout) as { certificates: { first: { id: string; daysLeft: number } } };
+    expect(doc.certificates.first).toMatchObject({ id: "members/control-01 (running)", daysLeft: 40 });
+    expect((await run(cluster, "validate")).stderr).not.toMatch(/certificate/);
+  }, 60_000);
 });
