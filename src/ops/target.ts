@@ -48,8 +48,8 @@ export const remainingMs = (target: EtcdTarget) => Math.min(target.timeoutMs, ta
 export function reason(e: unknown, timeoutMs: number): string {
   const text = firstLine(e);
   // etcd itself may end the call first, when the deadline the call carries runs out there (a read that
-  // waits for a quorum): etcd3 then gives only its words, "context deadline exceeded".
-  if (/DEADLINE_EXCEEDED|^no answer within|^context deadline exceeded$/.test(text)) return `no answer within ${timeoutMs} ms`;
+  // waits for a quorum): it answers with Go's words and gRPC's UNKNOWN, "2 UNKNOWN: context deadline exceeded".
+  if (/DEADLINE_EXCEEDED|^no answer within|context deadline exceeded/.test(text)) return `no answer within ${timeoutMs} ms`;
   // Something answered, but not with TLS: a wrong port, or not etcd at all.
   const tls = /SSL routines:(?:[^:]*:)?([^:]+?)(?::\.\.\/|$)|(wrong version number|packet length too long)/.exec(text);
   if (tls) return `not a TLS answer (${tls[1] ?? tls[2]}): is this an etcd client URL?`;
