@@ -1,10 +1,11 @@
 // The boot test's figures (`npm run bench -- --only boot`, as root; not in the default sections: it
 // boots VMs for 10 minutes or more). Runs `npm run test:boot` once and prints what it measured: the
 // image (built or cached), time to a login on each node and to a healthy etcd cluster after power-on,
-// a power-cut node's rejoin, a node re-created on empty disks voting again, the offline kubernetes
-// boot's failure, memory per VM, and the host's load average meanwhile. Figures, not pass/fail: a
-// failed boot test is printed with the figures it got to. With BENCH_BOOT_FIGURES=FILE, the figures of
-// a run already made (`npm run test:boot -- --figures FILE`) are printed instead.
+// a power-cut node's rejoin, a node replaced over its data disk, a node re-created on empty disks
+// voting again, the offline kubernetes boot's failure, memory per VM, and the host's load average
+// meanwhile. Figures, not pass/fail: a failed boot test is printed with the figures it got to. With
+// BENCH_BOOT_FIGURES=FILE, the figures of a run already made (`npm run test:boot -- --figures FILE`)
+// are printed instead.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,6 +20,7 @@ interface Figures {
   loginSeconds?: Record<string, number>;
   healthySeconds?: number;
   rejoinSeconds?: number;
+  replaceSeconds?: number;
   recreateSeconds?: number;
   offlineFailSeconds?: number;
   memory?: Record<string, { memoryMiB: number; qemuRssMiB?: number; guestUsedMiB: number }>;
@@ -56,6 +58,7 @@ export function bootSection(): Section {
     ...Object.entries(f.loginSeconds ?? {}).map(([n, v]) => [`login as core on ${n}, after power-on`, s(v)]),
     ["healthy etcd cluster (coreform status), after power-on", s(f.healthySeconds)],
     ["a power-cut control node back in the cluster, after power-on", s(f.rejoinSeconds)],
+    ["a control node replaced over its data disk, the same member healthy again, after power-on", s(f.replaceSeconds)],
     ["a control node re-created on empty disks voting again, after power-on", s(f.recreateSeconds)],
     ["the offline kubernetes boot fails, after power-on", s(f.offlineFailSeconds)],
     ["npm run test:boot, whole", `${s(f.wallSeconds ?? wallSeconds)}${(f.passed ?? passed) === false ? " (FAILED)" : ""}`],

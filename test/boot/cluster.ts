@@ -114,11 +114,14 @@ export class Node {
   /**
    * The machine made again with the same config, as Terraform does for one lost with its disks: powered
    * off, its root disk and etcd's data disk gone; the next powerOn makes a fresh overlay of the image
-   * and a blank data disk and boots them as a first boot, with the same MAC and fw_cfg entries.
+   * and a blank data disk and boots them as a first boot, with the same MAC and fw_cfg entries. With
+   * `keepData`, etcd's data disk stays: the machine replaced as `coreform roll` replaces it on kvm (the
+   * domain, its root volume and its Ignition, never the data volume: stacks/roll.ts).
    */
-  async recreate(): Promise<void> {
+  async recreate(options: { keepData?: boolean } = {}): Promise<void> {
     await this.powerOff();
-    for (const f of [this.disk, ...(this.dataDisk ? [this.dataDisk] : []), ...this.fwCfgFiles]) rmSync(f, { force: true });
+    const data = this.dataDisk && !options.keepData ? [this.dataDisk] : [];
+    for (const f of [this.disk, ...data, ...this.fwCfgFiles]) rmSync(f, { force: true });
   }
 
   /**

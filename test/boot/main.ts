@@ -1,7 +1,7 @@
 // The boot test (`npm run test:boot`, root): boots what the kvm stack describes, from the configs the
 // real CLI renders, and checks that Ignition applied them and that the control nodes form a healthy etcd
-// cluster that survives a power cut and takes back a node re-created on empty disks. Steps print as
-// they go; the last line counts them. Exit 0 when all passed. `--figures FILE` writes the times and
+// cluster that survives a power cut, keeps a node replaced over its data disk as the same member, and
+// takes back a node re-created on empty disks. Steps print as they go; the last line counts them. Exit 0 when all passed. `--figures FILE` writes the times and
 // memory it measured (bench/boot.ts prints them).
 //
 // The image is built first, on the host's network (Debian's mirror), in a PID namespace of its own.
@@ -306,6 +306,35 @@ async function main(handoff: Handoff): Promise<number> {
     );
 
     await workerSteps;
+
+    // Issue 26's data disk: the machine replaced as `coreform roll` does on kvm (a new root volume and
+    // Ignition's first boot, the same data volume) is the same member with the same data: the node's
+    // etcd-member script mounts the disk it finds formatted and starts the member on it as it is.
+    await report.step(
+      `${c3.name} replaced over its etcd data disk (a new root disk, Ignition's first boot) is the same member with its data`,
+      async () => {
+        const listed = await check.members(env);
+        const old = listed.members?.find((m) => m.name === c3.name)?.id;
+        if (!old) throw new Error(`coreform etcd members ${ENV} lists no ${c3.name}: ${listed.text}`);
+        await check.put(env, [c1], "coreform-boot/before-replace", `written before ${c3.name} was replaced`);
+        const t0 = Date.now();
+        await c3.recreate({ keepData: true });
+        await c3.powerOn();
+        await c3.waitForLogin(BOOT_MS);
+        const status = await check.waitForStatus(env, { healthy: 3, state: "healthy" }, JOIN_MS);
+        report.figures.replaceSeconds = since(t0);
+        const now = (await check.members(env)).members?.find((m) => m.name === c3.name);
+        if (now?.id !== old || now.state !== "voting") throw new Error(`${c3.name} is ${now ? `member ${now.id} (${now.state})` : "no member"} now, was ${old}: not the same member`);
+        const said = await check.journalSays(c3, "etcd-member", [/mounted \S+ on \S+/, /holds a member: starting it as it is/]);
+        const formatted = await c3.ssh("sudo journalctl -b --no-pager -o cat -u etcd-member | grep -c formatting || true", 60_000);
+        if (formatted.stdout.trim() !== "0") throw new Error(`${c3.name}: etcd-member formatted a disk on the replaced machine: ${formatted.stdout.trim()} line(s)`);
+        const before = await check.localValue(env, c3, "coreform-boot/before-replace");
+        if (before !== `written before ${c3.name} was replaced`) throw new Error(`${c3.name}'s own data has coreform-boot/before-replace = ${before}`);
+        const keys = await check.sameData(env, c3, [c1, c2], 2 * 60_000);
+        return [`${c3.name}: member ${old}, voting, as before`, ...said.map((l) => `${c3.name}: ${l}`), `${c3.name}'s own data holds all ${keys} keys of the cluster, the one written just before among them; ${status}; ${report.figures.replaceSeconds} s from power-on`].join("\n");
+      },
+      { nodes: () => controls },
+    );
 
     // Issue 22's rejoin: the machine made again from the same config (a fresh overlay of the image, a
     // blank data disk, the same MAC and fw_cfg entries, Ignition's first boot) has an empty /var/lib/etcd; its etcd-member
