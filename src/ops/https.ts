@@ -2,7 +2,8 @@
 // socket outlives the call), and one deadline for the whole exchange, so a member that accepts the
 // connection and then says nothing cannot hang the caller.
 import { request } from "node:https";
-import { checkServerIdentity, type PeerCertificate } from "node:tls";
+import type { X509Certificate } from "node:crypto";
+import { checkServerIdentity, type PeerCertificate, type TLSSocket } from "node:tls";
 
 /** PEM contents; `cert`/`key` absent for a client without a certificate. */
 export interface HttpsTls {
@@ -14,6 +15,8 @@ export interface HttpsTls {
 export interface HttpsResult {
   readonly status: number;
   readonly body: string;
+  /** The certificate the server presented (checked against the CA). */
+  readonly certificate?: X509Certificate;
 }
 
 interface HttpsOptions {
@@ -51,7 +54,8 @@ export function httpsRequest(url: string, tls: HttpsTls, opts: HttpsOptions): Pr
         let text = "";
         res.setEncoding("utf8");
         res.on("data", (c: string) => (text += c));
-        res.on("end", () => done({ status: res.statusCode ?? 0, body: text }));
+        const certificate = (res.socket as TLSSocket).getPeerX509Certificate();
+        res.on("end", () => done({ status: res.statusCode ?? 0, body: text, ...(certificate ? { certificate } : {}) }));
         res.on("error", fail);
       },
     );
